@@ -1,0 +1,1 @@
+"""Sales Target Planner domain logic and store. Never imports streamlit."""

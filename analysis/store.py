@@ -1,0 +1,853 @@
+"""The DuckDB store: the only module that speaks SQL.
+
+One file (``data/sales.duckdb`` or ``$SALES_DB``). DuckDB lets one process hold the file
+read-write at a time, so every caller opens a short-lived connection, does its work and
+closes it (``connect``). A lock held by another process is retried briefly and then reported
+as ``StoreLocked``; a missing file is only created by callers that ask for it
+(``create=True``) so a lock problem can never turn into a fresh empty database.
+
+Money is DECIMAL(18,2). Summary tables (rep × day, rep × month, team × week,
+rep × customer, rep × product × month) are refreshed in the same transaction as every write
+to ``sales`` so pages never read a total that disagrees with the raw rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path("data") / "sales.duckdb"
+LOCK_WAIT_SECONDS = 5.0
+
+Connection = duckdb.DuckDBPyConnection
+
+
+class StoreError(Exception):
+    """A store problem the user can act on; the message is one line."""
+
+
+class StoreLocked(StoreError):
+    """Another process holds the database file."""
+
+
+class StoreMissing(StoreError):
+    """The database file does not exist (and the caller did not ask to create it)."""
+
+
+class AlreadyImported(StoreError):
+    """The same file content was imported before and is still in effect."""
+
+
+class StaleVersion(StoreError):
+    """A plan save based on a version that is no longer the latest of its scenario."""
+
+
+def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database path: the explicit one, else ``$SALES_DB``, else ``data/sales.duckdb``."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("SALES_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+# One lock per database file inside this process: DuckDB refuses a read-write and a
+# read-only connection to the same file from one process at the same time, so in-process
+# callers (server threads) take turns; other processes are handled by the file lock + retry.
+_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
+
+
+def _process_lock(path: Path) -> threading.RLock:
+    key = str(path.resolve())
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(key, threading.RLock())
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() or "different configuration" in text
+
+
+@contextmanager
+def connect(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    create: bool = False,
+    wait: float = LOCK_WAIT_SECONDS,
+) -> Iterator[Connection]:
+    """Open the database for one unit of work and close it afterwards.
+
+    Read-write opens apply pending migrations. ``create`` allows making a new file when
+    none exists; without it a missing file raises ``StoreMissing``. A lock held elsewhere is
+    retried for ``wait`` seconds, then ``StoreLocked`` names the file and what to do.
+    """
+    p = db_path(path)
+    if not p.exists():
+        if not create or read_only:
+            raise StoreMissing(f"database {p} does not exist; build it with `python -m analysis demo --db {p}`")
+        if not p.parent.exists():
+            raise StoreError(f"folder {p.parent} does not exist")
+    lock = _process_lock(p)
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    with lock:
+        while True:
+            try:
+                con = duckdb.connect(str(p), read_only=read_only)
+                break
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"cannot open database {p}: {str(exc).splitlines()[0]}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(
+                        f"database {p} is in use by another process (waited {wait:.0f} s); "
+                        "try again in a moment or stop the other writer"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        try:
+            if not read_only:
+                migrate(con)
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def transaction(con: Connection) -> Iterator[Connection]:
+    """BEGIN … COMMIT, rolled back on any exception so nothing is half-applied."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def data_version(path: str | os.PathLike[str] | None = None) -> tuple[float, int]:
+    """A cheap fingerprint of the database files (mtime, size) used as a cache key by the UI."""
+    p = db_path(path)
+    parts = [p, p.with_name(p.name + ".wal")]
+    mtime = max((q.stat().st_mtime for q in parts if q.exists()), default=0.0)
+    size = sum(q.stat().st_size for q in parts if q.exists())
+    return (mtime, size)
+
+
+# ---------------------------------------------------------------------------------------------
+# Schema: numbered migrations, each applied once in its own transaction and recorded.
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "core tables",
+        """
+        CREATE TABLE teams (team_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR);
+        CREATE TABLE reps (
+            rep_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, team_id VARCHAR, region VARCHAR,
+            level VARCHAR NOT NULL DEFAULT 'mid', hire_date DATE, leave_date DATE);
+        CREATE TABLE customers (customer_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, region VARCHAR,
+            tier VARCHAR);
+        CREATE TABLE products (product_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+        CREATE TABLE imports (
+            import_id INTEGER PRIMARY KEY, source VARCHAR NOT NULL, file_name VARCHAR, file_hash VARCHAR,
+            rows BIGINT NOT NULL, total DECIMAL(18,2) NOT NULL, first_day DATE, last_day DATE,
+            mode VARCHAR NOT NULL, removed_rows BIGINT NOT NULL DEFAULT 0, new_reps VARCHAR,
+            created_by VARCHAR, created_at TIMESTAMP NOT NULL, undone_at TIMESTAMP);
+        CREATE TABLE sales (
+            day DATE NOT NULL, rep_id VARCHAR NOT NULL, customer_id VARCHAR, product_id VARCHAR,
+            region VARCHAR, quantity DOUBLE, amount DECIMAL(18,2) NOT NULL, order_key VARCHAR,
+            source VARCHAR NOT NULL, import_id INTEGER NOT NULL, removed_by INTEGER);
+        CREATE TABLE settings (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+        CREATE TABLE column_mappings (signature VARCHAR PRIMARY KEY, mapping VARCHAR NOT NULL,
+            saved_at TIMESTAMP NOT NULL);
+        CREATE TABLE calendar_overrides (day DATE PRIMARY KEY,
+            kind VARCHAR NOT NULL CHECK (kind IN ('holiday', 'workday')), note VARCHAR);
+        """,
+    ),
+    (
+        2,
+        "summary tables",
+        """
+        CREATE TABLE sum_rep_day (rep_id VARCHAR NOT NULL, day DATE NOT NULL, amount DECIMAL(18,2) NOT NULL,
+            quantity DOUBLE, orders BIGINT NOT NULL);
+        CREATE TABLE sum_rep_month (rep_id VARCHAR NOT NULL, month DATE NOT NULL,
+            amount DECIMAL(18,2) NOT NULL, orders BIGINT NOT NULL, customers BIGINT NOT NULL);
+        CREATE TABLE sum_team_week (team_id VARCHAR, week_start DATE NOT NULL, iso_year INTEGER NOT NULL,
+            iso_week INTEGER NOT NULL, amount DECIMAL(18,2) NOT NULL, orders BIGINT NOT NULL);
+        CREATE TABLE sum_rep_customer (rep_id VARCHAR NOT NULL, customer_id VARCHAR,
+            amount DECIMAL(18,2) NOT NULL, orders BIGINT NOT NULL, first_day DATE, last_day DATE);
+        CREATE TABLE sum_rep_product_month (rep_id VARCHAR NOT NULL, product_id VARCHAR, month DATE NOT NULL,
+            amount DECIMAL(18,2) NOT NULL, orders BIGINT NOT NULL);
+        """,
+    ),
+    (
+        3,
+        "plans",
+        """
+        CREATE TABLE plan_versions (
+            version_id INTEGER PRIMARY KEY, scenario VARCHAR NOT NULL, version INTEGER NOT NULL,
+            parent_id INTEGER, fiscal_year INTEGER NOT NULL, fy_start_month INTEGER NOT NULL DEFAULT 1,
+            target DECIMAL(18,2) NOT NULL, unit DECIMAL(18,2) NOT NULL, params VARCHAR NOT NULL,
+            author VARCHAR, created_at TIMESTAMP NOT NULL, note VARCHAR, UNIQUE (scenario, version));
+        CREATE TABLE plan_targets (version_id INTEGER NOT NULL, rep_id VARCHAR NOT NULL, team_id VARCHAR,
+            day DATE NOT NULL, target DECIMAL(18,2) NOT NULL);
+        CREATE TABLE plan_active (fiscal_year INTEGER PRIMARY KEY, version_id INTEGER NOT NULL,
+            set_at TIMESTAMP NOT NULL, set_by VARCHAR);
+        CREATE TABLE plan_changes (version_id INTEGER NOT NULL, rep_id VARCHAR, period VARCHAR,
+            old DECIMAL(18,2), new DECIMAL(18,2), author VARCHAR, changed_at TIMESTAMP NOT NULL);
+        """,
+    ),
+]
+
+SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
+
+
+def migrate(con: Connection) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied (empty when up to date)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+        "applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {r[0] for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        with transaction(con):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, _now()])
+        applied.append(version)
+    return applied
+
+
+def schema_versions(con: Connection) -> list[int]:
+    """Versions recorded in ``schema_migrations``."""
+    return [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+
+
+def init_db(path: str | os.PathLike[str] | None = None) -> Path:
+    """Create (if needed) and migrate the database file; returns its path."""
+    p = db_path(path)
+    with connect(p, create=True):
+        pass
+    return p
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary tables
+
+
+_SUMMARY_SQL = {
+    "sum_rep_day": """
+        INSERT INTO sum_rep_day
+        SELECT rep_id, day, CAST(sum(amount) AS DECIMAL(18,2)), sum(quantity), count(*)
+        FROM sales WHERE removed_by IS NULL {filter} GROUP BY rep_id, day""",
+    "sum_rep_month": """
+        INSERT INTO sum_rep_month
+        SELECT rep_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)), count(*),
+               count(DISTINCT customer_id)
+        FROM sales WHERE removed_by IS NULL {filter} GROUP BY ALL""",
+    "sum_rep_customer": """
+        INSERT INTO sum_rep_customer
+        SELECT rep_id, customer_id, CAST(sum(amount) AS DECIMAL(18,2)), count(*), min(day), max(day)
+        FROM sales WHERE removed_by IS NULL {filter} GROUP BY ALL""",
+    "sum_rep_product_month": """
+        INSERT INTO sum_rep_product_month
+        SELECT rep_id, product_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)),
+               count(*)
+        FROM sales WHERE removed_by IS NULL {filter} GROUP BY ALL""",
+}
+
+
+def refresh_summaries(con: Connection, rep_ids: Sequence[str] | None = None) -> None:
+    """Recompute the summary tables, for all reps or only ``rep_ids`` (call inside the write's transaction).
+
+    Team × week is rebuilt from rep × day for the teams of the affected reps, so it always
+    follows the current rep → team assignment.
+    """
+    if rep_ids is None:
+        flt = ""
+        for table in (*_SUMMARY_SQL, "sum_team_week"):
+            con.execute(f"DELETE FROM {table}")  # table names are constants, never user text
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _affected AS SELECT DISTINCT unnest(?::VARCHAR[]) AS rep_id",
+                    [list(rep_ids)])
+        flt = "AND rep_id IN (SELECT rep_id FROM _affected)"
+        for table in _SUMMARY_SQL:
+            con.execute(f"DELETE FROM {table} WHERE rep_id IN (SELECT rep_id FROM _affected)")
+        con.execute(
+            "DELETE FROM sum_team_week WHERE team_id IN (SELECT DISTINCT r.team_id FROM reps r "
+            "JOIN _affected a USING (rep_id)) OR (team_id IS NULL AND EXISTS (SELECT 1 FROM _affected a "
+            "LEFT JOIN reps r USING (rep_id) WHERE r.team_id IS NULL))"
+        )
+    for sql in _SUMMARY_SQL.values():
+        con.execute(sql.format(filter=flt))
+    team_filter = ""
+    if rep_ids is not None:
+        team_filter = (
+            "WHERE r.team_id IN (SELECT DISTINCT r2.team_id FROM reps r2 JOIN _affected a USING (rep_id)) "
+            "OR (r.team_id IS NULL AND EXISTS (SELECT 1 FROM _affected a LEFT JOIN reps r3 USING (rep_id) "
+            "WHERE r3.team_id IS NULL))"
+        )
+    con.execute(
+        f"""INSERT INTO sum_team_week
+        SELECT r.team_id, CAST(date_trunc('week', d.day) AS DATE), isoyear(d.day), week(d.day),
+               CAST(sum(d.amount) AS DECIMAL(18,2)), sum(d.orders)
+        FROM sum_rep_day d LEFT JOIN reps r USING (rep_id) {team_filter} GROUP BY ALL"""
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reference data and bulk writes
+
+
+def replace_reference(
+    con: Connection,
+    teams: pd.DataFrame,
+    reps: pd.DataFrame,
+    customers: pd.DataFrame,
+    products: pd.DataFrame,
+) -> None:
+    """Insert or replace teams, reps, customers and products (used by the demo builder)."""
+    for table, df, cols in (
+        ("teams", teams, "team_id, name, region"),
+        ("reps", reps, "rep_id, name, team_id, region, level, hire_date, leave_date"),
+        ("customers", customers, "customer_id, name, region, tier"),
+        ("products", products, "product_id, name"),
+    ):
+        con.register("_ref", df)
+        con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _ref")
+        con.unregister("_ref")
+
+
+def next_import_id(con: Connection) -> int:
+    row = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()
+    return int(row[0][0])
+
+
+def append_sales_frame(con: Connection, df: pd.DataFrame, *, import_id: int, source: str) -> None:
+    """Bulk-append rows [day, rep_id, customer_id, product_id, region, quantity, amount_cents, order_key].
+
+    ``amount_cents`` is int64; it becomes DECIMAL(18,2) by exact decimal multiplication (a
+    DuckDB decimal division would go through DOUBLE).
+    """
+    con.register("_new", df)
+    con.execute(
+        """INSERT INTO sales
+        SELECT CAST(day AS DATE), rep_id, customer_id, product_id, region, CAST(quantity AS DOUBLE),
+               CAST(CAST(amount_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)), order_key, ?, ?, NULL
+        FROM _new""",
+        [source, import_id],
+    )
+    con.unregister("_new")
+
+
+def record_import(
+    con: Connection,
+    *,
+    import_id: int,
+    source: str,
+    file_name: str | None,
+    file_hash: str | None,
+    rows: int,
+    total: Decimal,
+    first_day: dt.date | None,
+    last_day: dt.date | None,
+    mode: str,
+    removed_rows: int = 0,
+    new_reps: Sequence[str] = (),
+    created_by: str | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+        [import_id, source, file_name, file_hash, rows, total, first_day, last_day, mode, removed_rows,
+         json.dumps(list(new_reps), ensure_ascii=False), created_by, _now()],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports of actuals
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    import_id: int
+    rows: int
+    total: Decimal
+    reps: list[str]
+    new_reps: list[str]
+    first_day: dt.date | None
+    last_day: dt.date | None
+    removed_rows: int
+    skipped_duplicates: int
+
+
+def find_import_by_hash(con: Connection, file_hash: str) -> tuple[int, dt.datetime] | None:
+    """The live import with this content hash, if any: (import_id, created_at)."""
+    row = con.execute(
+        "SELECT import_id, created_at FROM imports WHERE file_hash = ? AND undone_at IS NULL "
+        "ORDER BY import_id LIMIT 1",
+        [file_hash],
+    ).fetchall()
+    return (int(row[0][0]), row[0][1]) if row else None
+
+
+def overlap_report(con: Connection, rows: pd.DataFrame, source: str) -> dict[str, Any]:
+    """What the new rows overlap in the store: live rows of ``source`` in their date range, and
+    order keys already stored from that source."""
+    if rows.empty:
+        return {"rows_in_range": 0, "amount_in_range": Decimal(0), "duplicate_keys": 0}
+    first = rows["date"].min().date()
+    last = rows["date"].max().date()
+    in_range = con.execute(
+        "SELECT count(*), coalesce(sum(amount), 0) FROM sales WHERE removed_by IS NULL AND source = ? "
+        "AND day BETWEEN ? AND ?",
+        [source, first, last],
+    ).fetchall()[0]
+    keys = [k for k in rows["order_key"].dropna().unique().tolist() if k]
+    dup = 0
+    if keys:
+        dup = con.execute(
+            "SELECT count(DISTINCT order_key) FROM sales WHERE removed_by IS NULL AND source = ? "
+            "AND order_key IN (SELECT unnest(?::VARCHAR[]))",
+            [source, keys],
+        ).fetchall()[0][0]
+    return {"rows_in_range": int(in_range[0]), "amount_in_range": Decimal(in_range[1]), "duplicate_keys": int(dup)}
+
+
+def _ids_for_names(con: Connection, table: str, id_col: str, prefix: str, names: Sequence[str]) -> dict[str, str]:
+    """Map names to IDs in ``table``, creating rows for unknown names. Returns name → id."""
+    names = sorted({n for n in names if n})
+    if not names:
+        return {}
+    known = dict(
+        con.execute(
+            f"SELECT name, {id_col} FROM {table} WHERE name IN (SELECT unnest(?::VARCHAR[]))", [names]
+        ).fetchall()
+    )
+    missing = [n for n in names if n not in known]
+    if missing:
+        start = con.execute(
+            f"SELECT coalesce(max(TRY_CAST(regexp_extract({id_col}, '[0-9]+$') AS INTEGER)), 0) FROM {table}"
+        ).fetchall()[0][0]
+        new = {n: f"{prefix}{start + i + 1:05d}" for i, n in enumerate(missing)}
+        con.register("_names", pd.DataFrame({"id": list(new.values()), "name": list(new.keys())}))
+        con.execute(f"INSERT INTO {table} ({id_col}, name) SELECT id, name FROM _names")
+        con.unregister("_names")
+        known.update(new)
+    return known
+
+
+def commit_import(
+    con: Connection,
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    file_name: str | None,
+    file_hash: str | None,
+    mode: str = "append",
+    created_by: str | None = None,
+    strict_reps: bool = False,
+) -> ImportResult:
+    """Store parsed actuals all-or-nothing (one transaction, summaries refreshed inside it).
+
+    ``rows``: [date, rep, customer, product, region, quantity, amount_cents, order_key].
+    ``mode``: ``append`` (add everything), ``skip-duplicates`` (drop rows whose order key is
+    already stored for ``source``), ``replace-range`` (retire live rows of ``source`` in the
+    file's date range; they are kept, marked as removed by this import, so undo restores them).
+    The same content hash twice raises ``AlreadyImported``. Unknown reps are created unless
+    ``strict_reps``.
+    """
+    if mode not in ("append", "skip-duplicates", "replace-range"):
+        raise StoreError(f"unknown import mode {mode!r}: use append, skip-duplicates or replace-range")
+    with transaction(con):
+        if file_hash:
+            prior = find_import_by_hash(con, file_hash)
+            if prior:
+                raise AlreadyImported(
+                    f"this file was already imported on {prior[1]:%Y-%m-%d %H:%M} as #{prior[0]}; nothing added"
+                )
+        import_id = next_import_id(con)
+        rows = rows.copy()
+        skipped_dup = 0
+        if mode == "skip-duplicates" and rows["order_key"].notna().any():
+            keys = [k for k in rows["order_key"].dropna().unique().tolist() if k]
+            stored = {
+                r[0]
+                for r in con.execute(
+                    "SELECT DISTINCT order_key FROM sales WHERE removed_by IS NULL AND source = ? "
+                    "AND order_key IN (SELECT unnest(?::VARCHAR[]))",
+                    [source, keys],
+                ).fetchall()
+            }
+            dup_mask = rows["order_key"].isin(stored)
+            skipped_dup = int(dup_mask.sum())
+            rows = rows[~dup_mask]
+        rep_names = sorted(rows["rep"].dropna().unique().tolist())
+        known_reps = {
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM reps WHERE name IN (SELECT unnest(?::VARCHAR[]))", [rep_names]
+            ).fetchall()
+        }
+        new_reps = [n for n in rep_names if n not in known_reps]
+        if strict_reps and new_reps:
+            raise StoreError(f"unknown reps: {', '.join(new_reps[:10])}; add them first or import without --strict-reps")
+        rep_ids = _ids_for_names(con, "reps", "rep_id", "R", rep_names)
+        cust_ids = _ids_for_names(con, "customers", "customer_id", "C", rows["customer"].dropna().unique().tolist())
+        prod_ids = _ids_for_names(con, "products", "product_id", "P", rows["product"].dropna().unique().tolist())
+        frame = pd.DataFrame(
+            {
+                "day": rows["date"],
+                "rep_id": rows["rep"].map(rep_ids),
+                "customer_id": rows["customer"].map(cust_ids),
+                "product_id": rows["product"].map(prod_ids),
+                "region": rows["region"],
+                "quantity": rows["quantity"],
+                "amount_cents": rows["amount_cents"].astype("int64"),
+                "order_key": rows["order_key"],
+            }
+        )
+        affected = set(frame["rep_id"].dropna().unique().tolist())
+        removed = 0
+        first = rows["date"].min().date() if len(rows) else None
+        last = rows["date"].max().date() if len(rows) else None
+        if mode == "replace-range" and first is not None:
+            hit = con.execute(
+                "SELECT DISTINCT rep_id FROM sales WHERE removed_by IS NULL AND source = ? AND day BETWEEN ? AND ?",
+                [source, first, last],
+            ).fetchall()
+            affected |= {r[0] for r in hit}
+            removed = con.execute(
+                "SELECT count(*) FROM sales WHERE removed_by IS NULL AND source = ? AND day BETWEEN ? AND ?",
+                [source, first, last],
+            ).fetchall()[0][0]
+            con.execute(
+                "UPDATE sales SET removed_by = ? WHERE removed_by IS NULL AND source = ? AND day BETWEEN ? AND ?",
+                [import_id, source, first, last],
+            )
+        append_sales_frame(con, frame, import_id=import_id, source=source)
+        total = Decimal(int(frame["amount_cents"].sum())) / 100
+        record_import(
+            con,
+            import_id=import_id,
+            source=source,
+            file_name=file_name,
+            file_hash=file_hash,
+            rows=len(frame),
+            total=total,
+            first_day=first,
+            last_day=last,
+            mode=mode,
+            removed_rows=int(removed),
+            new_reps=new_reps,
+            created_by=created_by,
+        )
+        refresh_summaries(con, sorted(affected))
+    return ImportResult(import_id, len(frame), total, rep_names, new_reps, first, last, int(removed), skipped_dup)
+
+
+def list_imports(con: Connection) -> pd.DataFrame:
+    """Every import, newest first."""
+    return con.execute(
+        "SELECT import_id, source, file_name, file_hash, rows, total, first_day, last_day, mode, removed_rows, "
+        "new_reps, created_by, created_at, undone_at FROM imports ORDER BY import_id DESC"
+    ).df()
+
+
+def undo_import(con: Connection, import_id: int) -> dict[str, Any]:
+    """Undo one import exactly: delete its rows and bring back the rows it retired."""
+    with transaction(con):
+        row = con.execute("SELECT undone_at FROM imports WHERE import_id = ?", [import_id]).fetchall()
+        if not row:
+            raise StoreError(f"no import #{import_id}")
+        if row[0][0] is not None:
+            raise StoreError(f"import #{import_id} was already undone on {row[0][0]:%Y-%m-%d %H:%M}")
+        later = con.execute(
+            "SELECT min(import_id) FROM imports WHERE undone_at IS NULL AND import_id > ? AND EXISTS "
+            "(SELECT 1 FROM sales s WHERE s.removed_by = imports.import_id AND s.import_id = ?)",
+            [import_id, import_id],
+        ).fetchall()[0][0]
+        if later is not None:
+            raise StoreError(f"import #{later} replaced rows of #{import_id}; undo #{later} first")
+        reps = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT rep_id FROM sales WHERE import_id = ? OR removed_by = ?", [import_id, import_id]
+            ).fetchall()
+        ]
+        deleted = con.execute("SELECT count(*) FROM sales WHERE import_id = ?", [import_id]).fetchall()[0][0]
+        restored = con.execute("SELECT count(*) FROM sales WHERE removed_by = ?", [import_id]).fetchall()[0][0]
+        con.execute("DELETE FROM sales WHERE import_id = ?", [import_id])
+        con.execute("UPDATE sales SET removed_by = NULL WHERE removed_by = ?", [import_id])
+        con.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?", [_now(), import_id])
+        refresh_summaries(con, reps)
+    return {"import_id": import_id, "deleted_rows": int(deleted), "restored_rows": int(restored)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings and remembered mappings
+
+
+def get_setting(con: Connection, key: str, default: str | None = None) -> str | None:
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchall()
+    return str(row[0][0]) if row else default
+
+
+def set_setting(con: Connection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+
+
+def save_mapping(con: Connection, signature: str, mapping: dict[str, str]) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?)",
+        [signature, json.dumps(mapping, ensure_ascii=False), _now()],
+    )
+
+
+def load_mapping(con: Connection, signature: str) -> dict[str, str] | None:
+    row = con.execute("SELECT mapping FROM column_mappings WHERE signature = ?", [signature]).fetchall()
+    return dict(json.loads(row[0][0])) if row else None
+
+
+def calendar_overrides(con: Connection) -> pd.DataFrame:
+    return con.execute("SELECT day, kind, note FROM calendar_overrides ORDER BY day").df()
+
+
+def set_calendar_overrides(con: Connection, year: int, days: pd.DataFrame) -> None:
+    """Replace the user-entered holidays/workdays of ``year`` with ``days`` [day, kind, note]."""
+    with transaction(con):
+        con.execute("DELETE FROM calendar_overrides WHERE year(day) = ?", [year])
+        if len(days):
+            con.register("_cal", days)
+            con.execute("INSERT INTO calendar_overrides SELECT CAST(day AS DATE), kind, note FROM _cal")
+            con.unregister("_cal")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reads for pages and the CLI (summary tables; raw sales only for drill-down)
+
+
+def reps_frame(con: Connection) -> pd.DataFrame:
+    """All reps with their team name: [rep_id, name, team_id, team, region, level, hire_date, leave_date]."""
+    return con.execute(
+        "SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id) AS team, r.region, r.level, "
+        "r.hire_date, r.leave_date FROM reps r LEFT JOIN teams t USING (team_id) ORDER BY r.team_id, r.rep_id"
+    ).df()
+
+
+def teams_frame(con: Connection) -> pd.DataFrame:
+    return con.execute("SELECT team_id, name, region FROM teams ORDER BY team_id").df()
+
+
+def sales_bounds(con: Connection) -> tuple[dt.date | None, dt.date | None, int]:
+    """First and last day with sales, and the number of live sales rows (from rep × day)."""
+    row = con.execute("SELECT min(day), max(day), coalesce(sum(orders), 0) FROM sum_rep_day").fetchall()[0]
+    return row[0], row[1], int(row[2])
+
+
+def daily_actuals(
+    con: Connection, start: dt.date, end: dt.date, *, by_rep: bool = False
+) -> pd.DataFrame:
+    """Actuals per day (and rep) from rep × day: [day, (rep_id,) amount Decimal]."""
+    if by_rep:
+        return con.execute(
+            "SELECT day, rep_id, amount FROM sum_rep_day WHERE day BETWEEN ? AND ? ORDER BY day, rep_id",
+            [start, end],
+        ).df()
+    return con.execute(
+        "SELECT day, CAST(sum(amount) AS DECIMAL(18,2)) AS amount FROM sum_rep_day WHERE day BETWEEN ? AND ? "
+        "GROUP BY day ORDER BY day",
+        [start, end],
+    ).df()
+
+
+def monthly_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Company actuals per month from rep × month: [month, amount]."""
+    return con.execute(
+        "SELECT month, CAST(sum(amount) AS DECIMAL(18,2)) AS amount FROM sum_rep_month "
+        "WHERE month BETWEEN date_trunc('month', ?::DATE) AND ? GROUP BY month ORDER BY month",
+        [start, end],
+    ).df()
+
+
+def rep_totals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Actuals per rep over [start, end] from rep × day: [rep_id, name, team_id, team, amount]."""
+    return con.execute(
+        """SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id) AS team,
+                  CAST(coalesce(sum(d.amount), 0) AS DECIMAL(18,2)) AS amount
+           FROM reps r LEFT JOIN teams t USING (team_id)
+           LEFT JOIN sum_rep_day d ON d.rep_id = r.rep_id AND d.day BETWEEN ? AND ?
+           GROUP BY ALL ORDER BY amount DESC""",
+        [start, end],
+    ).df()
+
+
+def total_between(con: Connection, start: dt.date, end: dt.date) -> Decimal:
+    row = con.execute(
+        "SELECT coalesce(sum(amount), 0) FROM sum_rep_day WHERE day BETWEEN ? AND ?", [start, end]
+    ).fetchall()
+    return Decimal(row[0][0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans: immutable versions
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    version_id: int
+    scenario: str
+    version: int
+    parent_id: int | None
+    fiscal_year: int
+    fy_start_month: int
+    target: Decimal
+    unit: Decimal
+    params: dict[str, Any]
+    author: str | None
+    created_at: dt.datetime
+    note: str | None
+
+
+def _plan_version(row: Sequence[Any]) -> PlanVersion:
+    return PlanVersion(
+        int(row[0]), row[1], int(row[2]), row[3], int(row[4]), int(row[5]), Decimal(row[6]), Decimal(row[7]),
+        json.loads(row[8]), row[9], row[10], row[11],
+    )
+
+
+_PV_COLS = ("version_id, scenario, version, parent_id, fiscal_year, fy_start_month, target, unit, params, author, "
+            "created_at, note")
+
+
+def save_plan_version(
+    con: Connection,
+    *,
+    scenario: str,
+    based_on: int | None,
+    fiscal_year: int,
+    fy_start_month: int,
+    target: Decimal,
+    unit: Decimal,
+    params: dict[str, Any],
+    targets: pd.DataFrame,
+    author: str | None = None,
+    note: str | None = None,
+    changes: pd.DataFrame | None = None,
+) -> PlanVersion:
+    """Save a new immutable version of ``scenario``.
+
+    ``based_on`` is the version number the editor started from (None for a new scenario). If
+    someone saved a newer version meanwhile, ``StaleVersion`` says who and when; nothing is
+    written. ``targets``: [rep_id, team_id, day, target_cents int64]. The day targets must sum
+    exactly to ``target`` (checked in SQL after insert, inside the transaction).
+    """
+    scenario = scenario.strip()
+    if not scenario:
+        raise StoreError("a plan needs a name")
+    with transaction(con):
+        latest = con.execute(
+            f"SELECT {_PV_COLS} FROM plan_versions WHERE scenario = ? ORDER BY version DESC LIMIT 1", [scenario]
+        ).fetchall()
+        latest_v = _plan_version(latest[0]) if latest else None
+        current = latest_v.version if latest_v else None
+        if current != based_on:
+            if latest_v is None:
+                raise StaleVersion(f"plan {scenario!r} no longer exists")
+            raise StaleVersion(
+                f"plan {scenario!r} was changed by {latest_v.author or '?'} at {latest_v.created_at:%Y-%m-%d %H:%M} "
+                f"(version {latest_v.version}); reload it or save as a new plan"
+            )
+        version_id = int(con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM plan_versions").fetchall()[0][0])
+        version = (current or 0) + 1
+        con.execute(
+            f"INSERT INTO plan_versions ({_PV_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [version_id, scenario, version, latest_v.version_id if latest_v else None, fiscal_year, fy_start_month,
+             target, unit, json.dumps(params, ensure_ascii=False, default=str), author, _now(), note],
+        )
+        con.register("_t", targets)
+        con.execute(
+            "INSERT INTO plan_targets SELECT ?, rep_id, team_id, CAST(day AS DATE), "
+            "CAST(CAST(target_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)) FROM _t",
+            [version_id],
+        )
+        con.unregister("_t")
+        stored = con.execute(
+            "SELECT coalesce(sum(target), 0) FROM plan_targets WHERE version_id = ?", [version_id]
+        ).fetchall()[0][0]
+        if Decimal(stored) != target:
+            raise StoreError(f"plan does not add up: days sum to {stored}, target is {target}; nothing saved")
+        if changes is not None and len(changes):
+            con.register("_c", changes)
+            con.execute(
+                "INSERT INTO plan_changes SELECT ?, rep_id, period, CAST(old AS DECIMAL(18,2)), "
+                "CAST(new AS DECIMAL(18,2)), ?, ? FROM _c",
+                [version_id, author, _now()],
+            )
+            con.unregister("_c")
+        row = con.execute(f"SELECT {_PV_COLS} FROM plan_versions WHERE version_id = ?", [version_id]).fetchall()
+    return _plan_version(row[0])
+
+
+def list_plan_versions(con: Connection, fiscal_year: int | None = None) -> list[PlanVersion]:
+    sql = f"SELECT {_PV_COLS} FROM plan_versions"
+    args: list[Any] = []
+    if fiscal_year is not None:
+        sql += " WHERE fiscal_year = ?"
+        args.append(fiscal_year)
+    rows = con.execute(sql + " ORDER BY scenario, version", args).fetchall()
+    return [_plan_version(r) for r in rows]
+
+
+def get_plan_version(con: Connection, version_id: int) -> PlanVersion:
+    row = con.execute(f"SELECT {_PV_COLS} FROM plan_versions WHERE version_id = ?", [version_id]).fetchall()
+    if not row:
+        raise StoreError(f"no plan version #{version_id}")
+    return _plan_version(row[0])
+
+
+def plan_targets(con: Connection, version_id: int) -> pd.DataFrame:
+    """Day targets of a version: [rep_id, team_id, day, target Decimal]."""
+    return con.execute(
+        "SELECT rep_id, team_id, day, target FROM plan_targets WHERE version_id = ? ORDER BY rep_id, day",
+        [version_id],
+    ).df()
+
+
+def set_active_plan(con: Connection, version_id: int, set_by: str | None = None) -> None:
+    pv = get_plan_version(con, version_id)
+    con.execute("INSERT OR REPLACE INTO plan_active VALUES (?, ?, ?, ?)", [pv.fiscal_year, version_id, _now(), set_by])
+
+
+def active_plan(con: Connection, fiscal_year: int) -> PlanVersion | None:
+    row = con.execute("SELECT version_id FROM plan_active WHERE fiscal_year = ?", [fiscal_year]).fetchall()
+    return get_plan_version(con, int(row[0][0])) if row else None
+
+
+def plan_changes(con: Connection, scenario: str | None = None) -> pd.DataFrame:
+    sql = ("SELECT v.scenario, v.version, c.rep_id, c.period, c.old, c.new, c.author, c.changed_at FROM plan_changes c "
+           "JOIN plan_versions v USING (version_id)")
+    args: list[Any] = []
+    if scenario:
+        sql += " WHERE v.scenario = ?"
+        args.append(scenario)
+    return con.execute(sql + " ORDER BY c.changed_at DESC, v.version DESC", args).df()
