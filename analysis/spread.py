@@ -1,0 +1,493 @@
+"""Spread an annual target over the days of a fiscal year, exact to the cent.
+
+Money is handled as int64 arrays of cents inside this module and as Decimal at the edges; floats
+are only weights. Every split is largest-remainder (Hamilton) rounding with ties to the earlier
+item, the same rule as :func:`analysis.money.split_exact`, so parts always sum exactly.
+
+Rounding is top-down so coarse levels are round numbers: the year is split into months in
+multiples of ``unit`` (0.01, 1, 100 or 10,000), then each month into its days in multiples of
+``min(unit, 1)``. Weeks, quarters and halves are sums of their days, so every level adds up
+exactly. Non-working days get no target (except with the "all" calendar). A month without any
+working day gets 0 and its weight goes to the other months.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from analysis.calendar import CalendarStatus, FiscalYear, Grain, WorkCalendar, period_codes
+from analysis.money import UNITS, MoneyError, split_exact
+
+SpreadMethod = Literal["even", "working_days", "seasonality", "growth", "custom", "blend"]
+SPREAD_METHODS: tuple[str, ...] = ("even", "working_days", "seasonality", "growth", "custom", "blend")
+SeasonGrain = Literal["month", "week", "dow"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+_MAX_TARGET = Decimal("1e12")  # keeps cents * weights well inside float64's exact range
+
+
+class PlanInputError(ValueError):
+    """Planning input that cannot be used; the message is meant for a sales manager."""
+
+
+# --- money <-> cents -------------------------------------------------------------------------
+
+
+def unit_cents(unit: Decimal) -> int:
+    """The rounding unit in cents; only 0.01, 1, 100 and 10,000 are offered."""
+    unit = Decimal(unit)
+    if unit not in UNITS:
+        choices = ", ".join(f"{u:,}" for u in UNITS)
+        raise PlanInputError(f"rounding unit {unit} is not offered; choose one of {choices}")
+    return int(unit * 100)
+
+
+def to_cents(amount: Decimal | int | str, what: str = "amount") -> int:
+    """Exact conversion of a money amount with at most two decimals to integer cents."""
+    try:
+        d = Decimal(str(amount).strip()) if not isinstance(amount, Decimal) else amount
+    except (InvalidOperation, ValueError) as exc:
+        raise PlanInputError(f"{what} {amount!r} is not a number") from exc
+    if not d.is_finite():
+        raise PlanInputError(f"{what} {amount!r} is not a finite number")
+    c = d * 100
+    if c != c.to_integral_value():
+        raise PlanInputError(f"{what} {amount} has more than two decimal places")
+    return int(c)
+
+
+def cents_to_decimals(cents: NDArray[np.int64]) -> NDArray[np.object_]:
+    """Decimal amounts (two places) for an int array of cents, any shape.
+
+    Targets repeat a lot (a month's days are near-equal), so each distinct value is converted once.
+    """
+    flat = np.asarray(cents, dtype=np.int64).ravel()
+    uniq, inv = np.unique(flat, return_inverse=True)
+    decs = np.empty(len(uniq), dtype=object)
+    decs[:] = [Decimal(int(u)).scaleb(-2) for u in uniq]
+    return decs[inv].reshape(np.shape(cents))
+
+
+def check_target(target: Decimal | int | str, unit: Decimal) -> int:
+    """Validate an annual target and return it in cents: >= 0, a multiple of ``unit``, not absurd."""
+    uc = unit_cents(unit)
+    c = to_cents(target, "target")
+    if c < 0:
+        raise PlanInputError(f"the target must not be negative (got {Decimal(c).scaleb(-2):,})")
+    if Decimal(c).scaleb(-2) > _MAX_TARGET:
+        raise PlanInputError(f"the target {Decimal(c).scaleb(-2):,} is larger than {_MAX_TARGET:,}")
+    if c % uc:
+        lo = (c // uc) * uc
+        raise PlanInputError(
+            f"the target {Decimal(c).scaleb(-2):,} is not a multiple of the rounding unit {Decimal(unit):,}: "
+            f"use {Decimal(lo).scaleb(-2):,} or {Decimal(lo + uc).scaleb(-2):,}, or a smaller unit"
+        )
+    return c
+
+
+# --- largest-remainder splits on integer arrays ----------------------------------------------
+
+
+def split_rows(totals: IntArray, weights: FloatArray) -> IntArray:
+    """Split each ``totals[r]`` (integer units, >= 0) over ``weights[r, :]``; rows sum exactly.
+
+    Largest remainder with ties to the earlier column, like ``split_exact``. Columns with zero
+    weight get 0. A row with a positive total and no positive weight is refused (ValueError).
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or totals.shape != (w.shape[0],):
+        raise ValueError("split_rows: weights must be 2-D with one total per row")
+    if (totals < 0).any() or (w < 0).any():
+        raise ValueError("split_rows: totals and weights must not be negative")
+    n_rows, n_cols = w.shape
+    if n_cols == 0:
+        if totals.any():
+            raise ValueError("split_rows: nothing to split a positive total over")
+        return np.zeros((n_rows, 0), dtype=np.int64)
+    wsum = w.sum(axis=1)
+    if ((wsum <= 0) & (totals != 0)).any():
+        raise ValueError("split_rows: a positive total has only zero weights")
+    scale = np.divide(totals, wsum, out=np.zeros(n_rows), where=wsum > 0)
+    exact = w * scale[:, None]
+    floors = np.floor(exact).astype(np.int64)
+    rem = exact - floors
+    positive = w > 0
+    rem[~positive] = -1.0
+    left = totals - floors.sum(axis=1)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(n_cols), order.shape), axis=1)
+    floors += rank < left[:, None]
+    # Float error can, very rarely, leave a row whose floors over- or under-shoot by more than
+    # the remainders can fix; redo those rows with exact Decimal arithmetic.
+    bad = np.nonzero((left < 0) | (left > positive.sum(axis=1)))[0]
+    for r in bad:
+        parts = split_exact(Decimal(int(totals[r])), [Decimal(float(x)) for x in w[r]], Decimal(1))
+        floors[r] = [int(p) for p in parts]
+    result: IntArray = floors
+    return result
+
+
+def split_int(total: int, weights: Sequence[float] | FloatArray) -> IntArray:
+    """One-row :func:`split_rows`."""
+    row: IntArray = split_rows(
+        np.array([total], dtype=np.int64), np.asarray(weights, dtype=np.float64)[None, :]
+    )[0]
+    return row
+
+
+def month_starts(month_idx: IntArray) -> IntArray:
+    """Index of the first day of each of the 12 fiscal months (days are in order)."""
+    return np.searchsorted(month_idx, np.arange(12)).astype(np.int64)
+
+
+def split_topdown(
+    totals_cents: IntArray,
+    weights: FloatArray,
+    month_idx: IntArray,
+    unit_c: int,
+    *,
+    quarter_first: bool = False,
+    day_unit_c: int | None = None,
+) -> IntArray:
+    """Split each row total (cents) over its days: year -> (quarters ->) months -> days.
+
+    Months (and quarters) are multiples of ``unit_c`` cents, days of ``day_unit_c`` (default
+    ``min(unit_c, 100)``). Totals must be multiples of ``unit_c``. Returns int64 cents [rows, days].
+    """
+    totals_cents = np.asarray(totals_cents, dtype=np.int64)
+    day_u = min(unit_c, 100) if day_unit_c is None else day_unit_c
+    if (totals_cents % unit_c).any() or unit_c % day_u:
+        raise ValueError("split_topdown: totals must be multiples of the unit, the unit of the day unit")
+    starts = month_starts(month_idx)
+    bounds = [*starts.tolist(), weights.shape[1]]
+    month_w = np.add.reduceat(weights, starts, axis=1) if weights.shape[1] else np.zeros((len(weights), 12))
+    # Summing day weights leaves float noise (1e-17) that would decide ties between equal months
+    # at random; rounding the month shares to 12 places makes equal months tie, earlier wins.
+    row_sum = month_w.sum(axis=1, keepdims=True)
+    month_w = np.round(np.divide(month_w, row_sum, out=np.zeros_like(month_w), where=row_sum > 0), 12)
+    units = totals_cents // unit_c
+    if quarter_first:
+        q_units = split_rows(units, month_w.reshape(-1, 4, 3).sum(axis=2))
+        month_units = np.concatenate(
+            [split_rows(q_units[:, q], month_w[:, 3 * q : 3 * q + 3]) for q in range(4)], axis=1
+        )
+    else:
+        month_units = split_rows(units, month_w)
+    month_c = month_units * unit_c
+    out = np.zeros(weights.shape, dtype=np.int64)
+    for m in range(12):
+        s, e = bounds[m], bounds[m + 1]
+        out[:, s:e] = split_rows(month_c[:, m] // day_u, weights[:, s:e]) * day_u
+    return out
+
+
+# --- per-day weights for each method ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpreadParams:
+    """Options of the spread methods (unused fields are ignored).
+
+    season_grain: "month" | "week" | "dow" for seasonality. growth: one rate (0.08 = +8 %) or a
+    rate per month label ("2027-04") for the growth method. custom: percentages per month label
+    ("2027-04") or per quarter ("Q1".."Q4"), totalling exactly 100. blend: w x method a + (1-w) x
+    method b, where a and b use these same params.
+    """
+
+    season_grain: SeasonGrain = "month"
+    growth: float | Mapping[str, float] = 0.0
+    custom: Mapping[str, Decimal | int | str | float] = field(default_factory=dict)
+    blend_a: str = "working_days"
+    blend_b: str = "seasonality"
+    blend_w: float = 0.5
+
+    @classmethod
+    def of(cls, params: SpreadParams | Mapping[str, object] | None) -> SpreadParams:
+        if params is None:
+            return cls()
+        if isinstance(params, SpreadParams):
+            return params
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise PlanInputError(f"unknown spread option(s): {', '.join(unknown)}")
+        return cls(**params)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class DayWeights:
+    """Per-day weights of a method (sum 1, zero on non-working days) and how to round them."""
+
+    weights: FloatArray
+    quarter_first: bool = False
+    last_year_total: Decimal | None = None
+    notes: tuple[str, ...] = ()
+
+
+def _history_last_year(history: pd.DataFrame | None, fy: FiscalYear, method: str) -> pd.DataFrame:
+    """Last fiscal year's actuals as [day (date), amount (float)], checked for gaps."""
+    prev = fy.previous()
+    span = f"{prev.label} ({prev.start} .. {prev.end})"
+    if history is None or len(history) == 0:
+        raise PlanInputError(
+            f"the {method} method needs last year's actual sales; there are none for {span}. "
+            "Import them or choose another method."
+        )
+    missing_cols = {"day", "amount"} - set(history.columns)
+    if missing_cols:
+        raise PlanInputError(
+            f"history needs the columns day and amount (missing: {', '.join(sorted(missing_cols))})"
+        )
+    days = pd.to_datetime(history["day"]).dt.date
+    keep = (days >= prev.start) & (days <= prev.end)
+    h = pd.DataFrame({"day": days[keep], "amount": pd.to_numeric(history["amount"][keep], errors="coerce")})
+    if len(h) == 0:
+        raise PlanInputError(
+            f"the {method} method needs last year's actual sales; there are none for {span}. "
+            "Import them or choose another method."
+        )
+    if h["amount"].isna().any():
+        raise PlanInputError(f"last year's actuals ({span}) contain amounts that are not numbers")
+    seen = {(d.year, d.month) for d in h["day"]}
+    gaps = [f"{y:04d}-{m:02d}" for y, m in prev.months() if (y, m) not in seen]
+    if gaps:
+        raise PlanInputError(
+            f"the {method} method needs all of last year's actuals; {span} has no rows for {', '.join(gaps)}"
+        )
+    if (h["amount"] < 0).any() or h["amount"].sum() <= 0:
+        raise PlanInputError(f"last year's actuals ({span}) must be positive in total and never negative")
+    return h
+
+
+def _per_workday(month_share: FloatArray, work: NDArray[np.bool_], month_idx: IntArray) -> FloatArray:
+    """Give each month its share, divided equally over its working days."""
+    n_work = np.bincount(month_idx, weights=work.astype(np.float64), minlength=12)
+    per_day = np.divide(month_share, n_work, out=np.zeros(12), where=n_work > 0)
+    return per_day[month_idx] * work
+
+
+def _normalise(w: FloatArray, what: str) -> FloatArray:
+    s = float(w.sum())
+    if not s > 0:
+        raise PlanInputError(f"{what}: there is no working day with a positive weight in the fiscal year")
+    return w / s
+
+
+def spread_weights(
+    fy: FiscalYear,
+    calendar: WorkCalendar,
+    method: str,
+    *,
+    history: pd.DataFrame | None = None,
+    params: SpreadParams | Mapping[str, object] | None = None,
+) -> DayWeights:
+    """Per-day weights (float, summing to 1) of ``method`` over ``fy.days()``.
+
+    Non-working days have weight 0. See :class:`SpreadParams` for the options.
+    """
+    p = SpreadParams.of(params)
+    work = calendar.fiscal_mask(fy)
+    midx = fy.month_index()
+    if method == "even":
+        return DayWeights(_normalise(_per_workday(np.full(12, 1 / 12), work, midx), "even"))
+    if method == "working_days":
+        return DayWeights(_normalise(work.astype(np.float64), "working days"))
+    if method in ("seasonality", "growth"):
+        h = _history_last_year(history, fy, method)
+        total = Decimal(repr(float(h["amount"].sum()))).quantize(Decimal("0.01"))
+        if method == "growth" or p.season_grain == "month":
+            prev_months = fy.previous().months()
+            by_month = h.groupby(h["day"].map(lambda d: (d.year, d.month)))["amount"].sum()
+            ly = np.array([float(by_month.get(k, 0.0)) for k in prev_months])
+            if method == "growth":
+                labels = fy.month_labels()
+                if isinstance(p.growth, Mapping):
+                    unknown = sorted(set(p.growth) - set(labels))
+                    if unknown:
+                        raise PlanInputError(
+                            f"growth rates for months outside {fy.label}: {', '.join(unknown)}"
+                        )
+                    g = np.array([float(p.growth.get(lab, 0.0)) for lab in labels])
+                else:
+                    g = np.full(12, float(p.growth))
+                if (g <= -1).any():
+                    raise PlanInputError("a growth rate of -100 % or lower leaves nothing to plan")
+                ly = ly * (1 + g)
+            w = _per_workday(ly / ly.sum(), work, midx)
+        elif p.season_grain == "week":
+            w = _rate_weights(h, calendar, fy, work, key="week")
+        elif p.season_grain == "dow":
+            w = _rate_weights(h, calendar, fy, work, key="dow")
+        else:
+            raise PlanInputError(f"season grain must be month, week or dow, not {p.season_grain!r}")
+        return DayWeights(_normalise(w, method), last_year_total=total)
+    if method == "custom":
+        return _custom_weights(fy, p.custom, work, midx)
+    if method == "blend":
+        if p.blend_a == "blend" or p.blend_b == "blend":
+            raise PlanInputError("a blend cannot contain another blend")
+        if not 0 <= p.blend_w <= 1:
+            raise PlanInputError(f"the blend weight must be between 0 and 1, got {p.blend_w}")
+        a = spread_weights(fy, calendar, p.blend_a, history=history, params=p)
+        b = spread_weights(fy, calendar, p.blend_b, history=history, params=p)
+        w = p.blend_w * a.weights + (1 - p.blend_w) * b.weights
+        return DayWeights(_normalise(w, "blend"), last_year_total=a.last_year_total or b.last_year_total)
+    raise PlanInputError(f"unknown spread method {method!r}; use one of {', '.join(SPREAD_METHODS)}")
+
+
+def _rate_weights(
+    h: pd.DataFrame, calendar: WorkCalendar, fy: FiscalYear, work: NDArray[np.bool_], *, key: str
+) -> FloatArray:
+    """Average sales per working day last year, by ISO week number or weekday, applied to this year.
+
+    A rate per day (not a share of the week) keeps partial weeks at the year's edges fair.
+    """
+    prev_days = fy.previous().days()
+    prev_work = calendar.fiscal_mask(fy.previous())
+
+    def k(d: date) -> int:
+        return d.isocalendar().week if key == "week" else d.weekday()
+
+    size = 54 if key == "week" else 7
+    sums = np.zeros(size)
+    for d, a in zip(h["day"], h["amount"], strict=True):
+        sums[k(d)] += a
+    counts = np.zeros(size)
+    for d, is_work in zip(prev_days, prev_work, strict=True):
+        counts[k(d)] += is_work
+    rate = np.divide(sums, counts, out=np.zeros(size), where=counts > 0)
+    if key == "week":
+        rate[53] = rate[53] if counts[53] else rate[52]  # week 53 exists only in some ISO years
+    else:
+        # A make-up Saturday (调休) has no weekday history of its own: use the weekday average.
+        weekday_mean = float(rate[:5].mean())
+        rate[5:] = np.where(counts[5:] > 0, rate[5:], weekday_mean)
+    cur = np.array([rate[k(d)] for d in fy.days()])
+    return cur * work
+
+
+def _custom_weights(
+    fy: FiscalYear, custom: Mapping[str, Decimal | int | str | float], work: NDArray[np.bool_], midx: IntArray
+) -> DayWeights:
+    if not custom:
+        raise PlanInputError("the custom method needs percentages per month or per quarter")
+    pct: dict[str, Decimal] = {}
+    for key, v in custom.items():
+        try:
+            d = Decimal(repr(v)) if isinstance(v, float) else Decimal(str(v).strip())
+        except InvalidOperation as exc:
+            raise PlanInputError(f"custom percentage for {key} is not a number: {v!r}") from exc
+        if not d.is_finite() or d < 0:
+            raise PlanInputError(f"custom percentage for {key} must be 0 or more, got {v}")
+        pct[str(key).removeprefix(f"{fy.label}-")] = d
+    total = sum(pct.values(), Decimal(0))
+    if total != 100:
+        raise PlanInputError(f"custom percentages must total exactly 100 %; they total {total} %")
+    months = fy.month_labels()
+    quarters = ["Q1", "Q2", "Q3", "Q4"]
+    if set(pct) <= set(quarters):
+        q = np.array([float(pct.get(k, 0)) for k in quarters])
+        # Within a quarter, months get the quarter's share in proportion to their working days.
+        n_work = np.bincount(midx, weights=work.astype(np.float64), minlength=12).reshape(4, 3)
+        qw = n_work.sum(axis=1)
+        share = (
+            q[:, None] * np.divide(n_work, qw[:, None], out=np.zeros((4, 3)), where=qw[:, None] > 0)
+        ).ravel()
+        return DayWeights(_normalise(_per_workday(share, work, midx), "custom"), quarter_first=True)
+    unknown = sorted(set(pct) - set(months))
+    if unknown:
+        raise PlanInputError(
+            f"custom percentages must be keyed by month ({months[0]} .. {months[-1]}) or by quarter "
+            f"(Q1..Q4); unknown: {', '.join(unknown)}"
+        )
+    share = np.array([float(pct.get(k, 0)) for k in months])
+    return DayWeights(_normalise(_per_workday(share, work, midx), "custom"))
+
+
+# --- the spread ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """An annual target spread over the days of a fiscal year (cents per day, exact)."""
+
+    fy: FiscalYear
+    target: Decimal
+    unit: Decimal
+    method: str
+    days: tuple[date, ...]
+    weights: FloatArray
+    cents: IntArray
+    status: CalendarStatus
+    last_year_total: Decimal | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def implied_growth(self) -> float | None:
+        """Target / last year's actual total - 1, when last year's actuals were used."""
+        if not self.last_year_total:
+            return None
+        return float(self.target / self.last_year_total) - 1
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """DataFrame[day (date), target (Decimal)], one row per day of the fiscal year."""
+        return pd.DataFrame({"day": list(self.days), "target": cents_to_decimals(self.cents)})
+
+    def by(self, grain: Grain) -> pd.DataFrame:
+        """DataFrame[period, target (Decimal)] at ``grain``; each period is the sum of its days."""
+        codes, labels = period_codes(self.days, grain, self.fy)
+        sums = np.zeros(len(labels), dtype=np.int64)
+        np.add.at(sums, codes, self.cents)
+        return pd.DataFrame({"period": labels, "target": cents_to_decimals(sums)})
+
+
+def spread_target(
+    target: Decimal | int | str,
+    fy: FiscalYear,
+    calendar: WorkCalendar,
+    method: str,
+    *,
+    unit: Decimal = Decimal("0.01"),
+    history: pd.DataFrame | None = None,
+    params: SpreadParams | Mapping[str, object] | None = None,
+) -> Spread:
+    """Spread ``target`` over ``fy``'s days with ``method``; days sum exactly to the target.
+
+    Months are multiples of ``unit`` and days of ``min(unit, 1)`` (top-down largest remainder).
+    ``history`` is DataFrame[day, amount] of actuals, needed by seasonality and growth.
+    Raises :class:`PlanInputError` for unusable input.
+    """
+    uc = unit_cents(unit)
+    tc = check_target(target, unit)
+    dw = spread_weights(fy, calendar, method, history=history, params=params)
+    try:
+        cents = split_topdown(
+            np.array([tc]), dw.weights[None, :], fy.month_index(), uc, quarter_first=dw.quarter_first
+        )[0]
+    except (ValueError, MoneyError) as exc:  # pragma: no cover - weights are validated above
+        raise PlanInputError(f"cannot spread the target: {exc}") from exc
+    return Spread(
+        fy=fy,
+        target=Decimal(tc).scaleb(-2),
+        unit=Decimal(unit),
+        method=method,
+        days=tuple(fy.days()),
+        weights=dw.weights,
+        cents=cents,
+        status=calendar.status(fy),
+        last_year_total=dw.last_year_total,
+        notes=dw.notes,
+    )
