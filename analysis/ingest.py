@@ -1,0 +1,1094 @@
+"""Read sales actuals from Excel and CSV files as offices really export them.
+
+``parse_upload(data, filename)`` turns the bytes of one upload into validated rows (one row per
+sale: day, rep, amount in integer cents), plus the rows it skipped (blank, totals, non-won stages)
+and the errors per row with the row number as Excel or a text editor shows it. It never writes
+anything: the store commits ``ParsedUpload.rows`` only when ``errors`` is empty (or the user
+excluded those rows).
+
+Decisions worth knowing:
+- Formats are told by signature (``filesafety.detect_kind``): xlsx/xlsm/xlsb/ods/xls through
+  python-calamine (handles the 1900 and 1904 date systems), text through the csv module after
+  encoding (UTF-8, BOM, UTF-16, GBK/GB18030) and delimiter (, ; tab |) detection.
+- Money never passes through float arithmetic: a float cell is ``repr()``-ed (731.9399999999999
+  → "731.9399999999999") and the decimal string is rounded half-up to cents with integer
+  arithmetic on its digits; 万/亿 in the cell or the header shift the decimal point exactly.
+- Formula cells are read by their cached value. calamine returns "" both for an empty cell and
+  for a formula or error cell without a value, so the worksheet XML is scanned for ``<f>`` cells
+  without ``<v>`` and for ``t="e"`` error cells; those are row errors in mapped columns.
+- No rep column but a Region column and a "People"-like sheet (Region → Person, one person per
+  region, e.g. Tableau's Superstore): the person becomes the rep and ``mapping["rep"]`` reads
+  ``"People!Person (by Region)"``.
+- An order key that repeats inside the file (order lines) is combined with a line/row id column
+  when there is one ("CA-2016-152156#1"); otherwise it is dropped (``order_key`` None) with a note,
+  because repeated lines in one file are legitimate sales, not duplicates.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+import statistics
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from defusedxml import ElementTree as SafeET
+
+from analysis.filesafety import (
+    DEFAULT_LIMITS,
+    IngestError,
+    Limits,
+    UploadRefused,
+    check_upload,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FIELDS",
+    "AmbiguousMapping",
+    "IngestError",
+    "Limits",
+    "ParsedUpload",
+    "RowError",
+    "Skip",
+    "UploadRefused",
+    "bench_ingest",
+    "normalize_header",
+    "parse_upload",
+]
+
+FIELDS = ("date", "rep", "customer", "product", "region", "quantity", "amount", "order_key")
+REQUIRED = ("date", "rep", "amount")
+_AUX_FIELDS = ("stage", "line")
+ROW_COLUMNS = ["date", "rep", "customer", "product", "region", "quantity", "amount_cents", "order_key", "excel_row"]
+
+# Normalised header names (see normalize_header) per field, best first. Tier 2 (after the "|")
+# is used only when tier 1 finds nothing, e.g. a customer id when there is no customer name.
+_SYNONYMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "date": (
+        ("日期", "订单日期", "销售日期", "成交日期", "下单日期", "单据日期", "签约日期", "开票日期", "业务日期",
+         "交易日期", "date", "orderdate", "closedate", "saledate", "salesdate", "invoicedate", "transactiondate",
+         "dealclosedate", "closedwondate", "documentdate", "postingdate"),
+        ("创建日期", "createddate", "createdate", "shipdate", "发货日期"),
+    ),
+    "rep": (
+        ("销售员", "业务员", "销售人员", "销售代表", "业务代表", "负责人", "经办人", "销售", "销售经理", "客户经理",
+         "所有者", "owner", "opportunityowner", "dealowner", "accountowner", "salesrep", "salesperson",
+         "salesman", "rep", "representative", "employee", "employeename", "seller", "accountmanager",
+         "salesexecutive", "agent"),
+        ("姓名", "员工", "员工姓名", "person", "name", "manager"),
+    ),
+    "customer": (
+        ("客户", "客户名称", "客户名", "客户全称", "购买方", "购货单位", "单位名称", "account", "accountname",
+         "customer", "customername", "client", "clientname", "company", "companyname", "buyer"),
+        ("客户编号", "客户代码", "customerid", "accountid", "clientid", "customercode"),
+    ),
+    "product": (
+        ("产品", "产品名称", "商品", "商品名称", "品名", "物料名称", "存货名称", "货品名称", "product", "productname",
+         "item", "itemname", "productdescription"),
+        ("产品编号", "商品编码", "物料编码", "sku", "productid", "itemid", "productcode", "category", "产品类别"),
+    ),
+    "region": (
+        ("区域", "地区", "大区", "片区", "销售区域", "所属区域", "region", "territory", "area", "salesregion"),
+        ("省份", "省", "城市", "country", "state", "province"),
+    ),
+    "quantity": (("数量", "销量", "销售数量", "件数", "quantity", "qty", "units", "unitssold"), ()),
+    "amount": (
+        ("金额", "销售额", "销售金额", "成交金额", "合同金额", "订单金额", "实收金额", "含税金额", "价税合计", "收入",
+         "销售收入", "营业额", "总金额", "amount", "sales", "total", "revenue", "subtotal", "totaldue",
+         "totalamount", "salesamount", "netsales", "linetotal", "extendedprice", "dealvalue", "dealamount",
+         "orderamount", "ordertotal", "invoiceamount", "grandtotal", "netamount", "value", "totalsales"),
+        (),
+    ),
+    "order_key": (
+        ("订单号", "订单编号", "单据编号", "单据号", "单号", "发票号", "发票号码", "合同编号", "合同号", "orderid",
+         "ordernumber", "orderno", "invoice", "invoiceno", "invoicenumber", "invoiceid", "salesorderid",
+         "salesordernumber", "salesorder", "dealid", "opportunityid", "documentno", "documentnumber"),
+        (),
+    ),
+    "stage": (
+        ("阶段", "销售阶段", "商机阶段", "状态", "订单状态", "单据状态", "stage", "dealstage", "opportunitystage",
+         "status", "orderstatus", "salesstage"),
+        (),
+    ),
+    "line": (("行号", "明细行号", "序号", "rowid", "lineid", "lineno", "linenumber", "orderlineid", "row"), ()),
+}
+_UNIT_IN_HEADER = (("亿", 8), ("万", 4), ("千", 3))
+
+_WON_STAGES = frozenset(
+    _s.replace(" ", "").lower()
+    for _s in (
+        "Closed Won", "Won", "赢单", "成交", "已成交", "赢得", "签约", "已签约", "Shipped", "Completed", "Complete",
+        "已完成", "完成", "Delivered", "已发货", "已交付", "Paid", "已付款", "Invoiced", "已开票", "Fulfilled",
+        "closedwon", "Closed - Won", "Closed/Won",
+    )
+)
+
+_TOTAL_WORDS = r"(?:合\s*计|小\s*计|总\s*计|共\s*计|总\s*合\s*计|累\s*计|grand\s*total|sub-?\s*total|totals?|sum)"
+# Applied to lower-cased text. Exact: the cell is only the word (plus punctuation). Loose: the cell
+# starts or ends with it ("合计：", "East Total"), which counts only when the row has no date, so a
+# customer called "Total Wine & More" on a dated row is still a sale.
+_TOTAL_EXACT = rf"^[\s:：()（）\[\]*-]*{_TOTAL_WORDS}[\s:：()（）\[\]*-]*$"
+_TOTAL_LOOSE = rf"^{_TOTAL_WORDS}|{_TOTAL_WORDS}$"
+_TOTAL_HINT = r"total|sum|计"
+
+_EPOCH_1900 = np.datetime64("1899-12-30", "D")
+_EPOCH_1904 = np.datetime64("1904-01-01", "D")
+_MICRO_DIGITS = 6  # amounts are first read exactly to 10^-6 of a unit (float noise sits further right)
+_MAX_MICRO_DIGITS = 18  # below 10^12 units: far above any sales figure, safely inside int64
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell: ``row`` as Excel/the text editor shows it, ``column`` the source header."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Rows left out on purpose (blank, totals, a stage that does not count), with their row numbers."""
+
+    reason: str
+    count: int
+    rows: tuple[int, ...]
+
+
+@dataclass
+class ParsedUpload:
+    """The outcome of reading one upload; see the module docstring for the columns of ``rows``."""
+
+    rows: pd.DataFrame
+    errors: list[RowError]
+    skipped: list[Skip]
+    sheets: list[str]
+    sheet: str | None
+    header_row: int
+    mapping: dict[str, str]
+    candidates: dict[str, list[str]]
+    header_signature: str
+    file_hash: str
+    total_cents: int
+    file_kind: str = ""
+    date_order: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class AmbiguousMapping(IngestError):
+    """Detection found several plausible answers; the message names them and the option to pass."""
+
+    def __init__(self, message: str, field_name: str, candidates: Sequence[str], code: str = "ambiguous") -> None:
+        super().__init__(message, code)
+        self.field = field_name
+        self.candidates = list(candidates)
+
+
+# ---------------------------------------------------------------------------------------------
+# Headers and mapping
+
+
+def normalize_header(text: object) -> str:
+    """Header text → comparable key: NFKC, lower case, no spaces/punctuation, no unit suffix in brackets."""
+    s = unicodedata.normalize("NFKC", "" if text is None else str(text)).strip().lower()
+    s = re.sub(r"[(\[（【].*?[)\]）】]", "", s)
+    return re.sub(r"[\s_\-./:：#*·]+", "", s)
+
+
+def _header_unit(text: str) -> int:
+    """Power of ten a header's unit applies (金额(万元) → 4); 0 when there is none."""
+    s = unicodedata.normalize("NFKC", text)
+    bracket = re.findall(r"[(\[（【](.*?)[)\]）】]", s)
+    tail = bracket[-1] if bracket else (s[-2:] if s.endswith(("万元", "亿元", "千元")) else "")
+    for word, power in _UNIT_IN_HEADER:
+        if word in tail:
+            return power
+    return 0
+
+
+def _field_candidates(headers: Sequence[str]) -> dict[str, tuple[list[int], int]]:
+    """For each field: column indexes that match its synonyms, and the tier (1 or 2) that matched."""
+    keys = [normalize_header(h) for h in headers]
+    out: dict[str, tuple[list[int], int]] = {}
+    for name, tiers in _SYNONYMS.items():
+        for tier_no, tier in enumerate(tiers, start=1):
+            hits = [i for i, k in enumerate(keys) if k and k in tier]
+            if hits:
+                # Best synonym first, so "订单日期" beats a generic "日期" only by order, not silently.
+                hits.sort(key=lambda i, t=tier: t.index(keys[i]))  # type: ignore[misc]
+                out[name] = (hits, tier_no)
+                break
+    return out
+
+
+def _header_score(row: Sequence[object]) -> int:
+    cells = [c for c in row if isinstance(c, str) and c.strip()]
+    if len(cells) < 2:
+        return 0
+    found = _field_candidates([str(c) for c in row])
+    weight = sum(3 if f in REQUIRED else 1 for f in found)
+    return 10 * weight + len(cells)
+
+
+def _find_header(grid: Sequence[Sequence[object]]) -> int:
+    """Index of the header row among the first 20 rows: the row that names the most known fields."""
+    best, best_score = 0, -1
+    for i, row in enumerate(grid[:20]):
+        score = _header_score(row)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files into grids (lists of rows of Python values)
+
+
+@dataclass
+class _Sheet:
+    name: str
+    grid: list[list[Any]]
+    row_numbers: list[int] | None = None  # text files: the line each record starts on
+    bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) → reason
+    ragged: dict[int, int] = field(default_factory=dict)  # grid index → field count, text files
+    date1904: bool = False
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+_CELL_RE = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/>|>)")
+_REF_RE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_ERR_T_RE = re.compile(rb'\bt="e"')
+_F_RE = re.compile(rb"<(?:\w+:)?f\b")
+
+
+def _scan_sheet_xml(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells whose value calamine hides: formulas with no cached value and error values (#N/A…)."""
+    bad: dict[tuple[int, int], str] = {}
+    if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
+        return bad
+    for m in _CELL_RE.finditer(xml):
+        attrs = m.group(1)
+        if m.group(2) == b"/>":
+            continue
+        end = xml.find(b"</", m.end())
+        close = xml.find(b"c>", end)
+        body = xml[m.end(): close if close > 0 else m.end()]
+        is_err = _ERR_T_RE.search(attrs) is not None
+        has_f = _F_RE.search(body) is not None
+        if not (is_err or has_f):
+            continue
+        ref = _REF_RE.search(attrs)
+        if ref is None:
+            continue
+        key = (int(ref.group(2)) - 1, _col_index(ref.group(1).decode()))
+        v = re.search(rb"<(?:\w+:)?v>([^<]*)</", body)
+        if is_err:
+            bad[key] = f"Excel error value {v.group(1).decode(errors='replace') if v else ''}".strip()
+        elif v is None or not v.group(1):
+            bad[key] = "formula has no saved value (open the file in Excel, let it calculate, save, upload again)"
+    return bad
+
+
+def _xlsx_structure(kept: dict[str, bytes], zip_names: Iterable[str]) -> tuple[bool, dict[str, str]]:
+    """date1904 flag and sheet name → worksheet part path, read with defusedxml."""
+    wb = kept.get("xl/workbook.xml", b"")
+    rels = kept.get("xl/_rels/workbook.xml.rels", b"")
+    date1904 = False
+    parts: dict[str, str] = {}
+    if not wb:
+        return date1904, parts
+    root = SafeET.fromstring(wb)
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag == "workbookPr":
+            date1904 = el.get("date1904", "0").lower() in ("1", "true")
+    targets: dict[str, str] = {}
+    if rels:
+        for el in SafeET.fromstring(rels).iter():
+            if el.tag.rsplit("}", 1)[-1] == "Relationship":
+                target = el.get("Target", "")
+                target = target.lstrip("/") if target.startswith("/") else "xl/" + target
+                targets[el.get("Id", "")] = target
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), "")
+            if rid in targets and targets[rid] in set(zip_names):
+                parts[el.get("name", "")] = targets[rid]
+    return date1904, parts
+
+
+def _read_workbook(data: bytes, kind: str, kept: dict[str, bytes], zip_names: list[str], limits: Limits) -> list[_Sheet]:
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    date1904, parts = _xlsx_structure(kept, zip_names) if kind == "xlsx" else (False, {})
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise UploadRefused(f"the workbook cannot be read ({exc}); save it again as .xlsx", "unreadable") from exc
+    sheets: list[_Sheet] = []
+    for name in names:
+        try:
+            sh = wb.get_sheet_by_name(name)
+            if sh.total_height > limits.max_rows + 20 or sh.total_width > limits.max_cols:
+                raise UploadRefused(
+                    f"sheet {name!r} has {sh.total_height} rows × {sh.total_width} columns, above the limit of "
+                    f"{limits.max_rows} × {limits.max_cols}; split the file",
+                    "too_many_rows",
+                )
+            # skip_empty_area=False keeps grid index == Excel row - 1 and column index == column - 1.
+            grid = sh.to_python(skip_empty_area=False)
+        except CalamineError as exc:
+            raise UploadRefused(f"sheet {name!r} cannot be read ({exc})", "unreadable") from exc
+        part = parts.get(name)
+        bad = _scan_sheet_xml(kept[part]) if part and part in kept else {}
+        sheets.append(_Sheet(name=name, grid=grid, bad_cells=bad, date1904=date1904))
+    return sheets
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text export: BOMs first, then strict UTF-8, then GB18030 if the text reads as Chinese.
+
+    Chinese Windows saves CSV as GBK (a subset of GB18030). A Latin-1 file can also decode as
+    GB18030 by accident, so GB18030 is accepted only when the non-ASCII characters are mostly CJK;
+    otherwise charset-normalizer guesses.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(enc), enc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+        non_ascii = [ch for ch in text if ord(ch) > 127]
+        cjk = sum(1 for ch in non_ascii if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
+        if non_ascii and cjk / len(non_ascii) >= 0.9:
+            return text, "gb18030"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UploadRefused("the text file's encoding cannot be recognised; save it as UTF-8 CSV", "encoding")
+    return str(best), str(best.encoding)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most fields, most consistently."""
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()][:40]
+    best, best_key = ",", (-1.0, -1)
+    for delim in (",", ";", "\t", "|"):
+        counts = [len(r) for r in csv.reader(lines, delimiter=delim)]
+        if not counts:
+            continue
+        mode = statistics.mode(counts)
+        if mode < 2:
+            continue
+        key = (sum(c == mode for c in counts) / len(counts), mode)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+def _read_text(data: bytes, limits: Limits) -> tuple[list[_Sheet], str]:
+    text, encoding = _decode_text(data)
+    delim = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    grid: list[list[Any]] = []
+    starts: list[int] = []
+    prev = 0
+    try:
+        for rec in reader:
+            starts.append(prev + 1)
+            prev = reader.line_num
+            grid.append(rec)
+            if len(grid) > limits.max_rows + 20:
+                raise UploadRefused(f"the file has more than {limits.max_rows} rows; split it", "too_many_rows")
+            if len(rec) > limits.max_cols:
+                raise UploadRefused(f"line {prev} has {len(rec)} columns, above the limit of {limits.max_cols}", "too_many_cols")
+    except csv.Error as exc:
+        raise UploadRefused(f"the text file cannot be split into columns near line {prev + 1} ({exc})", "bad_csv") from exc
+    sheet = _Sheet(name="", grid=grid, row_numbers=starts)
+    return [sheet], f"{encoding}, delimiter {delim!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Value parsing (vectorised over a column)
+
+_YMD_RE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$"
+_XXY_RE = r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:[ T].*)?$"
+_COMPACT_RE = r"^(\d{4})(\d{2})(\d{2})$"
+_SERIAL_RE = r"^\d{1,7}(?:\.\d+)?$"
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_DMONY_RE = r"^(\d{1,2})[-\s]([A-Za-z]{3,9})\.?[-\s,]+(\d{4})(?:[ T].*)?$"
+_MONDY_RE = r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:[ T].*)?$"
+
+
+def _cell_kinds(s: pd.Series) -> pd.Series:
+    """Per cell: 'empty', 'str', 'num', 'date', 'bool' (the Python type calamine/csv produced)."""
+    inferred = pd.api.types.infer_dtype(s, skipna=False)
+    if inferred == "string":
+        blank = s.str.strip(" \t\r\n\u3000\xa0") == ""
+        return pd.Series(np.where(blank.to_numpy(dtype=bool), "empty", "str"), index=s.index, dtype=object)
+    if inferred in ("floating", "integer", "mixed-integer-float"):
+        return pd.Series(np.where(s.isna().to_numpy(dtype=bool), "empty", "num"), index=s.index, dtype=object)
+    t = s.map(type)
+    kinds = pd.Series("other", index=s.index, dtype=object)
+    kinds[t == str] = "str"
+    kinds[(t == float) | (t == int)] = "num"
+    kinds[(t == dt.date) | (t == dt.datetime) | (t == pd.Timestamp)] = "date"
+    kinds[t == bool] = "bool"
+    kinds[t == dt.time] = "time"
+    kinds[t == dt.timedelta] = "time"
+    is_str = kinds == "str"
+    blank = pd.Series(False, index=s.index)
+    if is_str.any():
+        blank[is_str] = s[is_str].astype(str).str.strip(" \t\r\n\u3000\xa0") == ""
+    kinds[s.isna() | blank] = "empty"
+    return kinds
+
+
+def _ymd_to_dates(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
+    frame = pd.DataFrame({"year": pd.to_numeric(y), "month": pd.to_numeric(m), "day": pd.to_numeric(d)})
+    return pd.to_datetime(frame, errors="coerce")
+
+
+def _parse_dates(
+    s: pd.Series, kinds: pd.Series, date1904: bool, date_order: str | None, column: str
+) -> tuple[pd.Series, pd.Series, str | None]:
+    """Cells → datetime64 day values, an error reason per cell (None when fine), and the d/m order used."""
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
+    why = pd.Series(None, index=s.index, dtype=object)
+    used_order = date_order
+    is_date = kinds == "date"
+    if is_date.any():
+        out[is_date] = pd.to_datetime(s[is_date].map(lambda v: dt.datetime(v.year, v.month, v.day))).astype("datetime64[s]")
+    is_num = kinds == "num"
+    text = s.where(kinds == "str", "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    serial_text = (kinds == "str") & text.str.match(_SERIAL_RE) & ~text.str.match(_COMPACT_RE)
+    compact = pd.Series(False, index=s.index)
+    nums = pd.Series(np.nan, index=s.index, dtype="float64")
+    if is_num.any():
+        nums[is_num] = s[is_num].astype("float64")
+        as_int = nums.where(is_num & (nums == np.floor(nums)), np.nan)
+        compact = is_num & (as_int >= 19000101) & (as_int <= 29991231)
+    if serial_text.any():
+        nums[serial_text] = text[serial_text].astype("float64")
+    serial = (is_num & ~compact) | serial_text
+    if serial.any():
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        days = np.floor(nums[serial].to_numpy())
+        lo = 0 if date1904 else 61  # the 1900 system counts a false 1900-02-29; serials below 61 are ambiguous
+        ok = (days >= lo) & (days < 2958466)
+        vals = (epoch + days.clip(0, 2958465).astype("int64").astype("timedelta64[D]")).astype("datetime64[s]")
+        out[serial] = np.where(ok, vals, np.datetime64("NaT"))
+        why[serial[serial].index[~ok]] = "number is not an Excel date"
+    if compact.any():
+        c = nums[compact].astype("int64").astype(str)
+        out[compact] = _ymd_to_dates(c.str[:4], c.str[4:6], c.str[6:8]).astype("datetime64[s]")
+    is_text = (kinds == "str") & ~serial_text
+    if is_text.any():
+        t = text[is_text]
+        done = pd.Series(False, index=t.index)
+        for pattern in (_YMD_RE, _COMPACT_RE):
+            g = t[~done].str.extract(pattern)
+            hit = g[0].notna()
+            if hit.any():
+                out[hit[hit].index] = _ymd_to_dates(g[0][hit], g[1][hit], g[2][hit]).astype("datetime64[s]")
+                done[hit[hit].index] = True
+        for pattern, day_col, mon_col in ((_DMONY_RE, 0, 1), (_MONDY_RE, 1, 0)):
+            g = t[~done].str.extract(pattern)
+            hit = g[0].notna()
+            if hit.any():
+                mon = g[mon_col][hit].str.lower().str[:3].map(_MONTHS)
+                good = mon.notna()
+                idx = good[good].index
+                out[idx] = _ymd_to_dates(g[2][idx], mon[idx], g[day_col][idx]).astype("datetime64[s]")
+                done[idx] = True
+        g = t[~done].str.extract(_XXY_RE)
+        hit = g[0].notna()
+        if hit.any():
+            a = pd.to_numeric(g[0][hit])
+            b = pd.to_numeric(g[1][hit])
+            if used_order in ("dmy", "mdy"):
+                pass
+            else:
+                dmy_ev, mdy_ev = bool((a > 12).any()), bool((b > 12).any())
+                if dmy_ev and not mdy_ev:
+                    used_order = "dmy"
+                elif mdy_ev and not dmy_ev:
+                    used_order = "mdy"
+                elif dmy_ev and mdy_ev:
+                    raise AmbiguousMapping(
+                        f"column {column!r} mixes day-first and month-first dates (e.g. {t[hit].iloc[0]!r}); "
+                        "fix the column or pass --date-order dmy|mdy",
+                        "date_order", ["dmy", "mdy"],
+                    )
+                else:
+                    sample = t[hit].iloc[0]
+                    raise AmbiguousMapping(
+                        f"dates such as {sample!r} in column {column!r} can be day/month or month/day; "
+                        "pass --date-order dmy or --date-order mdy",
+                        "date_order", ["dmy", "mdy"],
+                    )
+            day, mon = (a, b) if used_order == "dmy" else (b, a)
+            out[hit[hit].index] = _ymd_to_dates(g[2][hit], mon, day).astype("datetime64[s]")
+            done[hit[hit].index] = True
+    bad = out.isna() & why.isna()
+    why[bad & (kinds == "empty")] = "date is empty"
+    why[bad & (kinds == "bool")] = "TRUE/FALSE is not a date"
+    why[bad & (kinds == "time")] = "a time of day without a date"
+    why[bad & why.isna()] = "not a recognised date (use 2026-11-03)"
+    return out, why, used_order
+
+
+def _amount_strings(s: pd.Series, kinds: pd.Series) -> pd.Series:
+    """Every cell as a decimal-looking string: floats by repr (shortest round-trip), text NFKC-normalised."""
+    out = pd.Series("", index=s.index, dtype=object)
+    num = kinds == "num"
+    if num.any():
+        out[num] = s[num].map(repr)
+    txt = kinds == "str"
+    if txt.any():
+        out[txt] = s[txt].astype(str).str.normalize("NFKC").str.strip()
+    return out
+
+
+def _parse_amounts(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[pd.Series, pd.Series]:
+    """Cells → integer micro-units (10^-6, int64, half-up away from zero) and an error reason per cell.
+
+    Accepts currency symbols/codes (¥ ￥ $ € £ RMB CNY USD 元), thousands separators (also the
+    European 1.234,56 when a column clearly uses a decimal comma), full-width digits, (123) and
+    trailing-minus negatives, 万/亿 after the number, and a unit in the header (金额(万元)).
+    Percentages are refused: a share is not money.
+    """
+    raw = _amount_strings(s, kinds)
+    why = pd.Series(None, index=s.index, dtype=object)
+    why[kinds == "empty"] = "amount is empty"
+    why[kinds == "bool"] = "TRUE/FALSE is not an amount"
+    why[kinds == "date"] = "a date is not an amount"
+    why[kinds == "time"] = "a time is not an amount"
+    why[kinds == "other"] = "not an amount"
+    t = raw.astype(str)
+    why[t.str.contains("%", regex=False)] = "a percentage is not an amount"
+    neg = t.str.match(r"^\s*[-−]") | t.str.match(r"^.*\(.*\)\s*$") | t.str.match(r"^[^-]*\d\s*-$")
+    t = t.str.replace(r"[()−\-+]", "", regex=True)
+    power = pd.Series(header_power, index=s.index, dtype="int64")
+    unit_yi = t.str.contains("亿", regex=False)
+    unit_wan = t.str.contains("万", regex=False)
+    power[unit_wan] += 4
+    power[unit_yi] += 8
+    t = t.str.replace(r"(?i)(人民币|rmb|cny|usd|us\$|hk\$|eur|gbp|元|万|亿|[¥$€£])", "", regex=True)
+    t = t.str.replace(r"[\s'’]", "", regex=True)
+    decimal_comma = bool(t.str.match(r"^\d{1,3}(\.\d{3})+,\d{1,2}$").any() or t.str.match(r"^\d+,\d{1,2}$").any()) and not bool(
+        t.str.match(r"^\d{1,3}(,\d{3})+\.\d+$").any() or t.str.match(r"^\d+\.\d{1,2}$").any()
+    )
+    if decimal_comma:
+        t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    else:
+        bad_groups = t.str.contains(",", regex=False) & ~t.str.match(r"^\d{1,3}(,\d{3})*(\.\d*)?$")
+        why[bad_groups & why.isna()] = "misplaced thousands separator"
+        t = t.str.replace(",", "", regex=False)
+    parts = t.str.extract(r"^(\d*)(?:\.(\d*))?$")
+    plain = parts[0].notna() & ((parts[0].str.len() > 0) | (parts[1].str.len() > 0))
+    sci = ~plain & t.str.match(r"^\d*\.?\d+[eE][+-]?\d+$")
+    cents = pd.Series(0, index=s.index, dtype="int64")
+    for p in sorted(set(power[plain].tolist())):
+        sel = plain & (power == p) & why.isna()
+        if not sel.any():
+            continue
+        e = p + _MICRO_DIGITS
+        ip = parts[0][sel].fillna("").str.lstrip("0")
+        fp = parts[1][sel].fillna("").str.pad(e + 1, side="right", fillchar="0")
+        digits = (ip + fp.str[:e]).str.lstrip("0").replace("", "0")
+        too_big = digits.str.len() > _MAX_MICRO_DIGITS
+        why[too_big[too_big].index] = "amount is too large"
+        ok = ~too_big
+        vals = digits[ok].astype("int64") + (fp[ok].str[e] >= "5").astype("int64")
+        cents[vals.index] = vals
+    for idx in sci[sci & why.isna()].index:
+        try:
+            d = Decimal(t[idx]).scaleb(int(power[idx]) + _MICRO_DIGITS).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        except InvalidOperation:
+            why[idx] = "not an amount"
+            continue
+        if len(str(abs(int(d)))) > _MAX_MICRO_DIGITS:
+            why[idx] = "amount is too large"
+        else:
+            cents[idx] = int(d)
+    why[~plain & ~sci & why.isna()] = "not an amount"
+    cents = cents.where(~neg, -cents)
+    return cents, why
+
+
+def micros_to_cents(micros: pd.Series) -> pd.Series:
+    """Micro-unit amounts → int64 cents that sum exactly to the half-up rounded total of the inputs.
+
+    Rows that are whole cents keep their value. Rows with sub-cent digits (Superstore's 907.152
+    after a discount) are rounded by largest remainder (Hamilton): each gets its floor in cents and
+    the leftover cents go to the largest remainders, ties to the earlier row. Rounding each row
+    half-up instead would make the import total differ from the file's own SUM (Superstore:
+    2,297,200.99 instead of 2,297,200.86).
+    """
+    per_cent = 10 ** (_MICRO_DIGITS - 2)
+    v = micros.to_numpy(dtype="int64")
+    floors = np.floor_divide(v, per_cent)
+    rem = v - floors * per_cent
+    total = sum(v.tolist())  # Python ints: no overflow however many rows
+    q, r = divmod(total, per_cent)
+    total_cents = q + (1 if 2 * r >= per_cent else 0) if total >= 0 else -((-total) // per_cent + (1 if 2 * ((-total) % per_cent) >= per_cent else 0))
+    leftover = total_cents - int(sum(floors.tolist()))
+    cents = floors.copy()
+    if leftover > 0:
+        order = np.argsort(-rem, kind="stable")[:leftover]
+        cents[order] += 1
+    return pd.Series(cents, index=micros.index, dtype="int64")
+
+
+def _text_values(s: pd.Series, kinds: pd.Series) -> pd.Series:
+    """Cells → trimmed text (full-width spaces too), None when empty; integral floats without '.0'."""
+    out = pd.Series(None, index=s.index, dtype=object)
+    num = kinds == "num"
+    if num.any():
+        out[num] = s[num].map(lambda v: str(int(v)) if float(v).is_integer() else repr(v))
+    txt = kinds == "str"
+    if txt.any():
+        out[txt] = s[txt].astype(str).str.strip(" \t\r\n\u3000\xa0")
+    dates = kinds == "date"
+    if dates.any():
+        out[dates] = s[dates].map(lambda v: v.isoformat())
+    other = kinds.isin(["bool", "time", "other"])
+    if other.any():
+        out[other] = s[other].astype(str)
+    return out.where(out.notna() & (out.astype(str) != ""), None)
+
+
+def _quantities(s: pd.Series, kinds: pd.Series) -> tuple[pd.Series, pd.Series]:
+    why = pd.Series(None, index=s.index, dtype=object)
+    q = pd.Series(np.nan, index=s.index, dtype="float64")
+    num = kinds == "num"
+    if num.any():
+        q[num] = s[num].astype("float64")
+    txt = kinds == "str"
+    if txt.any():
+        t = s[txt].astype(str).str.normalize("NFKC").str.replace(r"[,\s]", "", regex=True)
+        t = t.str.replace(r"(?i)(件|个|台|套|箱|pcs|units?)$", "", regex=True)
+        v = pd.to_numeric(t, errors="coerce")
+        q[txt] = v
+        why[v[v.isna()].index] = "quantity is not a number"
+    why[kinds.isin(["bool", "date", "time", "other"])] = "quantity is not a number"
+    return q, why
+
+
+# ---------------------------------------------------------------------------------------------
+# Sheet choice, mapping, the People join
+
+
+def _sheet_profile(sheet: _Sheet) -> tuple[int, int, dict[str, tuple[list[int], int]]]:
+    h = _find_header(sheet.grid)
+    header = [str(c) if c is not None else "" for c in sheet.grid[h]] if sheet.grid else []
+    return h, _header_score(sheet.grid[h]) if sheet.grid else 0, _field_candidates(header)
+
+
+def _choose_sheet(sheets: list[_Sheet], wanted: str | None) -> _Sheet:
+    if wanted is not None:
+        for sh in sheets:
+            if sh.name == wanted:
+                return sh
+        names = ", ".join(repr(s.name) for s in sheets)
+        raise UploadRefused(f"no sheet named {wanted!r}; the workbook has {names}", "no_sheet")
+
+    def score(sh: _Sheet) -> tuple[int, int, int]:
+        _h, _s, found = _sheet_profile(sh)
+        core = sum(2 for f in ("date", "amount") if f in found) + sum(1 for f in ("rep", "region", "customer") if f in found)
+        return core, len(found), len(sh.grid)
+
+    return max(sheets, key=score)
+
+
+def _people_map(sheets: list[_Sheet], chosen: _Sheet) -> tuple[str, str, dict[str, str]] | None:
+    """A small sheet that maps each region to exactly one person (Superstore's People sheet)."""
+    for sh in sheets:
+        if sh is chosen or not sh.grid or len(sh.grid) > 1000:
+            continue
+        h = _find_header(sh.grid)
+        header = [str(c) for c in sh.grid[h]]
+        found = _field_candidates(header)
+        if "region" not in found or "rep" not in found:
+            continue
+        ri, pi = found["region"][0][0], found["rep"][0][0]
+        pairs: dict[str, set[str]] = {}
+        for row in sh.grid[h + 1:]:
+            reg = str(row[ri]).strip() if ri < len(row) else ""
+            per = str(row[pi]).strip() if pi < len(row) else ""
+            if reg and per:
+                pairs.setdefault(reg, set()).add(per)
+        if pairs and all(len(v) == 1 for v in pairs.values()):
+            return sh.name, header[pi], {k: next(iter(v)) for k, v in pairs.items()}
+    return None
+
+
+def _resolve_mapping(
+    header: list[str], user: dict[str, str] | None
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    found = _field_candidates(header)
+    candidates = {f: [header[i] for i in idx] for f, (idx, _tier) in found.items()}
+    chosen: dict[str, int] = {}
+    user = dict(user or {})
+    for f, col in user.items():
+        if f not in FIELDS and f not in _AUX_FIELDS:
+            raise UploadRefused(f"unknown field {f!r} in the mapping; fields are {', '.join(FIELDS + _AUX_FIELDS)}", "bad_mapping")
+        if col in header:
+            chosen[f] = header.index(col)
+            continue
+        key = normalize_header(col)
+        keys = [normalize_header(h) for h in header]
+        if key and key in keys:
+            chosen[f] = keys.index(key)
+            continue
+        raise UploadRefused(f"column {col!r} (for {f}) is not in the header; columns are {', '.join(map(repr, header))}", "bad_mapping")
+    for f, (idx, _tier) in found.items():
+        if f in chosen:
+            continue
+        idx = [i for i in idx if i not in chosen.values()]
+        if not idx:
+            continue
+        if len(idx) > 1 and f in REQUIRED:
+            names = [header[i] for i in idx]
+            raise AmbiguousMapping(
+                f"several columns could be the {f}: {', '.join(map(repr, names))}; "
+                f"choose one, e.g. --map {f}={names[0]!r}",
+                f, names,
+            )
+        chosen[f] = idx[0]
+    return chosen, candidates
+
+
+# ---------------------------------------------------------------------------------------------
+# The entry point
+
+
+def _column(grid: list[list[Any]], start: int, col: int) -> pd.Series:
+    return pd.Series([r[col] if col < len(r) else "" for r in grid[start:]], dtype=object)
+
+
+def _group_skips(reason_by_row: pd.Series, rows: pd.Series) -> list[Skip]:
+    out: list[Skip] = []
+    present = reason_by_row.dropna()
+    for reason in dict.fromkeys(present.tolist()):
+        idx = present[present == reason].index
+        nums = tuple(int(x) for x in rows[idx].tolist())
+        out.append(Skip(reason=str(reason), count=len(nums), rows=nums))
+    return out
+
+
+def _empty_rows_frame() -> pd.DataFrame:
+    return pd.DataFrame({
+        "date": pd.Series([], dtype="datetime64[s]"),
+        "rep": pd.Series([], dtype=object),
+        "customer": pd.Series([], dtype=object),
+        "product": pd.Series([], dtype=object),
+        "region": pd.Series([], dtype=object),
+        "quantity": pd.Series([], dtype="float64"),
+        "amount_cents": pd.Series([], dtype="int64"),
+        "order_key": pd.Series([], dtype=object),
+        "excel_row": pd.Series([], dtype="int64"),
+    })
+
+
+def parse_upload(
+    data: bytes,
+    filename: str,
+    *,
+    sheet: str | None = None,
+    mapping: dict[str, str] | None = None,
+    date_order: str | None = None,
+    count_stages: set[str] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ParsedUpload:
+    """Read one upload into validated sale rows (one row per sale line, amounts in integer cents).
+
+    ``mapping`` (field → source header) overrides detection; ``date_order`` ('ymd', 'dmy' or
+    'mdy') settles dates like 03/11/2026; ``count_stages`` replaces the default set of stage
+    values that count as actuals (won/completed). Raises ``UploadRefused`` when the file is
+    unsafe or is not a sales table, ``AmbiguousMapping`` when the user must choose; otherwise
+    every cell problem is a ``RowError`` and ``rows`` holds only the rows without errors.
+    """
+    if date_order not in (None, "ymd", "dmy", "mdy"):
+        raise UploadRefused(f"date order must be ymd, dmy or mdy, not {date_order!r}", "bad_option")
+    kind, zinfo = check_upload(data, filename, limits, keep=("xl/worksheets/", "xl/workbook.xml", "xl/_rels/"))
+    notes: list[str] = []
+    ext = Path(filename).suffix.lower()
+    expected = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "ods": (".ods",), "xls": (".xls",), "text": (".csv", ".txt", ".tsv")}
+    if ext and ext not in expected[kind]:
+        notes.append(f"the file is named {ext} but its content is {kind}; read as {kind}")
+    if kind == "text":
+        sheets, how = _read_text(data, limits)
+        notes.append(f"text read as {how}")
+    else:
+        sheets = _read_workbook(data, kind, zinfo.kept if zinfo else {}, zinfo.names if zinfo else [], limits)
+    if not sheets or not any(sh.grid for sh in sheets):
+        raise UploadRefused("the file has no rows", "empty")
+    chosen = _choose_sheet(sheets, sheet)
+    grid = chosen.grid
+    if not grid:
+        raise UploadRefused(f"sheet {chosen.name!r} is empty", "empty")
+    if len(grid) > limits.max_rows + 20:
+        raise UploadRefused(f"sheet {chosen.name!r} has more than {limits.max_rows} rows; split it", "too_many_rows")
+    h = _find_header(grid)
+    width = max(len(r) for r in grid[h: h + 50])
+    header = [str(c).strip() if c is not None else "" for c in grid[h]] + [""] * 0
+    header = header + [""] * (width - len(header))
+    header = [c if c else f"column {i + 1}" for i, c in enumerate(header)]
+    cols, candidates = _resolve_mapping(header, mapping)
+    map_names = {f: header[i] for f, i in cols.items()}
+    people = None
+    if "rep" not in cols and "region" in cols:
+        people = _people_map(sheets, chosen)
+    missing = [f for f in REQUIRED if f not in cols and not (f == "rep" and people)]
+    if missing:
+        hint = " ".join(f"--map {f}=COLUMN" for f in missing)
+        raise UploadRefused(
+            f"no column found for {', '.join(missing)} in sheet {chosen.name or filename!r} (header row {h + 1}: "
+            f"{', '.join(map(repr, header[:12]))}); pass {hint}",
+            "missing_columns",
+        )
+    if chosen.row_numbers is not None:
+        rows_no = pd.Series(chosen.row_numbers[h + 1:], dtype="int64")
+    else:
+        rows_no = pd.Series(np.arange(h + 2, len(grid) + 1), dtype="int64")
+    n = len(grid) - h - 1
+    if n <= 0:
+        raise UploadRefused(f"sheet {chosen.name!r} has a header but no rows below it", "empty")
+
+    raw = {f: _column(grid, h + 1, i) for f, i in cols.items()}
+    kinds = {f: _cell_kinds(s) for f, s in raw.items()}
+    for f, i in cols.items():
+        for (r0, c0), reason in chosen.bad_cells.items():
+            if c0 == i and r0 > h:
+                kinds[f].iloc[r0 - h - 1] = "bad"
+
+    # Blank rows, totals rows, stages.
+    skip = pd.Series(None, index=rows_no.index, dtype=object)
+    all_empty = pd.concat([k == "empty" for k in kinds.values()], axis=1).all(axis=1)
+    skip[all_empty] = "blank row"
+    total_cols = [f for f in ("date", "rep", "customer", "product", "region", "order_key") if f in raw]
+    date_missing = kinds["date"].isin(["empty"]) | (
+        (kinds["date"] == "str") & ~raw["date"].astype(str).str.contains(r"\d", regex=True)
+    )
+    total_hit = pd.Series(False, index=rows_no.index)
+    first = _column(grid, h + 1, 0)
+    for f, col in [("", first), *((f, raw[f]) for f in total_cols)]:
+        k = kinds[f] if f else _cell_kinds(first)
+        t = col[k == "str"].astype(str).str.strip().str.lower()
+        t = t[(t.str.len() <= 40) & t.str.contains(_TOTAL_HINT)]
+        if len(t):
+            hit = t.str.contains(_TOTAL_EXACT) | (t.str.contains(_TOTAL_LOOSE) & date_missing[t.index])
+            total_hit[hit[hit].index] = True
+    skip[total_hit & skip.isna()] = "totals row"
+    if chosen.ragged or chosen.row_numbers is not None:
+        pass
+    if "stage" in cols:
+        stage = _text_values(raw["stage"], kinds["stage"]).fillna("")
+        key = stage.str.replace(" ", "", regex=False).str.lower()
+        counted = (
+            frozenset(s.replace(" ", "").lower() for s in count_stages) if count_stages is not None else _WON_STAGES
+        )
+        not_won = ~key.isin(counted) & skip.isna()
+        skip[not_won] = "stage: " + stage[not_won].replace("", "(empty)")
+        live = skip.isna()
+        if not live.any() and not_won.any():
+            seen = ", ".join(repr(v) for v in dict.fromkeys(stage[not_won].tolist()))
+            raise UploadRefused(
+                f"no row has a stage that counts as a sale (column {header[cols['stage']]!r} has {seen}); "
+                "choose which stage values count",
+                "no_won_rows",
+            )
+    live = skip.isna()
+
+    errors: list[tuple[int, str, str, str, str]] = []  # (index, field, value, reason, code)
+
+    def add(why: pd.Series, f: str, code: str) -> None:
+        bad = why.notna() & live
+        for idx in bad[bad].index:
+            v = raw[f].iloc[idx] if f in raw else ""
+            errors.append((idx, f, "" if v is None else str(v), str(why[idx]), code))
+
+    # Ragged text rows: a field count that differs from the header's usually means an unquoted
+    # delimiter inside a value (northwind_orders_malformed.csv): every such row is an error.
+    if chosen.row_numbers is not None:
+        lens = pd.Series([len(r) for r in grid[h + 1:]], dtype="int64")
+        ragged = (lens != len(grid[h])) & ~all_empty & live
+        for idx in ragged[ragged].index:
+            errors.append((idx, "", ",".join(map(str, grid[h + 1 + idx]))[:200],
+                           f"row has {lens[idx]} fields but the header has {len(grid[h])} "
+                           "(a separator inside an unquoted value?)", "ragged"))
+    bad_cell_why = {f: pd.Series(None, index=rows_no.index, dtype=object) for f in cols}
+    for f, i in cols.items():
+        for (r0, c0), reason in chosen.bad_cells.items():
+            if c0 == i and r0 > h:
+                bad_cell_why[f].iloc[r0 - h - 1] = reason
+        add(bad_cell_why[f], f, "formula")
+
+    dates, date_why, used_order = _parse_dates(raw["date"], kinds["date"], chosen.date1904, date_order, map_names["date"])
+    add(date_why.where(kinds["date"] != "bad"), "date", "date")
+    cents, amount_why = _parse_amounts(raw["amount"], kinds["amount"], _header_unit(map_names["amount"]))
+    add(amount_why.where(kinds["amount"] != "bad"), "amount", "amount")
+    texts = {f: _text_values(raw[f], kinds[f]) for f in ("rep", "customer", "product", "region", "order_key", "line") if f in raw}
+    if "rep" in cols:
+        rep = texts["rep"]
+        add(rep.isna().map({True: "rep is empty", False: None}).where(kinds["rep"] != "bad"), "rep", "rep")
+    else:
+        assert people is not None
+        psheet, pcol, pmap = people
+        rep = texts["region"].map(pmap)
+        reg_name = map_names["region"]
+        add(rep.isna().map({True: f"region has no person in sheet {psheet!r}", False: None}), "region", "rep")
+        map_names["rep"] = f"{psheet}!{pcol} (by {reg_name})"
+        notes.append(f"rep taken from sheet {psheet!r}: {pcol} by {reg_name}")
+    if "quantity" in cols:
+        qty, qty_why = _quantities(raw["quantity"], kinds["quantity"])
+        add(qty_why.where(kinds["quantity"] != "bad"), "quantity", "quantity")
+    else:
+        qty = pd.Series(np.nan, index=rows_no.index, dtype="float64")
+
+    order_key = texts.get("order_key", pd.Series(None, index=rows_no.index, dtype=object))
+    if "order_key" in cols:
+        keyed = order_key[live & order_key.notna()]
+        if keyed.duplicated().any():
+            if "line" in texts:
+                order_key = order_key.where(order_key.isna(), order_key + "#" + texts["line"].fillna(""))
+                notes.append(f"order key {map_names['order_key']!r} repeats (order lines); combined with {map_names['line']!r}")
+            else:
+                order_key = pd.Series(None, index=rows_no.index, dtype=object)
+                notes.append(f"order key {map_names['order_key']!r} repeats inside the file (order lines?); not used as a row key")
+                map_names.pop("order_key")
+
+    err_idx = sorted({e[0] for e in errors})
+    keep = live.copy()
+    keep[err_idx] = False
+    frame = pd.DataFrame({
+        "date": dates[keep].astype("datetime64[s]"),
+        "rep": rep[keep].astype(object),
+        "customer": texts["customer"][keep] if "customer" in texts else None,
+        "product": texts["product"][keep] if "product" in texts else None,
+        "region": texts["region"][keep] if "region" in texts else None,
+        "quantity": qty[keep].astype("float64"),
+        "amount_cents": micros_to_cents(cents[keep]),
+        "order_key": order_key[keep].astype(object),
+        "excel_row": rows_no[keep].astype("int64"),
+    }).reset_index(drop=True)
+    frame = frame.astype({"customer": object, "product": object, "region": object, "order_key": object})
+    frame = frame if len(frame) else _empty_rows_frame()
+
+    label = {f: (map_names.get(f) or header[cols[f]]) for f in cols}
+    label[""] = ""
+    row_errors = [
+        RowError(row=int(rows_no[i]), column=label.get(f, f), value=v, reason=r, code=c)
+        for i, f, v, r, c in sorted(errors, key=lambda e: (e[0], e[1]))
+    ]
+    norm_header = [normalize_header(c) for c in header]
+    signature = hashlib.sha256("\x1f".join(norm_header).encode()).hexdigest()[:16]
+    return ParsedUpload(
+        rows=frame,
+        errors=row_errors,
+        skipped=_group_skips(skip, rows_no),
+        sheets=[s.name for s in sheets] if kind != "text" else [],
+        sheet=chosen.name if kind != "text" else None,
+        header_row=chosen.row_numbers[h] if chosen.row_numbers is not None else h + 1,
+        mapping={f: name for f, name in map_names.items() if f in FIELDS or f in _AUX_FIELDS},
+        candidates=candidates,
+        header_signature=signature,
+        file_hash=hashlib.sha256(data).hexdigest(),
+        total_cents=int(frame["amount_cents"].sum()),
+        file_kind=kind,
+        date_order=used_order,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Benchmark
+
+
+def _write_bench_xlsx(path: Path, rows: int) -> None:
+    import random
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sales")
+    ws.append(["销售明细 2026"])
+    ws.append([])
+    ws.append(["订单号", "日期", "销售员", "客户", "产品", "区域", "数量", "金额"])
+    rnd = random.Random(7)
+    d0 = dt.date(2026, 1, 1)
+    for i in range(rows):
+        ws.append([f"SO{i:07d}", d0 + dt.timedelta(days=i % 365), f"Rep {i % 50}", f"Customer {i % 900}",
+                   f"P{i % 40}", ("East", "West", "North", "South")[i % 4], rnd.randint(1, 9),
+                   round(rnd.uniform(1, 99_999), 2)])
+    wb.save(path)
+
+
+def bench_ingest(sizes: Sequence[int] = (100_000, 10_000), runs: int = 3) -> list[dict[str, Any]]:
+    """Time ``parse_upload`` on generated xlsx files (median/p95 of ``runs``) next to an openpyxl
+    read-only pass over the same file (one run), in milliseconds."""
+    from openpyxl import load_workbook
+
+    out: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            path = Path(tmp) / f"bench_{n}.xlsx"
+            _write_bench_xlsx(path, n)
+            data = path.read_bytes()
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                parsed = parse_upload(data, path.name)
+                times.append((time.perf_counter() - t0) * 1000)
+            if len(parsed.rows) != n or parsed.errors:
+                raise RuntimeError(f"benchmark parse lost rows: {len(parsed.rows)} of {n}, {len(parsed.errors)} errors")
+            t0 = time.perf_counter()
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            count = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+            wb.close()
+            baseline = (time.perf_counter() - t0) * 1000
+            assert count >= n
+            times.sort()
+            out.append({
+                "operation": "parse_upload xlsx",
+                "rows": n,
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+                "baseline_ms": round(baseline, 1),
+            })
+    return out
