@@ -371,6 +371,14 @@ def _read_workbook(data: bytes, kind: str, kept: dict[str, bytes], zip_names: li
     return sheets
 
 
+def _is_gb2312(ch: str) -> bool:
+    try:
+        b = ch.encode("gbk")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and b[0] >= 0xA1 and b[1] >= 0xA1
+
+
 def _decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text export: BOMs first, then strict UTF-8, then GB18030 if the text reads as Chinese.
 
@@ -387,9 +395,11 @@ def _decode_text(data: bytes) -> tuple[str, str]:
         pass
     try:
         text = data.decode("gb18030")
-        non_ascii = [ch for ch in text if ord(ch) > 127]
-        cjk = sum(1 for ch in non_ascii if "\u4e00" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef")
-        if non_ascii and cjk / len(non_ascii) >= 0.9:
+        non_ascii = "".join(dict.fromkeys(ch for ch in text if ord(ch) > 127))
+        # Real Chinese text is almost all GB2312 (both bytes >= 0xA1); Latin-1 read as GBK is not
+        # ("Müller" → "M黮ler": 0xFC 0x6C).
+        gb2312 = sum(1 for ch in non_ascii if _is_gb2312(ch))
+        if non_ascii and gb2312 / len(non_ascii) >= 0.8:
             return text, "gb18030"
     except UnicodeDecodeError:
         pass
