@@ -45,7 +45,9 @@ def error_report_xlsx(parsed: ParsedUpload) -> bytes:
     skipped = wb.create_sheet("Skipped")
     _append(skipped, ["reason", "count", "rows"])
     for s in parsed.skipped:
-        listed = ", ".join(str(r) for r in s.rows[:_MAX_ROWS_LISTED]) + (" …" if len(s.rows) > _MAX_ROWS_LISTED else "")
+        listed = ", ".join(str(r) for r in s.rows[:_MAX_ROWS_LISTED]) + (
+            " …" if len(s.rows) > _MAX_ROWS_LISTED else ""
+        )
         _append(skipped, [s.reason, s.count, listed])
     for ws in (errors, skipped):
         ws.freeze_panes = "A2"

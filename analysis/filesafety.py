@@ -101,25 +101,35 @@ def detect_kind(data: bytes, filename: str = "") -> FileKind:
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            raise _refuse(f"the file looks like a zip/xlsx but is damaged ({exc}); save it again in Excel", "bad_zip") from exc
+            raise _refuse(
+                f"the file looks like a zip/xlsx but is damaged ({exc}); save it again in Excel", "bad_zip"
+            ) from exc
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "xl/workbook.bin" in names:
             return "xlsb"
         if "content.xml" in names and "mimetype" in names:
             return "ods"
-        raise _refuse("the file is a zip archive but not an Excel workbook; upload the .xlsx or .csv itself", "not_sheet")
+        raise _refuse(
+            "the file is a zip archive but not an Excel workbook; upload the .xlsx or .csv itself",
+            "not_sheet",
+        )
     if head.startswith(_OLE2):
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[:1 * MB]:
-            raise _refuse("the workbook is password-protected; remove the password in Excel and upload again", "encrypted")
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data[: 1 * MB]:
+            raise _refuse(
+                "the workbook is password-protected; remove the password in Excel and upload again",
+                "encrypted",
+            )
         return "xls"
     for sig, what in _BINARY_SIGNATURES:
         if data.startswith(sig):
             raise _refuse(f"the file is {what}, not a spreadsheet; upload .xlsx, .xls or .csv", "not_sheet")
-    sample = data[:64 * 1024]
+    sample = data[: 64 * 1024]
     is_utf16 = sample.startswith((b"\xff\xfe", b"\xfe\xff"))
     if b"\x00" in sample and not is_utf16:
-        raise _refuse("the file is binary but not a known spreadsheet format; upload .xlsx, .xls or .csv", "not_sheet")
+        raise _refuse(
+            "the file is binary but not a known spreadsheet format; upload .xlsx, .xls or .csv", "not_sheet"
+        )
     return "text"
 
 
@@ -140,11 +150,15 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise _refuse(f"the workbook is damaged ({exc}); open and save it again in Excel", "bad_zip") from exc
     if len(infos) > limits.max_members:
-        raise _refuse(f"the workbook has {len(infos)} parts, above the limit of {limits.max_members}", "zip_bomb")
+        raise _refuse(
+            f"the workbook has {len(infos)} parts, above the limit of {limits.max_members}", "zip_bomb"
+        )
     declared = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _refuse("the workbook is encrypted; remove the password in Excel and upload again", "encrypted")
+            raise _refuse(
+                "the workbook is encrypted; remove the password in Excel and upload again", "encrypted"
+            )
         declared += info.file_size
         if info.file_size > limits.max_member_bytes or declared > limits.max_unzipped_bytes:
             raise _refuse(
@@ -152,7 +166,9 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
                 f"(part {info.filename!r} alone is {info.file_size // MB} MB); refused as a possible zip bomb",
                 "zip_bomb",
             )
-        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+        if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(
+            info.compress_size, 1
+        ):
             raise _refuse(
                 f"part {info.filename!r} compresses {info.file_size / max(info.compress_size, 1):.0f}:1, "
                 f"above {limits.max_ratio:.0f}:1; refused as a possible zip bomb",
@@ -171,7 +187,10 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
                 while chunk := member.read(MB):
                     inflated += len(chunk)
                     if inflated > limits.max_unzipped_bytes:
-                        raise _refuse("the workbook unpacks to more than its parts declare; refused as a possible zip bomb", "zip_bomb")
+                        raise _refuse(
+                            "the workbook unpacks to more than its parts declare; refused as a possible zip bomb",
+                            "zip_bomb",
+                        )
                     if first and info.filename.endswith((".xml", ".rels", ".vml")):
                         _check_xml_prolog(info.filename, chunk, limits)
                     first = False
@@ -180,7 +199,10 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
             if isinstance(exc, UploadRefused):
                 raise
-            raise _refuse(f"part {info.filename!r} of the workbook is damaged ({exc}); save it again in Excel", "bad_zip") from exc
+            raise _refuse(
+                f"part {info.filename!r} of the workbook is damaged ({exc}); save it again in Excel",
+                "bad_zip",
+            ) from exc
         if want:
             result.kept[info.filename] = b"".join(chunks)
     return result
@@ -199,7 +221,9 @@ def _check_xml_prolog(name: str, first_chunk: bytes, limits: Limits) -> None:
         raise _refuse(f"part {name!r} has an oversized XML header; refused", "xml_entities")
 
 
-def check_upload(data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS, keep: tuple[str, ...] = ()) -> tuple[FileKind, ZipInspection | None]:
+def check_upload(
+    data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS, keep: tuple[str, ...] = ()
+) -> tuple[FileKind, ZipInspection | None]:
     """Run every pre-parse check: size, signature, and for zip workbooks the bomb and XML checks."""
     check_size(data, limits)
     kind = detect_kind(data, filename)

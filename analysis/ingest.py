@@ -72,71 +72,266 @@ __all__ = [
 FIELDS = ("date", "rep", "customer", "product", "region", "quantity", "amount", "order_key")
 REQUIRED = ("date", "rep", "amount")
 _AUX_FIELDS = ("stage", "line")
-ROW_COLUMNS = ["date", "rep", "customer", "product", "region", "quantity", "amount_cents", "order_key", "excel_row"]
+ROW_COLUMNS = [
+    "date",
+    "rep",
+    "customer",
+    "product",
+    "region",
+    "quantity",
+    "amount_cents",
+    "order_key",
+    "excel_row",
+]
 
 # Normalised header names (see normalize_header) per field, best first. Tier 2 (after the "|")
 # is used only when tier 1 finds nothing, e.g. a customer id when there is no customer name.
 _SYNONYMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "date": (
-        ("日期", "订单日期", "销售日期", "成交日期", "下单日期", "单据日期", "签约日期", "开票日期", "业务日期",
-         "交易日期", "date", "orderdate", "closedate", "saledate", "salesdate", "invoicedate", "transactiondate",
-         "dealclosedate", "closedwondate", "documentdate", "postingdate"),
+        (
+            "日期",
+            "订单日期",
+            "销售日期",
+            "成交日期",
+            "下单日期",
+            "单据日期",
+            "签约日期",
+            "开票日期",
+            "业务日期",
+            "交易日期",
+            "date",
+            "orderdate",
+            "closedate",
+            "saledate",
+            "salesdate",
+            "invoicedate",
+            "transactiondate",
+            "dealclosedate",
+            "closedwondate",
+            "documentdate",
+            "postingdate",
+        ),
         ("创建日期", "createddate", "createdate", "shipdate", "发货日期"),
     ),
     "rep": (
-        ("销售员", "业务员", "销售人员", "销售代表", "业务代表", "负责人", "经办人", "销售", "销售经理", "客户经理",
-         "所有者", "owner", "opportunityowner", "dealowner", "accountowner", "salesrep", "salesperson",
-         "salesman", "rep", "representative", "employee", "employeename", "seller", "accountmanager",
-         "salesexecutive", "agent"),
+        (
+            "销售员",
+            "业务员",
+            "销售人员",
+            "销售代表",
+            "业务代表",
+            "负责人",
+            "经办人",
+            "销售",
+            "销售经理",
+            "客户经理",
+            "所有者",
+            "owner",
+            "opportunityowner",
+            "dealowner",
+            "accountowner",
+            "salesrep",
+            "salesperson",
+            "salesman",
+            "rep",
+            "representative",
+            "employee",
+            "employeename",
+            "seller",
+            "accountmanager",
+            "salesexecutive",
+            "agent",
+        ),
         ("姓名", "员工", "员工姓名", "person", "name", "manager"),
     ),
     "customer": (
-        ("客户", "客户名称", "客户名", "客户全称", "购买方", "购货单位", "单位名称", "account", "accountname",
-         "customer", "customername", "client", "clientname", "company", "companyname", "buyer"),
+        (
+            "客户",
+            "客户名称",
+            "客户名",
+            "客户全称",
+            "购买方",
+            "购货单位",
+            "单位名称",
+            "account",
+            "accountname",
+            "customer",
+            "customername",
+            "client",
+            "clientname",
+            "company",
+            "companyname",
+            "buyer",
+        ),
         ("客户编号", "客户代码", "customerid", "accountid", "clientid", "customercode"),
     ),
     "product": (
-        ("产品", "产品名称", "商品", "商品名称", "品名", "物料名称", "存货名称", "货品名称", "product", "productname",
-         "item", "itemname", "productdescription"),
-        ("产品编号", "商品编码", "物料编码", "sku", "productid", "itemid", "productcode", "category", "产品类别"),
+        (
+            "产品",
+            "产品名称",
+            "商品",
+            "商品名称",
+            "品名",
+            "物料名称",
+            "存货名称",
+            "货品名称",
+            "product",
+            "productname",
+            "item",
+            "itemname",
+            "productdescription",
+        ),
+        (
+            "产品编号",
+            "商品编码",
+            "物料编码",
+            "sku",
+            "productid",
+            "itemid",
+            "productcode",
+            "category",
+            "产品类别",
+        ),
     ),
     "region": (
-        ("区域", "地区", "大区", "片区", "销售区域", "所属区域", "region", "territory", "area", "salesregion"),
+        (
+            "区域",
+            "地区",
+            "大区",
+            "片区",
+            "销售区域",
+            "所属区域",
+            "region",
+            "territory",
+            "area",
+            "salesregion",
+        ),
         ("省份", "省", "城市", "country", "state", "province"),
     ),
     "quantity": (("数量", "销量", "销售数量", "件数", "quantity", "qty", "units", "unitssold"), ()),
     "amount": (
-        ("金额", "销售额", "销售金额", "成交金额", "合同金额", "订单金额", "实收金额", "含税金额", "价税合计", "收入",
-         "销售收入", "营业额", "总金额", "amount", "sales", "total", "revenue", "subtotal", "totaldue",
-         "totalamount", "salesamount", "netsales", "linetotal", "extendedprice", "dealvalue", "dealamount",
-         "orderamount", "ordertotal", "invoiceamount", "grandtotal", "netamount", "value", "totalsales"),
+        (
+            "金额",
+            "销售额",
+            "销售金额",
+            "成交金额",
+            "合同金额",
+            "订单金额",
+            "实收金额",
+            "含税金额",
+            "价税合计",
+            "收入",
+            "销售收入",
+            "营业额",
+            "总金额",
+            "amount",
+            "sales",
+            "total",
+            "revenue",
+            "subtotal",
+            "totaldue",
+            "totalamount",
+            "salesamount",
+            "netsales",
+            "linetotal",
+            "extendedprice",
+            "dealvalue",
+            "dealamount",
+            "orderamount",
+            "ordertotal",
+            "invoiceamount",
+            "grandtotal",
+            "netamount",
+            "value",
+            "totalsales",
+        ),
         (),
     ),
     "order_key": (
-        ("订单号", "订单编号", "单据编号", "单据号", "单号", "发票号", "发票号码", "合同编号", "合同号", "orderid",
-         "ordernumber", "orderno", "invoice", "invoiceno", "invoicenumber", "invoiceid", "salesorderid",
-         "salesordernumber", "salesorder", "dealid", "opportunityid", "documentno", "documentnumber"),
+        (
+            "订单号",
+            "订单编号",
+            "单据编号",
+            "单据号",
+            "单号",
+            "发票号",
+            "发票号码",
+            "合同编号",
+            "合同号",
+            "orderid",
+            "ordernumber",
+            "orderno",
+            "invoice",
+            "invoiceno",
+            "invoicenumber",
+            "invoiceid",
+            "salesorderid",
+            "salesordernumber",
+            "salesorder",
+            "dealid",
+            "opportunityid",
+            "documentno",
+            "documentnumber",
+        ),
         (),
     ),
     "stage": (
-        ("阶段", "销售阶段", "商机阶段", "状态", "订单状态", "单据状态", "stage", "dealstage", "opportunitystage",
-         "status", "orderstatus", "salesstage"),
+        (
+            "阶段",
+            "销售阶段",
+            "商机阶段",
+            "状态",
+            "订单状态",
+            "单据状态",
+            "stage",
+            "dealstage",
+            "opportunitystage",
+            "status",
+            "orderstatus",
+            "salesstage",
+        ),
         (),
     ),
-    "line": (("行号", "明细行号", "序号", "rowid", "lineid", "lineno", "linenumber", "orderlineid", "row"), ()),
+    "line": (
+        ("行号", "明细行号", "序号", "rowid", "lineid", "lineno", "linenumber", "orderlineid", "row"),
+        (),
+    ),
 }
 _UNIT_IN_HEADER = (("亿", 8), ("万", 4), ("千", 3))
 
 _WON_STAGES = frozenset(
     _s.replace(" ", "").lower()
     for _s in (
-        "Closed Won", "Won", "赢单", "成交", "已成交", "赢得", "签约", "已签约", "Shipped", "Completed", "Complete",
-        "已完成", "完成", "Delivered", "已发货", "已交付", "Paid", "已付款", "Invoiced", "已开票", "Fulfilled",
-        "closedwon", "Closed - Won", "Closed/Won",
+        "Closed Won",
+        "Won",
+        "赢单",
+        "成交",
+        "已成交",
+        "赢得",
+        "签约",
+        "已签约",
+        "Shipped",
+        "Completed",
+        "Complete",
+        "已完成",
+        "完成",
+        "Delivered",
+        "已发货",
+        "已交付",
+        "Paid",
+        "已付款",
+        "Invoiced",
+        "已开票",
+        "Fulfilled",
+        "closedwon",
+        "Closed - Won",
+        "Closed/Won",
     )
 )
 
-_TOTAL_WORDS = r"(?:合\s*计|小\s*计|总\s*计|共\s*计|总\s*合\s*计|累\s*计|grand\s*total|sub-?\s*total|totals?|sum)"
+_TOTAL_WORDS = (
+    r"(?:合\s*计|小\s*计|总\s*计|共\s*计|总\s*合\s*计|累\s*计|grand\s*total|sub-?\s*total|totals?|sum)"
+)
 # Applied to lower-cased text. Exact: the cell is only the word (plus punctuation). Loose: the cell
 # starts or ends with it ("合计：", "East Total"), which counts only when the row has no date, so a
 # customer called "Total Wine & More" on a dated row is still a sale.
@@ -197,7 +392,9 @@ class ParsedUpload:
 class AmbiguousMapping(IngestError):
     """Detection found several plausible answers; the message names them and the option to pass."""
 
-    def __init__(self, message: str, field_name: str, candidates: Sequence[str], code: str = "ambiguous") -> None:
+    def __init__(
+        self, message: str, field_name: str, candidates: Sequence[str], code: str = "ambiguous"
+    ) -> None:
         super().__init__(message, code)
         self.field = field_name
         self.candidates = list(candidates)
@@ -297,7 +494,7 @@ def _scan_sheet_xml(xml: bytes) -> dict[tuple[int, int], str]:
             continue
         end = xml.find(b"</", m.end())
         close = xml.find(b"c>", end)
-        body = xml[m.end(): close if close > 0 else m.end()]
+        body = xml[m.end() : close if close > 0 else m.end()]
         is_err = _ERR_T_RE.search(attrs) is not None
         has_f = _F_RE.search(body) is not None
         if not (is_err or has_f):
@@ -310,7 +507,9 @@ def _scan_sheet_xml(xml: bytes) -> dict[tuple[int, int], str]:
         if is_err:
             bad[key] = f"Excel error value {v.group(1).decode(errors='replace') if v else ''}".strip()
         elif v is None or not v.group(1):
-            bad[key] = "formula has no saved value (open the file in Excel, let it calculate, save, upload again)"
+            bad[key] = (
+                "formula has no saved value (open the file in Excel, let it calculate, save, upload again)"
+            )
     return bad
 
 
@@ -342,7 +541,9 @@ def _xlsx_structure(kept: dict[str, bytes], zip_names: Iterable[str]) -> tuple[b
     return date1904, parts
 
 
-def _read_workbook(data: bytes, kind: str, kept: dict[str, bytes], zip_names: list[str], limits: Limits) -> list[_Sheet]:
+def _read_workbook(
+    data: bytes, kind: str, kept: dict[str, bytes], zip_names: list[str], limits: Limits
+) -> list[_Sheet]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     date1904, parts = _xlsx_structure(kept, zip_names) if kind == "xlsx" else (False, {})
@@ -350,7 +551,9 @@ def _read_workbook(data: bytes, kind: str, kept: dict[str, bytes], zip_names: li
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(wb.sheet_names)
     except (CalamineError, ValueError, OSError) as exc:
-        raise UploadRefused(f"the workbook cannot be read ({exc}); save it again as .xlsx", "unreadable") from exc
+        raise UploadRefused(
+            f"the workbook cannot be read ({exc}); save it again as .xlsx", "unreadable"
+        ) from exc
     sheets: list[_Sheet] = []
     for name in names:
         try:
@@ -386,7 +589,11 @@ def _decode_text(data: bytes) -> tuple[str, str]:
     GB18030 by accident, so GB18030 is accepted only when the non-ASCII characters are mostly CJK;
     otherwise charset-normalizer guesses.
     """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(enc), enc
     try:
@@ -441,11 +648,18 @@ def _read_text(data: bytes, limits: Limits) -> tuple[list[_Sheet], str]:
             prev = reader.line_num
             grid.append(rec)
             if len(grid) > limits.max_rows + 20:
-                raise UploadRefused(f"the file has more than {limits.max_rows} rows; split it", "too_many_rows")
+                raise UploadRefused(
+                    f"the file has more than {limits.max_rows} rows; split it", "too_many_rows"
+                )
             if len(rec) > limits.max_cols:
-                raise UploadRefused(f"line {prev} has {len(rec)} columns, above the limit of {limits.max_cols}", "too_many_cols")
+                raise UploadRefused(
+                    f"line {prev} has {len(rec)} columns, above the limit of {limits.max_cols}",
+                    "too_many_cols",
+                )
     except csv.Error as exc:
-        raise UploadRefused(f"the text file cannot be split into columns near line {prev + 1} ({exc})", "bad_csv") from exc
+        raise UploadRefused(
+            f"the text file cannot be split into columns near line {prev + 1} ({exc})", "bad_csv"
+        ) from exc
     sheet = _Sheet(name="", grid=grid, row_numbers=starts)
     return [sheet], f"{encoding}, delimiter {delim!r}"
 
@@ -457,10 +671,27 @@ _YMD_RE = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]
 _XXY_RE = r"^(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?:[ T].*)?$"
 _COMPACT_RE = r"^(\d{4})(\d{2})(\d{2})$"
 _SERIAL_RE = r"^\d{1,7}(?:\.\d+)?$"
-_MONTHS = {m.lower(): i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
 _DMONY_RE = r"^(\d{1,2})[-\s]([A-Za-z]{3,9})\.?[-\s,]+(\d{4})(?:[ T].*)?$"
 _MONDY_RE = r"^([A-Za-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4})(?:[ T].*)?$"
+
+
+_KIND_BY_TYPE: dict[type, str] = {
+    str: "str",
+    float: "num",
+    int: "num",
+    dt.date: "date",
+    dt.datetime: "date",
+    pd.Timestamp: "date",
+    bool: "bool",
+    dt.time: "time",
+    dt.timedelta: "time",
+}
 
 
 def _cell_kinds(s: pd.Series) -> pd.Series:
@@ -471,14 +702,7 @@ def _cell_kinds(s: pd.Series) -> pd.Series:
         return pd.Series(np.where(blank.to_numpy(dtype=bool), "empty", "str"), index=s.index, dtype=object)
     if inferred in ("floating", "integer", "mixed-integer-float"):
         return pd.Series(np.where(s.isna().to_numpy(dtype=bool), "empty", "num"), index=s.index, dtype=object)
-    t = s.map(type)
-    kinds = pd.Series("other", index=s.index, dtype=object)
-    kinds[t == str] = "str"
-    kinds[(t == float) | (t == int)] = "num"
-    kinds[(t == dt.date) | (t == dt.datetime) | (t == pd.Timestamp)] = "date"
-    kinds[t == bool] = "bool"
-    kinds[t == dt.time] = "time"
-    kinds[t == dt.timedelta] = "time"
+    kinds = s.map(lambda v: _KIND_BY_TYPE.get(type(v), "other")).astype(object)
     is_str = kinds == "str"
     blank = pd.Series(False, index=s.index)
     if is_str.any():
@@ -501,7 +725,9 @@ def _parse_dates(
     used_order = date_order
     is_date = kinds == "date"
     if is_date.any():
-        out[is_date] = pd.to_datetime(s[is_date].map(lambda v: dt.datetime(v.year, v.month, v.day))).astype("datetime64[s]")
+        out[is_date] = pd.to_datetime(s[is_date].map(lambda v: dt.datetime(v.year, v.month, v.day))).astype(
+            "datetime64[s]"
+        )
     is_num = kinds == "num"
     text = s.where(kinds == "str", "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
     serial_text = (kinds == "str") & text.str.match(_SERIAL_RE) & ~text.str.match(_COMPACT_RE)
@@ -517,9 +743,13 @@ def _parse_dates(
     if serial.any():
         epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
         days = np.floor(nums[serial].to_numpy())
-        lo = 0 if date1904 else 61  # the 1900 system counts a false 1900-02-29; serials below 61 are ambiguous
+        lo = (
+            0 if date1904 else 61
+        )  # the 1900 system counts a false 1900-02-29; serials below 61 are ambiguous
         ok = (days >= lo) & (days < 2958466)
-        vals = (epoch + days.clip(0, 2958465).astype("int64").astype("timedelta64[D]")).astype("datetime64[s]")
+        vals = (epoch + days.clip(0, 2958465).astype("int64").astype("timedelta64[D]")).astype(
+            "datetime64[s]"
+        )
         out[serial] = np.where(ok, vals, np.datetime64("NaT"))
         why[serial[serial].index[~ok]] = "number is not an Excel date"
     if compact.any():
@@ -561,14 +791,16 @@ def _parse_dates(
                     raise AmbiguousMapping(
                         f"column {column!r} mixes day-first and month-first dates (e.g. {t[hit].iloc[0]!r}); "
                         "fix the column or pass --date-order dmy|mdy",
-                        "date_order", ["dmy", "mdy"],
+                        "date_order",
+                        ["dmy", "mdy"],
                     )
                 else:
                     sample = t[hit].iloc[0]
                     raise AmbiguousMapping(
                         f"dates such as {sample!r} in column {column!r} can be day/month or month/day; "
                         "pass --date-order dmy or --date-order mdy",
-                        "date_order", ["dmy", "mdy"],
+                        "date_order",
+                        ["dmy", "mdy"],
                     )
             day, mon = (a, b) if used_order == "dmy" else (b, a)
             out[hit[hit].index] = _ymd_to_dates(g[2][hit], mon, day).astype("datetime64[s]")
@@ -619,9 +851,9 @@ def _parse_amounts(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[p
     power[unit_yi] += 8
     t = t.str.replace(r"(?i)(人民币|rmb|cny|usd|us\$|hk\$|eur|gbp|元|万|亿|[¥$€£])", "", regex=True)
     t = t.str.replace(r"[\s'’]", "", regex=True)
-    decimal_comma = bool(t.str.match(r"^\d{1,3}(\.\d{3})+,\d{1,2}$").any() or t.str.match(r"^\d+,\d{1,2}$").any()) and not bool(
-        t.str.match(r"^\d{1,3}(,\d{3})+\.\d+$").any() or t.str.match(r"^\d+\.\d{1,2}$").any()
-    )
+    decimal_comma = bool(
+        t.str.match(r"^\d{1,3}(\.\d{3})+,\d{1,2}$").any() or t.str.match(r"^\d+,\d{1,2}$").any()
+    ) and not bool(t.str.match(r"^\d{1,3}(,\d{3})+\.\d+$").any() or t.str.match(r"^\d+\.\d{1,2}$").any())
     if decimal_comma:
         t = t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
     else:
@@ -647,7 +879,11 @@ def _parse_amounts(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[p
         cents[vals.index] = vals
     for idx in sci[sci & why.isna()].index:
         try:
-            d = Decimal(t[idx]).scaleb(int(power[idx]) + _MICRO_DIGITS).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            d = (
+                Decimal(t[idx])
+                .scaleb(int(power[idx]) + _MICRO_DIGITS)
+                .quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            )
         except InvalidOperation:
             why[idx] = "not an amount"
             continue
@@ -675,7 +911,11 @@ def micros_to_cents(micros: pd.Series) -> pd.Series:
     rem = v - floors * per_cent
     total = sum(v.tolist())  # Python ints: no overflow however many rows
     q, r = divmod(total, per_cent)
-    total_cents = q + (1 if 2 * r >= per_cent else 0) if total >= 0 else -((-total) // per_cent + (1 if 2 * ((-total) % per_cent) >= per_cent else 0))
+    total_cents = (
+        q + (1 if 2 * r >= per_cent else 0)
+        if total >= 0
+        else -((-total) // per_cent + (1 if 2 * ((-total) % per_cent) >= per_cent else 0))
+    )
     leftover = total_cents - int(sum(floors.tolist()))
     cents = floors.copy()
     if leftover > 0:
@@ -739,7 +979,9 @@ def _choose_sheet(sheets: list[_Sheet], wanted: str | None) -> _Sheet:
 
     def score(sh: _Sheet) -> tuple[int, int, int]:
         _h, _s, found = _sheet_profile(sh)
-        core = sum(2 for f in ("date", "amount") if f in found) + sum(1 for f in ("rep", "region", "customer") if f in found)
+        core = sum(2 for f in ("date", "amount") if f in found) + sum(
+            1 for f in ("rep", "region", "customer") if f in found
+        )
         return core, len(found), len(sh.grid)
 
     return max(sheets, key=score)
@@ -757,7 +999,7 @@ def _people_map(sheets: list[_Sheet], chosen: _Sheet) -> tuple[str, str, dict[st
             continue
         ri, pi = found["region"][0][0], found["rep"][0][0]
         pairs: dict[str, set[str]] = {}
-        for row in sh.grid[h + 1:]:
+        for row in sh.grid[h + 1 :]:
             reg = str(row[ri]).strip() if ri < len(row) else ""
             per = str(row[pi]).strip() if pi < len(row) else ""
             if reg and per:
@@ -776,7 +1018,10 @@ def _resolve_mapping(
     user = dict(user or {})
     for f, col in user.items():
         if f not in FIELDS and f not in _AUX_FIELDS:
-            raise UploadRefused(f"unknown field {f!r} in the mapping; fields are {', '.join(FIELDS + _AUX_FIELDS)}", "bad_mapping")
+            raise UploadRefused(
+                f"unknown field {f!r} in the mapping; fields are {', '.join(FIELDS + _AUX_FIELDS)}",
+                "bad_mapping",
+            )
         if col in header:
             chosen[f] = header.index(col)
             continue
@@ -785,7 +1030,10 @@ def _resolve_mapping(
         if key and key in keys:
             chosen[f] = keys.index(key)
             continue
-        raise UploadRefused(f"column {col!r} (for {f}) is not in the header; columns are {', '.join(map(repr, header))}", "bad_mapping")
+        raise UploadRefused(
+            f"column {col!r} (for {f}) is not in the header; columns are {', '.join(map(repr, header))}",
+            "bad_mapping",
+        )
     for f, (idx, _tier) in found.items():
         if f in chosen:
             continue
@@ -797,7 +1045,8 @@ def _resolve_mapping(
             raise AmbiguousMapping(
                 f"several columns could be the {f}: {', '.join(map(repr, names))}; "
                 f"choose one, e.g. --map {f}={names[0]!r}",
-                f, names,
+                f,
+                names,
             )
         chosen[f] = idx[0]
     return chosen, candidates
@@ -822,17 +1071,19 @@ def _group_skips(reason_by_row: pd.Series, rows: pd.Series) -> list[Skip]:
 
 
 def _empty_rows_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "date": pd.Series([], dtype="datetime64[s]"),
-        "rep": pd.Series([], dtype=object),
-        "customer": pd.Series([], dtype=object),
-        "product": pd.Series([], dtype=object),
-        "region": pd.Series([], dtype=object),
-        "quantity": pd.Series([], dtype="float64"),
-        "amount_cents": pd.Series([], dtype="int64"),
-        "order_key": pd.Series([], dtype=object),
-        "excel_row": pd.Series([], dtype="int64"),
-    })
+    return pd.DataFrame(
+        {
+            "date": pd.Series([], dtype="datetime64[s]"),
+            "rep": pd.Series([], dtype=object),
+            "customer": pd.Series([], dtype=object),
+            "product": pd.Series([], dtype=object),
+            "region": pd.Series([], dtype=object),
+            "quantity": pd.Series([], dtype="float64"),
+            "amount_cents": pd.Series([], dtype="int64"),
+            "order_key": pd.Series([], dtype=object),
+            "excel_row": pd.Series([], dtype="int64"),
+        }
+    )
 
 
 def parse_upload(
@@ -855,10 +1106,18 @@ def parse_upload(
     """
     if date_order not in (None, "ymd", "dmy", "mdy"):
         raise UploadRefused(f"date order must be ymd, dmy or mdy, not {date_order!r}", "bad_option")
-    kind, zinfo = check_upload(data, filename, limits, keep=("xl/worksheets/", "xl/workbook.xml", "xl/_rels/"))
+    kind, zinfo = check_upload(
+        data, filename, limits, keep=("xl/worksheets/", "xl/workbook.xml", "xl/_rels/")
+    )
     notes: list[str] = []
     ext = Path(filename).suffix.lower()
-    expected = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "ods": (".ods",), "xls": (".xls",), "text": (".csv", ".txt", ".tsv")}
+    expected = {
+        "xlsx": (".xlsx", ".xlsm"),
+        "xlsb": (".xlsb",),
+        "ods": (".ods",),
+        "xls": (".xls",),
+        "text": (".csv", ".txt", ".tsv"),
+    }
     if ext and ext not in expected[kind]:
         notes.append(f"the file is named {ext} but its content is {kind}; read as {kind}")
     if kind == "text":
@@ -873,9 +1132,11 @@ def parse_upload(
     if not grid:
         raise UploadRefused(f"sheet {chosen.name!r} is empty", "empty")
     if len(grid) > limits.max_rows + 20:
-        raise UploadRefused(f"sheet {chosen.name!r} has more than {limits.max_rows} rows; split it", "too_many_rows")
+        raise UploadRefused(
+            f"sheet {chosen.name!r} has more than {limits.max_rows} rows; split it", "too_many_rows"
+        )
     h = _find_header(grid)
-    width = max(len(r) for r in grid[h: h + 50])
+    width = max(len(r) for r in grid[h : h + 50])
     header = [str(c).strip() if c is not None else "" for c in grid[h]] + [""] * 0
     header = header + [""] * (width - len(header))
     header = [c if c else f"column {i + 1}" for i, c in enumerate(header)]
@@ -893,7 +1154,7 @@ def parse_upload(
             "missing_columns",
         )
     if chosen.row_numbers is not None:
-        rows_no = pd.Series(chosen.row_numbers[h + 1:], dtype="int64")
+        rows_no = pd.Series(chosen.row_numbers[h + 1 :], dtype="int64")
     else:
         rows_no = pd.Series(np.arange(h + 2, len(grid) + 1), dtype="int64")
     n = len(grid) - h - 1
@@ -903,7 +1164,7 @@ def parse_upload(
     raw = {f: _column(grid, h + 1, i) for f, i in cols.items()}
     kinds = {f: _cell_kinds(s) for f, s in raw.items()}
     for f, i in cols.items():
-        for (r0, c0), reason in chosen.bad_cells.items():
+        for r0, c0 in chosen.bad_cells:
             if c0 == i and r0 > h:
                 kinds[f].iloc[r0 - h - 1] = "bad"
 
@@ -931,7 +1192,9 @@ def parse_upload(
         stage = _text_values(raw["stage"], kinds["stage"]).fillna("")
         key = stage.str.replace(" ", "", regex=False).str.lower()
         counted = (
-            frozenset(s.replace(" ", "").lower() for s in count_stages) if count_stages is not None else _WON_STAGES
+            frozenset(s.replace(" ", "").lower() for s in count_stages)
+            if count_stages is not None
+            else _WON_STAGES
         )
         not_won = ~key.isin(counted) & skip.isna()
         skip[not_won] = "stage: " + stage[not_won].replace("", "(empty)")
@@ -956,12 +1219,19 @@ def parse_upload(
     # Ragged text rows: a field count that differs from the header's usually means an unquoted
     # delimiter inside a value (northwind_orders_malformed.csv): every such row is an error.
     if chosen.row_numbers is not None:
-        lens = pd.Series([len(r) for r in grid[h + 1:]], dtype="int64")
+        lens = pd.Series([len(r) for r in grid[h + 1 :]], dtype="int64")
         ragged = (lens != len(grid[h])) & ~all_empty & live
         for idx in ragged[ragged].index:
-            errors.append((idx, "", ",".join(map(str, grid[h + 1 + idx]))[:200],
-                           f"row has {lens[idx]} fields but the header has {len(grid[h])} "
-                           "(a separator inside an unquoted value?)", "ragged"))
+            errors.append(
+                (
+                    idx,
+                    "",
+                    ",".join(map(str, grid[h + 1 + idx]))[:200],
+                    f"row has {lens[idx]} fields but the header has {len(grid[h])} "
+                    "(a separator inside an unquoted value?)",
+                    "ragged",
+                )
+            )
     bad_cell_why = {f: pd.Series(None, index=rows_no.index, dtype=object) for f in cols}
     for f, i in cols.items():
         for (r0, c0), reason in chosen.bad_cells.items():
@@ -969,11 +1239,17 @@ def parse_upload(
                 bad_cell_why[f].iloc[r0 - h - 1] = reason
         add(bad_cell_why[f], f, "formula")
 
-    dates, date_why, used_order = _parse_dates(raw["date"], kinds["date"], chosen.date1904, date_order, map_names["date"])
+    dates, date_why, used_order = _parse_dates(
+        raw["date"], kinds["date"], chosen.date1904, date_order, map_names["date"]
+    )
     add(date_why.where(kinds["date"] != "bad"), "date", "date")
     cents, amount_why = _parse_amounts(raw["amount"], kinds["amount"], _header_unit(map_names["amount"]))
     add(amount_why.where(kinds["amount"] != "bad"), "amount", "amount")
-    texts = {f: _text_values(raw[f], kinds[f]) for f in ("rep", "customer", "product", "region", "order_key", "line") if f in raw}
+    texts = {
+        f: _text_values(raw[f], kinds[f])
+        for f in ("rep", "customer", "product", "region", "order_key", "line")
+        if f in raw
+    }
     if "rep" in cols:
         rep = texts["rep"]
         add(rep.isna().map({True: "rep is empty", False: None}).where(kinds["rep"] != "bad"), "rep", "rep")
@@ -997,26 +1273,32 @@ def parse_upload(
         if keyed.duplicated().any():
             if "line" in texts:
                 order_key = order_key.where(order_key.isna(), order_key + "#" + texts["line"].fillna(""))
-                notes.append(f"order key {map_names['order_key']!r} repeats (order lines); combined with {map_names['line']!r}")
+                notes.append(
+                    f"order key {map_names['order_key']!r} repeats (order lines); combined with {map_names['line']!r}"
+                )
             else:
                 order_key = pd.Series(None, index=rows_no.index, dtype=object)
-                notes.append(f"order key {map_names['order_key']!r} repeats inside the file (order lines?); not used as a row key")
+                notes.append(
+                    f"order key {map_names['order_key']!r} repeats inside the file (order lines?); not used as a row key"
+                )
                 map_names.pop("order_key")
 
     err_idx = sorted({e[0] for e in errors})
     keep = live.copy()
     keep[err_idx] = False
-    frame = pd.DataFrame({
-        "date": dates[keep].astype("datetime64[s]"),
-        "rep": rep[keep].astype(object),
-        "customer": texts["customer"][keep] if "customer" in texts else None,
-        "product": texts["product"][keep] if "product" in texts else None,
-        "region": texts["region"][keep] if "region" in texts else None,
-        "quantity": qty[keep].astype("float64"),
-        "amount_cents": micros_to_cents(cents[keep]),
-        "order_key": order_key[keep].astype(object),
-        "excel_row": rows_no[keep].astype("int64"),
-    }).reset_index(drop=True)
+    frame = pd.DataFrame(
+        {
+            "date": dates[keep].astype("datetime64[s]"),
+            "rep": rep[keep].astype(object),
+            "customer": texts["customer"][keep] if "customer" in texts else None,
+            "product": texts["product"][keep] if "product" in texts else None,
+            "region": texts["region"][keep] if "region" in texts else None,
+            "quantity": qty[keep].astype("float64"),
+            "amount_cents": micros_to_cents(cents[keep]),
+            "order_key": order_key[keep].astype(object),
+            "excel_row": rows_no[keep].astype("int64"),
+        }
+    ).reset_index(drop=True)
     frame = frame.astype({"customer": object, "product": object, "region": object, "order_key": object})
     frame = frame if len(frame) else _empty_rows_frame()
 
@@ -1063,9 +1345,18 @@ def _write_bench_xlsx(path: Path, rows: int) -> None:
     rnd = random.Random(7)
     d0 = dt.date(2026, 1, 1)
     for i in range(rows):
-        ws.append([f"SO{i:07d}", d0 + dt.timedelta(days=i % 365), f"Rep {i % 50}", f"Customer {i % 900}",
-                   f"P{i % 40}", ("East", "West", "North", "South")[i % 4], rnd.randint(1, 9),
-                   round(rnd.uniform(1, 99_999), 2)])
+        ws.append(
+            [
+                f"SO{i:07d}",
+                d0 + dt.timedelta(days=i % 365),
+                f"Rep {i % 50}",
+                f"Customer {i % 900}",
+                f"P{i % 40}",
+                ("East", "West", "North", "South")[i % 4],
+                rnd.randint(1, 9),
+                round(rnd.uniform(1, 99_999), 2),
+            ]
+        )
     wb.save(path)
 
 
@@ -1086,7 +1377,9 @@ def bench_ingest(sizes: Sequence[int] = (100_000, 10_000), runs: int = 3) -> lis
                 parsed = parse_upload(data, path.name)
                 times.append((time.perf_counter() - t0) * 1000)
             if len(parsed.rows) != n or parsed.errors:
-                raise RuntimeError(f"benchmark parse lost rows: {len(parsed.rows)} of {n}, {len(parsed.errors)} errors")
+                raise RuntimeError(
+                    f"benchmark parse lost rows: {len(parsed.rows)} of {n}, {len(parsed.errors)} errors"
+                )
             t0 = time.perf_counter()
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             count = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
@@ -1094,11 +1387,13 @@ def bench_ingest(sizes: Sequence[int] = (100_000, 10_000), runs: int = 3) -> lis
             baseline = (time.perf_counter() - t0) * 1000
             assert count >= n
             times.sort()
-            out.append({
-                "operation": "parse_upload xlsx",
-                "rows": n,
-                "p50_ms": round(statistics.median(times), 1),
-                "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
-                "baseline_ms": round(baseline, 1),
-            })
+            out.append(
+                {
+                    "operation": "parse_upload xlsx",
+                    "rows": n,
+                    "p50_ms": round(statistics.median(times), 1),
+                    "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1),
+                    "baseline_ms": round(baseline, 1),
+                }
+            )
     return out

@@ -37,7 +37,10 @@ def rezip(data: bytes, replace: dict[str, bytes], add: dict[str, bytes] | None =
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+        for i in range(1, 10)
+    )
     + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
     b"<si><t>&lol9;</t></si></sst>"
 )
@@ -128,7 +131,10 @@ class TestXml:
     def test_external_entity_in_workbook_refused(self) -> None:
         base = good_xlsx()
         wb_xml = zipfile.ZipFile(io.BytesIO(base)).read("xl/workbook.xml")
-        evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + wb_xml.split(b"?>", 1)[-1]
+        evil = (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+            + wb_xml.split(b"?>", 1)[-1]
+        )
         with pytest.raises(UploadRefused, match="DOCTYPE"):
             parse_upload(rezip(base, {"xl/workbook.xml": evil}), "x.xlsx")
 
