@@ -60,12 +60,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.rows < 1:
         raise UsageError("--rows must be at least 1")
-    end = dt.date.fromisoformat(args.end) if args.end else None
+    try:
+        end = dt.date.fromisoformat(args.end) if args.end else None
+    except ValueError as exc:
+        raise UsageError(f"--end {args.end!r} is not a date (use YYYY-MM-DD)") from exc
+    target = store.db_path(args.db)
+    if not target.parent.is_dir():
+        raise UsageError(f"folder {target.parent} does not exist; create it or pass another --db")
     t0 = time.perf_counter()
-    res = demo.build_demo(args.db, rows=args.rows, seed=args.seed, end=end, progress=_progress_printer(not args.json))
+    res = demo.build_demo(
+        args.db, rows=args.rows, seed=args.seed, end=end, progress=_progress_printer(not args.json)
+    )
     elapsed = time.perf_counter() - t0
     path = store.db_path(args.db)
-    out = {
+    db_bytes = path.stat().st_size
+    out: dict[str, Any] = {
         "db": str(path),
         "rows": res.rows,
         "total": res.total,
@@ -74,13 +83,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "reps": res.reps,
         "customers": res.customers,
         "seconds": round(elapsed, 2),
-        "db_bytes": path.stat().st_size,
+        "db_bytes": db_bytes,
     }
     if args.json:
         emit(out)
     else:
-        print(f"built {res.rows:,} rows, total {res.total:,.2f}, {res.first_day}..{res.last_day} into {path} "
-              f"in {elapsed:.1f}s ({out['db_bytes'] / 1e6:.1f} MB)")
+        print(
+            f"built {res.rows:,} rows, total {res.total:,.2f}, {res.first_day}..{res.last_day} into {path} "
+            f"in {elapsed:.1f}s ({db_bytes / 1e6:.1f} MB)"
+        )
     return 0
 
 
@@ -109,8 +120,10 @@ def cmd_imports(args: argparse.Namespace) -> int:
     else:
         for r in rows:
             state = " (undone)" if r["undone_at"] else ""
-            print(f"#{r['import_id']:<4} {r['created_at']}  {r['file_name']}  {r['rows']:,} rows  "
-                  f"{Decimal(r['total']):,.2f}{state}")
+            print(
+                f"#{r['import_id']:<4} {r['created_at']}  {r['file_name']}  {r['rows']:,} rows  "
+                f"{Decimal(r['total']):,.2f}{state}"
+            )
     return 0
 
 
@@ -120,8 +133,10 @@ def cmd_undo(args: argparse.Namespace) -> int:
     if args.json:
         emit(res)
     else:
-        print(f"undid import #{res['import_id']}: removed {res['deleted_rows']:,} rows, "
-              f"restored {res['restored_rows']:,}")
+        print(
+            f"undid import #{res['import_id']}: removed {res['deleted_rows']:,} rows, "
+            f"restored {res['restored_rows']:,}"
+        )
     return 0
 
 

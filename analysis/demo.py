@@ -33,10 +33,30 @@ CONCENTRATED_REP = "R005"
 
 TEAMS = [("T01", "华东", "华东"), ("T02", "华南", "华南"), ("T03", "华北", "华北"), ("T04", "西南", "西南")]
 REP_NAMES = [
-    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊",
-    "赵敏", "黄强", "周杰", "吴婷", "徐涛", "孙丽",
-    "马超", "朱红", "胡军", "郭燕", "何平", "高翔",
-    "林峰", "罗兰", "郑凯", "梁爽", "谢宇", "宋佳",
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "赵敏",
+    "黄强",
+    "周杰",
+    "吴婷",
+    "徐涛",
+    "孙丽",
+    "马超",
+    "朱红",
+    "胡军",
+    "郭燕",
+    "何平",
+    "高翔",
+    "林峰",
+    "罗兰",
+    "郑凯",
+    "梁爽",
+    "谢宇",
+    "宋佳",
 ]
 LEVELS = ["senior", "senior", "mid", "mid", "junior", "junior"]
 CAPACITY = {"senior": 1.35, "mid": 1.0, "junior": 0.7}
@@ -47,10 +67,34 @@ PRODUCTS = [
     ("P4", "培训服务", 150.0, 0.16),
     ("P5", "硬件设备", 520.0, 0.10),
 ]
-CITIES = {"华东": ["上海", "杭州", "南京", "苏州", "宁波"], "华南": ["广州", "深圳", "厦门", "东莞", "福州"],
-          "华北": ["北京", "天津", "石家庄", "太原", "济南"], "西南": ["成都", "重庆", "昆明", "贵阳", "南宁"]}
-BRANDS = ["华信", "博远", "中科", "恒达", "瑞丰", "金桥", "天合", "凯盛", "宏图", "新锐", "同创", "海纳",
-          "远景", "汇通", "鼎新", "卓越", "星辰", "明德", "安泰", "嘉禾"]
+CITIES = {
+    "华东": ["上海", "杭州", "南京", "苏州", "宁波"],
+    "华南": ["广州", "深圳", "厦门", "东莞", "福州"],
+    "华北": ["北京", "天津", "石家庄", "太原", "济南"],
+    "西南": ["成都", "重庆", "昆明", "贵阳", "南宁"],
+}
+BRANDS = [
+    "华信",
+    "博远",
+    "中科",
+    "恒达",
+    "瑞丰",
+    "金桥",
+    "天合",
+    "凯盛",
+    "宏图",
+    "新锐",
+    "同创",
+    "海纳",
+    "远景",
+    "汇通",
+    "鼎新",
+    "卓越",
+    "星辰",
+    "明德",
+    "安泰",
+    "嘉禾",
+]
 TRADES = ["科技", "制造", "贸易", "医药", "物流", "电子", "能源", "建设"]
 
 Progress = Callable[[float, str], None]
@@ -90,12 +134,14 @@ def _day_factors(days: pd.DatetimeIndex) -> np.ndarray:
     py_days = [d.date() for d in days]
     workday = np.array([_is_workday(d) for d in py_days])
     holiday = np.array([_is_public_holiday(d) for d in py_days])
-    weekday = days.weekday.to_numpy()
+    weekday = days.day_of_week.to_numpy()
     rhythm = np.choose(weekday, [0.95, 1.05, 1.08, 1.04, 1.12, 1.0, 1.0])
     f = f * np.where(workday, rhythm, 0.06)  # weekend orders are rare in B2B
     f = np.where(holiday, 0.0, f)
     # Chinese New Year: activity falls in the fortnight before and recovers slowly after.
-    cny = {y: pd.Timestamp(LunarDate(y, 1, 1).toSolarDate()) for y in range(days[0].year, days[-1].year + 2)}
+    cny = {
+        y: pd.Timestamp(LunarDate(y, 1, 1).to_solar_date()) for y in range(days[0].year, days[-1].year + 2)
+    }
     for ts in cny.values():
         delta = np.asarray((days - ts).days)
         f = np.where((delta >= -14) & (delta < 0), f * 0.65, f)
@@ -120,17 +166,19 @@ def build_reference(end: dt.date, rng: np.random.Generator) -> dict[str, pd.Data
         base_year = {"senior": 2017, "mid": 2021, "junior": 2023}[level]
         hire = dt.date(base_year + (i % 2), 1 + (i * 5) % 12, 1 + (i * 7) % 27)
         reps.append([f"R{i + 1:03d}", name, team_id, region, level, hire, None])
-    reps_df = pd.DataFrame(reps, columns=["rep_id", "name", "team_id", "region", "level", "hire_date", "leave_date"])
+    reps_df = pd.DataFrame(
+        reps, columns=["rep_id", "name", "team_id", "region", "level", "hire_date", "leave_date"]
+    )
     # One junior hired during 2024 (ramps up), one rep who left mid-2026, one hired last month.
     reps_df.loc[reps_df.rep_id == "R012", "hire_date"] = dt.date(2024, 9, 2)
     reps_df.loc[reps_df.rep_id == "R016", "leave_date"] = dt.date(min(end.year, 2026), 6, 30)
     first_of_last_month = (end.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     reps_df.loc[reps_df.rep_id == "R024", "hire_date"] = first_of_last_month + dt.timedelta(days=10)
 
-    customers = []
+    customers: list[list[object]] = []
     n_per_rep = 83
     for r in reps_df.itertuples():
-        cities = CITIES[r.region]
+        cities = CITIES[str(r.region)]
         sizes = rng.lognormal(0.0, 0.9, n_per_rep)  # heavy-tailed sizes ...
         sizes[:2] *= 4.0  # ... plus two key accounts per rep
         sizes = np.minimum(sizes, 0.12 * sizes.sum())  # but no accidental concentration elsewhere
@@ -138,8 +186,10 @@ def build_reference(end: dt.date, rng: np.random.Generator) -> dict[str, pd.Data
             sizes[0] = sizes.sum() * 1.2  # one account carries most of this rep's business
         for k in range(n_per_rep):
             idx = len(customers)
-            cname = (f"{cities[idx % len(cities)]}{BRANDS[(idx // 5) % len(BRANDS)]}"
-                     f"{TRADES[(idx // 100) % len(TRADES)]}有限公司")
+            cname = (
+                f"{cities[idx % len(cities)]}{BRANDS[(idx // 5) % len(BRANDS)]}"
+                f"{TRADES[(idx // 100) % len(TRADES)]}有限公司"
+            )
             if idx >= 5 * len(BRANDS) * len(TRADES) // 1:  # keep names unique past the combinations
                 cname = cname.replace("有限公司", f"{idx // 800 + 1}号有限公司")
             customers.append([f"C{idx + 1:05d}", cname, r.region, "", r.rep_id, float(sizes[k])])
@@ -171,7 +221,9 @@ def generate_sales(
     hire = pd.to_datetime(reps["hire_date"]).to_numpy()
     leave = pd.to_datetime(reps["leave_date"]).to_numpy()
     months_in = (day_arr[:, None] - hire[None, :]) / np.timedelta64(30, "D")
-    active = (months_in >= 0) & ~(day_arr[:, None] > np.where(pd.isna(leave), np.datetime64("2262-01-01"), leave))
+    active = (months_in >= 0) & ~(
+        day_arr[:, None] > np.where(pd.isna(leave), np.datetime64("2262-01-01"), leave)
+    )
     ramp = np.clip(0.25 + 0.25 * np.floor(np.maximum(months_in, 0)), 0.25, 1.0)
     team = reps["team_id"].to_numpy()
     years_2026 = np.clip((day_arr - np.datetime64("2025-12-31")) / np.timedelta64(365, "D"), 0, None)
@@ -206,15 +258,14 @@ def generate_sales(
     discount = rng.choice(np.array([1.0, 0.95, 0.9, 0.85]), size=rows, p=[0.5, 0.25, 0.18, 0.07])
     noise = rng.lognormal(0.0, 0.15, rows)
     amount_cents = np.round(qty * price * discount * noise * 100).astype(np.int64)
-    regions = reps["region"].to_numpy()
+    region_names, region_code = np.unique(reps["region"].to_numpy(dtype=str), return_inverse=True)
     sales = pd.DataFrame(
         {
             "day": days.to_numpy()[order_day],
-            "rep_id": pd.Categorical.from_codes(order_rep, categories=rep_ids),
-            "customer_id": pd.Categorical.from_codes(order_cust, categories=cust["customer_id"].to_numpy()),
-            "product_id": pd.Categorical.from_codes(order_prod, categories=[p[0] for p in PRODUCTS]),
-            "region": pd.Categorical.from_codes(order_rep, categories=regions) if len(set(regions)) == len(
-                regions) else regions[order_rep],
+            "rep_id": pd.Categorical.from_codes(order_rep, categories=pd.Index(rep_ids)),
+            "customer_id": pd.Categorical.from_codes(order_cust, categories=pd.Index(cust["customer_id"])),
+            "product_id": pd.Categorical.from_codes(order_prod, categories=pd.Index([p[0] for p in PRODUCTS])),
+            "region": pd.Categorical.from_codes(region_code[order_rep], categories=pd.Index(region_names)),
             "quantity": qty.astype(float),
             "amount_cents": amount_cents,
             "order_key": None,
@@ -243,21 +294,43 @@ def build_demo(
     ref, sales = generate_sales(rows, seed, end, progress)
     chunk = 1_000_000
     with store.connect(path, create=True, wait=10.0) as con, store.transaction(con):
-        for table in ("sales", "imports", "reps", "teams", "customers", "products", "plan_targets",
-                      "plan_versions", "plan_active", "plan_changes"):
+        for table in (
+            "sales",
+            "imports",
+            "reps",
+            "teams",
+            "customers",
+            "products",
+            "plan_targets",
+            "plan_versions",
+            "plan_active",
+            "plan_changes",
+        ):
             con.execute(f"DELETE FROM {table}")  # constant table names
         store.replace_reference(
-            con, ref["teams"], ref["reps"], ref["customers"][["customer_id", "name", "region", "tier"]],
+            con,
+            ref["teams"],
+            ref["reps"],
+            ref["customers"][["customer_id", "name", "region", "tier"]],
             ref["products"],
         )
         for start in range(0, len(sales), chunk):
-            store.append_sales_frame(con, sales.iloc[start:start + chunk], import_id=1, source="demo")
+            store.append_sales_frame(con, sales.iloc[start : start + chunk], import_id=1, source="demo")
             if progress:
                 progress(0.45 + 0.4 * min(1.0, (start + chunk) / len(sales)), "writing sales")
         total = Decimal(int(sales["amount_cents"].sum())) / 100
         store.record_import(
-            con, import_id=1, source="demo", file_name="demo", file_hash=None, rows=len(sales), total=total,
-            first_day=START, last_day=end, mode="append", created_by="demo",
+            con,
+            import_id=1,
+            source="demo",
+            file_name="demo",
+            file_hash=None,
+            rows=len(sales),
+            total=total,
+            first_day=START,
+            last_day=end,
+            mode="append",
+            created_by="demo",
         )
         store.refresh_summaries(con)
         if progress:

@@ -31,12 +31,16 @@ def to_money(value: object, unit: Decimal = CENT) -> Decimal:
         raise MoneyError(f"not a number: {value!r}") from exc
     if not d.is_finite():
         raise MoneyError(f"not a finite number: {value!r}")
-    return d.quantize(unit, rounding=ROUND_HALF_UP) if unit < 1 else (d / unit).quantize(
-        Decimal(1), rounding=ROUND_HALF_UP
-    ) * unit
+    return (
+        d.quantize(unit, rounding=ROUND_HALF_UP)
+        if unit < 1
+        else (d / unit).quantize(Decimal(1), rounding=ROUND_HALF_UP) * unit
+    )
 
 
-def split_exact(total: Decimal, weights: Sequence[float | Decimal | int], unit: Decimal = CENT) -> list[Decimal]:
+def split_exact(
+    total: Decimal, weights: Sequence[float | Decimal | int], unit: Decimal = CENT
+) -> list[Decimal]:
     """Split ``total`` over ``weights`` so the parts are multiples of ``unit`` summing exactly to ``total``.
 
     Largest-remainder (Hamilton) rounding: each part gets the floor of its exact share in

@@ -29,7 +29,7 @@ import duckdb
 import pandas as pd
 
 DEFAULT_DB = Path("data") / "sales.duckdb"
-LOCK_WAIT_SECONDS = 5.0
+LOCK_WAIT_SECONDS = float(os.environ.get("SALES_LOCK_WAIT", "5"))
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -97,7 +97,9 @@ def connect(
     p = db_path(path)
     if not p.exists():
         if not create or read_only:
-            raise StoreMissing(f"database {p} does not exist; build it with `python -m analysis demo --db {p}`")
+            raise StoreMissing(
+                f"database {p} does not exist; build it with `python -m analysis demo --db {p}`"
+            )
         if not p.parent.exists():
             raise StoreError(f"folder {p.parent} does not exist")
     lock = _process_lock(p)
@@ -288,8 +290,10 @@ def refresh_summaries(con: Connection, rep_ids: Sequence[str] | None = None) -> 
         for table in (*_SUMMARY_SQL, "sum_team_week"):
             con.execute(f"DELETE FROM {table}")  # table names are constants, never user text
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _affected AS SELECT DISTINCT unnest(?::VARCHAR[]) AS rep_id",
-                    [list(rep_ids)])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _affected AS SELECT DISTINCT unnest(?::VARCHAR[]) AS rep_id",
+            [list(rep_ids)],
+        )
         flt = "AND rep_id IN (SELECT rep_id FROM _affected)"
         for table in _SUMMARY_SQL:
             con.execute(f"DELETE FROM {table} WHERE rep_id IN (SELECT rep_id FROM _affected)")
@@ -378,8 +382,21 @@ def record_import(
 ) -> None:
     con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [import_id, source, file_name, file_hash, rows, total, first_day, last_day, mode, removed_rows,
-         json.dumps(list(new_reps), ensure_ascii=False), created_by, _now()],
+        [
+            import_id,
+            source,
+            file_name,
+            file_hash,
+            rows,
+            total,
+            first_day,
+            last_day,
+            mode,
+            removed_rows,
+            json.dumps(list(new_reps), ensure_ascii=False),
+            created_by,
+            _now(),
+        ],
     )
 
 
@@ -430,10 +447,16 @@ def overlap_report(con: Connection, rows: pd.DataFrame, source: str) -> dict[str
             "AND order_key IN (SELECT unnest(?::VARCHAR[]))",
             [source, keys],
         ).fetchall()[0][0]
-    return {"rows_in_range": int(in_range[0]), "amount_in_range": Decimal(in_range[1]), "duplicate_keys": int(dup)}
+    return {
+        "rows_in_range": int(in_range[0]),
+        "amount_in_range": Decimal(in_range[1]),
+        "duplicate_keys": int(dup),
+    }
 
 
-def _ids_for_names(con: Connection, table: str, id_col: str, prefix: str, names: Sequence[str]) -> dict[str, str]:
+def _ids_for_names(
+    con: Connection, table: str, id_col: str, prefix: str, names: Sequence[str]
+) -> dict[str, str]:
     """Map names to IDs in ``table``, creating rows for unknown names. Returns name → id."""
     names = sorted({n for n in names if n})
     if not names:
@@ -510,10 +533,16 @@ def commit_import(
         }
         new_reps = [n for n in rep_names if n not in known_reps]
         if strict_reps and new_reps:
-            raise StoreError(f"unknown reps: {', '.join(new_reps[:10])}; add them first or import without --strict-reps")
+            raise StoreError(
+                f"unknown reps: {', '.join(new_reps[:10])}; add them first or import without --strict-reps"
+            )
         rep_ids = _ids_for_names(con, "reps", "rep_id", "R", rep_names)
-        cust_ids = _ids_for_names(con, "customers", "customer_id", "C", rows["customer"].dropna().unique().tolist())
-        prod_ids = _ids_for_names(con, "products", "product_id", "P", rows["product"].dropna().unique().tolist())
+        cust_ids = _ids_for_names(
+            con, "customers", "customer_id", "C", rows["customer"].dropna().unique().tolist()
+        )
+        prod_ids = _ids_for_names(
+            con, "products", "product_id", "P", rows["product"].dropna().unique().tolist()
+        )
         frame = pd.DataFrame(
             {
                 "day": rows["date"],
@@ -562,7 +591,9 @@ def commit_import(
             created_by=created_by,
         )
         refresh_summaries(con, sorted(affected))
-    return ImportResult(import_id, len(frame), total, rep_names, new_reps, first, last, int(removed), skipped_dup)
+    return ImportResult(
+        import_id, len(frame), total, rep_names, new_reps, first, last, int(removed), skipped_dup
+    )
 
 
 def list_imports(con: Connection) -> pd.DataFrame:
@@ -591,11 +622,14 @@ def undo_import(con: Connection, import_id: int) -> dict[str, Any]:
         reps = [
             r[0]
             for r in con.execute(
-                "SELECT DISTINCT rep_id FROM sales WHERE import_id = ? OR removed_by = ?", [import_id, import_id]
+                "SELECT DISTINCT rep_id FROM sales WHERE import_id = ? OR removed_by = ?",
+                [import_id, import_id],
             ).fetchall()
         ]
         deleted = con.execute("SELECT count(*) FROM sales WHERE import_id = ?", [import_id]).fetchall()[0][0]
-        restored = con.execute("SELECT count(*) FROM sales WHERE removed_by = ?", [import_id]).fetchall()[0][0]
+        restored = con.execute("SELECT count(*) FROM sales WHERE removed_by = ?", [import_id]).fetchall()[0][
+            0
+        ]
         con.execute("DELETE FROM sales WHERE import_id = ?", [import_id])
         con.execute("UPDATE sales SET removed_by = NULL WHERE removed_by = ?", [import_id])
         con.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?", [_now(), import_id])
@@ -664,41 +698,61 @@ def sales_bounds(con: Connection) -> tuple[dt.date | None, dt.date | None, int]:
     return row[0], row[1], int(row[2])
 
 
-def daily_actuals(
-    con: Connection, start: dt.date, end: dt.date, *, by_rep: bool = False
-) -> pd.DataFrame:
-    """Actuals per day (and rep) from rep × day: [day, (rep_id,) amount Decimal]."""
+def daily_actuals(con: Connection, start: dt.date, end: dt.date, *, by_rep: bool = False) -> pd.DataFrame:
+    """Actuals per day (and rep) from rep × day: [day, (rep_id,) amount_cents int64].
+
+    Money leaves the store as integer cents in DataFrames (``.df()`` would turn DECIMAL into
+    float) and as Decimal in scalars."""
     if by_rep:
         return con.execute(
-            "SELECT day, rep_id, amount FROM sum_rep_day WHERE day BETWEEN ? AND ? ORDER BY day, rep_id",
+            "SELECT day, rep_id, CAST(amount * 100 AS BIGINT) AS amount_cents FROM sum_rep_day "
+            "WHERE day BETWEEN ? AND ? ORDER BY day, rep_id",
             [start, end],
         ).df()
     return con.execute(
-        "SELECT day, CAST(sum(amount) AS DECIMAL(18,2)) AS amount FROM sum_rep_day WHERE day BETWEEN ? AND ? "
-        "GROUP BY day ORDER BY day",
+        "SELECT day, CAST(sum(amount) * 100 AS BIGINT) AS amount_cents FROM sum_rep_day "
+        "WHERE day BETWEEN ? AND ? GROUP BY day ORDER BY day",
         [start, end],
     ).df()
 
 
 def monthly_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Company actuals per month from rep × month: [month, amount]."""
+    """Company actuals per month from rep × month: [month, amount_cents]."""
     return con.execute(
-        "SELECT month, CAST(sum(amount) AS DECIMAL(18,2)) AS amount FROM sum_rep_month "
+        "SELECT month, CAST(sum(amount) * 100 AS BIGINT) AS amount_cents FROM sum_rep_month "
         "WHERE month BETWEEN date_trunc('month', ?::DATE) AND ? GROUP BY month ORDER BY month",
         [start, end],
     ).df()
 
 
 def rep_totals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Actuals per rep over [start, end] from rep × day: [rep_id, name, team_id, team, amount]."""
+    """Actuals per rep over [start, end] from rep × day: [rep_id, name, team_id, team, amount_cents]."""
     return con.execute(
         """SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id) AS team,
-                  CAST(coalesce(sum(d.amount), 0) AS DECIMAL(18,2)) AS amount
+                  CAST(coalesce(sum(d.amount), 0) * 100 AS BIGINT) AS amount_cents
            FROM reps r LEFT JOIN teams t USING (team_id)
            LEFT JOIN sum_rep_day d ON d.rep_id = r.rep_id AND d.day BETWEEN ? AND ?
-           GROUP BY ALL ORDER BY amount DESC""",
+           GROUP BY ALL ORDER BY amount_cents DESC, r.rep_id""",
         [start, end],
     ).df()
+
+
+def orders_between(con: Connection, start: dt.date, end: dt.date) -> int:
+    row = con.execute(
+        "SELECT coalesce(sum(orders), 0) FROM sum_rep_day WHERE day BETWEEN ? AND ?", [start, end]
+    ).fetchall()
+    return int(row[0][0])
+
+
+def active_reps(con: Connection, start: dt.date, end: dt.date) -> int:
+    """Reps employed at ``end`` (hired on or before it, not left before it) — or with sales in the range."""
+    row = con.execute(
+        "SELECT count(*) FROM reps r WHERE (coalesce(r.hire_date, DATE '1900-01-01') <= ? "
+        "AND coalesce(r.leave_date, DATE '2999-12-31') >= ?) OR (r.hire_date IS NULL AND EXISTS "
+        "(SELECT 1 FROM sum_rep_day d WHERE d.rep_id = r.rep_id AND d.day BETWEEN ? AND ?))",
+        [end, end, start, end],
+    ).fetchall()
+    return int(row[0][0])
 
 
 def total_between(con: Connection, start: dt.date, end: dt.date) -> Decimal:
@@ -730,13 +784,25 @@ class PlanVersion:
 
 def _plan_version(row: Sequence[Any]) -> PlanVersion:
     return PlanVersion(
-        int(row[0]), row[1], int(row[2]), row[3], int(row[4]), int(row[5]), Decimal(row[6]), Decimal(row[7]),
-        json.loads(row[8]), row[9], row[10], row[11],
+        int(row[0]),
+        row[1],
+        int(row[2]),
+        row[3],
+        int(row[4]),
+        int(row[5]),
+        Decimal(row[6]),
+        Decimal(row[7]),
+        json.loads(row[8]),
+        row[9],
+        row[10],
+        row[11],
     )
 
 
-_PV_COLS = ("version_id, scenario, version, parent_id, fiscal_year, fy_start_month, target, unit, params, author, "
-            "created_at, note")
+_PV_COLS = (
+    "version_id, scenario, version, parent_id, fiscal_year, fy_start_month, target, unit, params, author, "
+    "created_at, note"
+)
 
 
 def save_plan_version(
@@ -766,7 +832,8 @@ def save_plan_version(
         raise StoreError("a plan needs a name")
     with transaction(con):
         latest = con.execute(
-            f"SELECT {_PV_COLS} FROM plan_versions WHERE scenario = ? ORDER BY version DESC LIMIT 1", [scenario]
+            f"SELECT {_PV_COLS} FROM plan_versions WHERE scenario = ? ORDER BY version DESC LIMIT 1",
+            [scenario],
         ).fetchall()
         latest_v = _plan_version(latest[0]) if latest else None
         current = latest_v.version if latest_v else None
@@ -777,12 +844,26 @@ def save_plan_version(
                 f"plan {scenario!r} was changed by {latest_v.author or '?'} at {latest_v.created_at:%Y-%m-%d %H:%M} "
                 f"(version {latest_v.version}); reload it or save as a new plan"
             )
-        version_id = int(con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM plan_versions").fetchall()[0][0])
+        version_id = int(
+            con.execute("SELECT coalesce(max(version_id), 0) + 1 FROM plan_versions").fetchall()[0][0]
+        )
         version = (current or 0) + 1
         con.execute(
             f"INSERT INTO plan_versions ({_PV_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [version_id, scenario, version, latest_v.version_id if latest_v else None, fiscal_year, fy_start_month,
-             target, unit, json.dumps(params, ensure_ascii=False, default=str), author, _now(), note],
+            [
+                version_id,
+                scenario,
+                version,
+                latest_v.version_id if latest_v else None,
+                fiscal_year,
+                fy_start_month,
+                target,
+                unit,
+                json.dumps(params, ensure_ascii=False, default=str),
+                author,
+                _now(),
+                note,
+            ],
         )
         con.register("_t", targets)
         con.execute(
@@ -804,7 +885,9 @@ def save_plan_version(
                 [version_id, author, _now()],
             )
             con.unregister("_c")
-        row = con.execute(f"SELECT {_PV_COLS} FROM plan_versions WHERE version_id = ?", [version_id]).fetchall()
+        row = con.execute(
+            f"SELECT {_PV_COLS} FROM plan_versions WHERE version_id = ?", [version_id]
+        ).fetchall()
     return _plan_version(row[0])
 
 
@@ -826,16 +909,19 @@ def get_plan_version(con: Connection, version_id: int) -> PlanVersion:
 
 
 def plan_targets(con: Connection, version_id: int) -> pd.DataFrame:
-    """Day targets of a version: [rep_id, team_id, day, target Decimal]."""
+    """Day targets of a version: [rep_id, team_id, day, target_cents int64]."""
     return con.execute(
-        "SELECT rep_id, team_id, day, target FROM plan_targets WHERE version_id = ? ORDER BY rep_id, day",
+        "SELECT rep_id, team_id, day, CAST(target * 100 AS BIGINT) AS target_cents FROM plan_targets "
+        "WHERE version_id = ? ORDER BY rep_id, day",
         [version_id],
     ).df()
 
 
 def set_active_plan(con: Connection, version_id: int, set_by: str | None = None) -> None:
     pv = get_plan_version(con, version_id)
-    con.execute("INSERT OR REPLACE INTO plan_active VALUES (?, ?, ?, ?)", [pv.fiscal_year, version_id, _now(), set_by])
+    con.execute(
+        "INSERT OR REPLACE INTO plan_active VALUES (?, ?, ?, ?)", [pv.fiscal_year, version_id, _now(), set_by]
+    )
 
 
 def active_plan(con: Connection, fiscal_year: int) -> PlanVersion | None:
@@ -844,8 +930,10 @@ def active_plan(con: Connection, fiscal_year: int) -> PlanVersion | None:
 
 
 def plan_changes(con: Connection, scenario: str | None = None) -> pd.DataFrame:
-    sql = ("SELECT v.scenario, v.version, c.rep_id, c.period, c.old, c.new, c.author, c.changed_at FROM plan_changes c "
-           "JOIN plan_versions v USING (version_id)")
+    sql = (
+        "SELECT v.scenario, v.version, c.rep_id, c.period, c.old, c.new, c.author, c.changed_at FROM plan_changes c "
+        "JOIN plan_versions v USING (version_id)"
+    )
     args: list[Any] = []
     if scenario:
         sql += " WHERE v.scenario = ?"

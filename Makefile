@@ -1,0 +1,42 @@
+# Sales Target Planner — the two commands: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= $(if $(SALES_DB),$(SALES_DB),data/sales.duckdb)
+PORT ?= 8501
+
+.PHONY: run test lint typecheck unit app browser demo bench clean
+
+$(BIN)/.runtime: requirements.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## make run: install, build the demo database if missing, serve on http://127.0.0.1:$(PORT)
+run: $(BIN)/.runtime
+	@if [ -z "$(SALES_DB)" ] && [ ! -f "$(DB)" ]; then \
+		echo "building demo database $(DB) …"; $(BIN)/python -m analysis demo --db "$(DB)"; fi
+	@echo "Sales Target Planner: http://127.0.0.1:$(PORT)"
+	SALES_DB="$(DB)" $(BIN)/streamlit run dashboard.py --server.headless true \
+		--server.address 127.0.0.1 --server.port $(PORT)
+
+## make test: lint, type-check analysis/, run unit, app and browser tests
+test: $(BIN)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python tests/run_pytest.py
+
+demo: $(BIN)/.runtime
+	$(BIN)/python -m analysis demo --db "$(DB)"
+
+bench: $(BIN)/.runtime
+	$(BIN)/python -m analysis bench
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Streamlit-aware shared UI: the shell (sidebar, language, as-of), cached reads, chart helpers."""

@@ -1,0 +1,39 @@
+"""Cached reads for pages. Thin wrappers: open a short-lived read-only connection, call analysis.
+
+The cache key includes the database file's (mtime, size), so a write by the command line or
+another session shows up on the next rerun without holding a connection open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from analysis import overview, store
+
+
+def ensure_db(db: str) -> None:
+    """Create and migrate the database on first use (a missing file is a first run, not an error)."""
+    if not store.db_path(db).exists():
+        store.init_db(db)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_overview(
+    db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int
+) -> overview.Overview:
+    del version  # part of the cache key only
+    with store.connect(db, read_only=True) as con:
+        return overview.build_overview(con, as_of, fy_start_month)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_setting(db: str, version: tuple[float, int], key: str, default: str) -> str:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.get_setting(con, key, default) or default
+
+
+def fy_start_month(db: str) -> int:
+    return int(load_setting(db, store.data_version(db), "fy_start_month", "1"))

@@ -1,0 +1,72 @@
+"""The shared page frame: page config, the sidebar (menu, language, as-of date) and the URL state.
+
+Language and as-of date are widgets bound to query parameters (``?lang=en&asof=2026-11-27``),
+so a copied link reproduces the view and they persist across page switches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from analysis import store
+from analysis.i18n import DEFAULT_LANG, LANGS, t
+
+LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": "zh", "English": "en"}
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (script path relative to the app root, translation key, icon); pages appear once their file exists.
+PAGES = [
+    ("dashboard.py", "nav.home", ":material/dashboard:"),
+    ("pages/1_plan.py", "nav.plan", ":material/target:"),
+    ("pages/2_progress.py", "nav.progress", ":material/trending_up:"),
+    ("pages/3_data.py", "nav.data", ":material/upload_file:"),
+]
+
+
+@dataclass(frozen=True)
+class Shell:
+    lang: str
+    as_of: dt.date
+    db: str
+
+    def t(self, key: str, **fmt: object) -> str:
+        return t(key, self.lang, **fmt)
+
+
+def page(title_key: str) -> Shell:
+    """Set up a page: config, sidebar, and the shared URL state. Call first on every page."""
+    # The URL carries the label (?lang=English): a bound widget serialises its shown option.
+    label_now = st.session_state.get("lang") or st.query_params.get("lang") or ""
+    lang_now = LANG_BY_LABEL.get(str(label_now), DEFAULT_LANG)
+    st.set_page_config(page_title=f"{t(title_key, lang_now)} · {t('app.title', lang_now)}", layout="wide")
+    with st.sidebar:
+        st.markdown(f"### {t('app.title', lang_now)}")
+        for path, key, icon in PAGES:
+            if (ROOT / path).exists():
+                st.page_link(path, label=t(key, lang_now), icon=icon)
+        st.divider()
+        label = st.radio(
+            t("side.lang", lang_now), list(LANG_BY_LABEL), key="lang", bind="query-params", horizontal=True
+        )
+        lang = LANG_BY_LABEL.get(str(label), DEFAULT_LANG)
+        as_of = st.date_input(
+            t("side.asof", lang), value=dt.date.today(), key="asof", bind="query-params", format="YYYY-MM-DD"
+        )
+        db = str(store.db_path())
+        st.caption(f"{t('side.db', lang)}: `{Path(db).name}`")
+    if not isinstance(as_of, dt.date):
+        as_of = dt.date.today()
+    return Shell(lang=str(lang), as_of=as_of, db=db)
+
+
+def store_error(shell: Shell, exc: Exception) -> None:
+    """Show a store problem as a message, never a stack trace."""
+    if isinstance(exc, store.StoreLocked):
+        st.warning(shell.t("err.locked"), icon=":material/lock_clock:")
+    else:
+        st.error(shell.t("err.store", msg=str(exc).splitlines()[0]), icon=":material/error:")

@@ -1,0 +1,31 @@
+"""AppTest fixtures: caches cleared around every test; the app reads the DB named by SALES_DB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def clear_caches() -> Iterator[None]:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def app(script: str, db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    """An AppTest for ``script`` on database ``db`` with the given URL query parameters."""
+    monkeypatch.setenv("SALES_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / script), default_timeout=60)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at

@@ -1,0 +1,43 @@
+"""Shared fixtures: a small deterministic demo database built once per test session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analysis import demo
+
+DEMO_END = dt.date(2026, 11, 26)
+DEMO_ROWS = 30_000
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build_demo(str(path), rows=DEMO_ROWS, end=DEMO_END)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_db_master: Path, tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the demo database that a test may write to."""
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db_master, path)
+    yield path
+
+
+@pytest.fixture
+def shared_data(tmp_path: Path) -> Path:
+    """Copies of ../shared/data (read-only originals) in a temp folder."""
+    if not SHARED_DATA.exists():
+        pytest.fail(f"shared fixtures missing at {SHARED_DATA}")
+    out = tmp_path / "shared"
+    shutil.copytree(SHARED_DATA, out)
+    for f in out.iterdir():
+        f.chmod(0o644)
+    return out

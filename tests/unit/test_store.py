@@ -1,0 +1,264 @@
+"""Store: migrations, summary tables, locking, imports with undo, plan versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import store
+
+SUMMARY_CHECKS = [
+    (
+        "sum_rep_day",
+        "SELECT rep_id, day, sum(amount), count(*) FROM sales WHERE removed_by IS NULL GROUP BY ALL",
+        "SELECT rep_id, day, amount, orders FROM sum_rep_day",
+    ),
+    (
+        "sum_rep_month",
+        "SELECT rep_id, date_trunc('month', day)::DATE, sum(amount), count(*), count(DISTINCT customer_id) FROM sales "
+        "WHERE removed_by IS NULL GROUP BY ALL",
+        "SELECT rep_id, month, amount, orders, customers FROM sum_rep_month",
+    ),
+    (
+        "sum_team_week",
+        "SELECT r.team_id, date_trunc('week', s.day)::DATE, sum(s.amount), count(*) FROM sales s JOIN reps r "
+        "USING (rep_id) WHERE removed_by IS NULL GROUP BY ALL",
+        "SELECT team_id, week_start, amount, orders FROM sum_team_week",
+    ),
+    (
+        "sum_rep_customer",
+        "SELECT rep_id, customer_id, sum(amount), count(*), min(day), max(day) FROM sales WHERE removed_by IS NULL "
+        "GROUP BY ALL",
+        "SELECT rep_id, customer_id, amount, orders, first_day, last_day FROM sum_rep_customer",
+    ),
+]
+
+
+def assert_summaries_match(path: Path) -> None:
+    with store.connect(path, read_only=True) as con:
+        for name, raw, summ in SUMMARY_CHECKS:
+            diff = con.execute(f"({raw}) EXCEPT ALL ({summ})").fetchall()
+            diff2 = con.execute(f"({summ}) EXCEPT ALL ({raw})").fetchall()
+            assert diff == [] and diff2 == [], f"{name} disagrees with raw sales: {diff[:3]} {diff2[:3]}"
+
+
+def _rows(
+    n: int, *, rep: str = "新人甲", day: str = "2026-11-02", key_prefix: str | None = None
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime([day] * n),
+            "rep": [rep] * n,
+            "customer": [f"客户{i % 3}" for i in range(n)],
+            "product": ["企业版软件"] * n,
+            "region": ["华东"] * n,
+            "quantity": [1.0] * n,
+            "amount_cents": [12345 + i for i in range(n)],
+            "order_key": [f"{key_prefix}{i}" for i in range(n)] if key_prefix else [None] * n,
+        }
+    )
+
+
+class TestMigrations:
+    def test_new_database_gets_every_migration_once(self, tmp_path: Path) -> None:
+        path = tmp_path / "new.duckdb"
+        store.init_db(path)
+        store.init_db(path)
+        with store.connect(path) as con:
+            assert store.schema_versions(con) == [v for v, _, _ in store.MIGRATIONS]
+            assert store.migrate(con) == []
+
+    def test_missing_file_is_not_created_by_readers(self, tmp_path: Path) -> None:
+        path = tmp_path / "absent.duckdb"
+        with pytest.raises(store.StoreMissing, match="does not exist"), store.connect(path, read_only=True):
+            pass
+        with pytest.raises(store.StoreMissing), store.connect(path):
+            pass
+        assert not path.exists()
+
+
+class TestSummaries:
+    def test_demo_summaries_equal_raw_aggregates(self, demo_db: Path) -> None:
+        assert_summaries_match(demo_db)
+
+    def test_import_and_undo_keep_summaries_exact(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            before = store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1))
+            res = store.commit_import(con, _rows(5), source="upload", file_name="a.xlsx", file_hash="h1")
+        assert res.total == Decimal("617.35")  # 123.45 + 123.46 + … + 123.49
+        assert res.new_reps == ["新人甲"]
+        assert_summaries_match(demo_db)
+        with store.connect(demo_db) as con:
+            assert store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1)) == before + res.total
+            store.undo_import(con, res.import_id)
+            assert store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1)) == before
+        assert_summaries_match(demo_db)
+
+
+class TestImports:
+    def test_same_file_twice_is_refused(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            first = store.commit_import(con, _rows(2), source="upload", file_name="a.csv", file_hash="same")
+            with pytest.raises(store.AlreadyImported, match=f"#{first.import_id}"):
+                store.commit_import(con, _rows(2), source="upload", file_name="b.csv", file_hash="same")
+            assert len(store.list_imports(con)) == 2  # demo + first
+
+    def test_skip_duplicates_by_order_key(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            store.commit_import(con, _rows(3, key_prefix="SO-"), source="crm", file_name="a", file_hash="a")
+            res = store.commit_import(
+                con,
+                _rows(5, key_prefix="SO-"),
+                source="crm",
+                file_name="b",
+                file_hash="b",
+                mode="skip-duplicates",
+            )
+        assert res.skipped_duplicates == 3
+        assert res.rows == 2
+
+    def test_replace_range_then_undo_restores_exact_state(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            a = store.commit_import(
+                con, _rows(4, day="2026-11-03"), source="erp", file_name="oct", file_hash="x1"
+            )
+            snapshot = con.execute("SELECT * FROM sales ORDER BY ALL").fetchall()
+            b = store.commit_import(
+                con,
+                _rows(2, day="2026-11-03"),
+                source="erp",
+                file_name="oct-fixed",
+                file_hash="x2",
+                mode="replace-range",
+            )
+            assert b.removed_rows == a.rows
+            live = con.execute(
+                "SELECT sum(amount) FROM sales WHERE source='erp' AND removed_by IS NULL"
+            ).fetchall()
+            assert live[0][0] == b.total
+            with pytest.raises(store.StoreError, match=f"undo #{b.import_id} first"):
+                store.undo_import(con, a.import_id)
+            store.undo_import(con, b.import_id)
+            assert con.execute("SELECT * FROM sales ORDER BY ALL").fetchall() == snapshot
+        assert_summaries_match(demo_db)
+
+    def test_unknown_mode_is_refused(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con, pytest.raises(store.StoreError, match="unknown import mode"):
+            store.commit_import(con, _rows(1), source="x", file_name="x", file_hash="x", mode="merge")
+
+    def test_failed_import_leaves_store_untouched(self, demo_db: Path) -> None:
+        bad = _rows(2)
+        bad.loc[1, "amount_cents"] = (
+            9 * 10**17
+        )  # fits int64 but overflows DECIMAL(18,2) inside the transaction
+        with store.connect(demo_db) as con:
+            before = con.execute("SELECT count(*), sum(amount) FROM sales").fetchall()
+            n_imports = len(store.list_imports(con))
+            with pytest.raises(Exception):  # noqa: B017 - any failure must roll back
+                store.commit_import(con, bad, source="x", file_name="x", file_hash="overflow")
+            assert con.execute("SELECT count(*), sum(amount) FROM sales").fetchall() == before
+            assert len(store.list_imports(con)) == n_imports
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def hold_lock(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+class TestLocking:
+    def test_lock_held_elsewhere_is_a_clear_error(self, demo_db: Path) -> None:
+        proc = hold_lock(demo_db, 30)
+        try:
+            t0 = time.monotonic()
+            with (
+                pytest.raises(store.StoreLocked, match="in use by another process"),
+                store.connect(demo_db, wait=0.5),
+            ):
+                pass
+            assert time.monotonic() - t0 < 5
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def test_brief_lock_is_waited_out(self, demo_db: Path) -> None:
+        proc = hold_lock(demo_db, 0.8)
+        try:
+            with store.connect(demo_db, wait=10) as con:
+                assert con.execute("SELECT count(*) FROM reps").fetchall()[0][0] == 24
+        finally:
+            proc.wait()
+
+
+class TestPlanVersions:
+    def _targets(self, total_cents: int) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "rep_id": ["R001", "R002"],
+                "team_id": ["T01", "T01"],
+                "day": [dt.date(2027, 1, 4)] * 2,
+                "target_cents": [total_cents // 2, total_cents - total_cents // 2],
+            }
+        )
+
+    def _save(self, con: store.Connection, based_on: int | None, author: str = "王经理") -> store.PlanVersion:
+        return store.save_plan_version(
+            con,
+            scenario="基准",
+            based_on=based_on,
+            fiscal_year=2027,
+            fy_start_month=1,
+            target=Decimal("1000.01"),
+            unit=Decimal("0.01"),
+            params={"spread": "working_days"},
+            targets=self._targets(100001),
+            author=author,
+        )
+
+    def test_versions_are_immutable_and_stale_saves_refused(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            v1 = self._save(con, None)
+            v2 = self._save(con, 1, author="李总监")
+            assert (v1.version, v2.version, v2.parent_id) == (1, 2, v1.version_id)
+            with pytest.raises(store.StaleVersion, match="李总监"):
+                self._save(con, 1)
+            assert [v.version for v in store.list_plan_versions(con, 2027)] == [1, 2]
+            targets = store.plan_targets(con, v1.version_id)
+            assert int(targets["target_cents"].sum()) == 100001
+
+    def test_plan_that_does_not_add_up_is_not_saved(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            with pytest.raises(store.StoreError, match="does not add up"):
+                store.save_plan_version(
+                    con,
+                    scenario="x",
+                    based_on=None,
+                    fiscal_year=2027,
+                    fy_start_month=1,
+                    target=Decimal("5"),
+                    unit=Decimal("0.01"),
+                    params={},
+                    targets=self._targets(100),
+                )
+            assert store.list_plan_versions(con) == []
