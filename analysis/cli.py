@@ -8,6 +8,7 @@ The UI calls the same analysis functions, so the CLI holds no business rules of 
 from __future__ import annotations
 
 import argparse
+import importlib
 import datetime as dt
 import json
 import sys
@@ -159,13 +160,20 @@ def build_parser() -> argparse.ArgumentParser:
     add("imports", cmd_imports, "list imports")
     sp = add("undo", cmd_undo, "undo an import")
     sp.add_argument("import_id", type=int)
-    for register in _EXTRA_COMMANDS:
-        register(sub, add)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # a command module not written yet
+        module.register(sub, add)
     return p
 
 
-# Subcommands living in other modules register here (plan, import, progress, bench …).
-_EXTRA_COMMANDS: list[Callable[[Any, Callable[..., argparse.ArgumentParser]], None]] = []
+# Subcommands living in their own modules; each defines ``register(sub, add)`` where ``add(name,
+# func, help)`` returns a subparser that already has --db and --json.
+COMMAND_MODULES = ("analysis.cli_plan", "analysis.cli_import", "analysis.cli_progress", "analysis.bench")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,6 +64,10 @@ TEXT: dict[str, dict[str, str]] = {
     "col.yoy": {"zh": "同比", "en": "YoY"},
     "col.share": {"zh": "占比", "en": "Share"},
     "unit.wan": {"zh": "万元", "en": "CNY"},
+    # --- plan (pages/1_plan.py) ---
+    # --- drag component ---
+    # --- progress (pages/2_progress.py) ---
+    # --- data import (pages/3_data.py) ---
 }
 
 
