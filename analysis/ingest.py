@@ -39,6 +39,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -698,17 +699,17 @@ def _cell_kinds(s: pd.Series) -> pd.Series:
     """Per cell: 'empty', 'str', 'num', 'date', 'bool' (the Python type calamine/csv produced)."""
     inferred = pd.api.types.infer_dtype(s, skipna=False)
     if inferred == "string":
-        blank = s.str.strip(" \t\r\n\u3000\xa0") == ""
-        return pd.Series(np.where(blank.to_numpy(dtype=bool), "empty", "str"), index=s.index, dtype=object)
+        blank = s.astype("str").str.strip(" \t\r\n\u3000\xa0") == ""
+        return pd.Series(np.where(blank.to_numpy(dtype=bool), "empty", "str"), index=s.index, dtype="str")
     if inferred in ("floating", "integer", "mixed-integer-float"):
-        return pd.Series(np.where(s.isna().to_numpy(dtype=bool), "empty", "num"), index=s.index, dtype=object)
+        return pd.Series(np.where(s.isna().to_numpy(dtype=bool), "empty", "num"), index=s.index, dtype="str")
     kinds = s.map(lambda v: _KIND_BY_TYPE.get(type(v), "other")).astype(object)
     is_str = kinds == "str"
     blank = pd.Series(False, index=s.index)
     if is_str.any():
         blank[is_str] = s[is_str].astype(str).str.strip(" \t\r\n\u3000\xa0") == ""
     kinds[s.isna() | blank] = "empty"
-    return kinds
+    return kinds.astype("str")  # Arrow-backed: the many kind comparisons below stay vectorised
 
 
 def _ymd_to_dates(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
@@ -725,11 +726,9 @@ def _parse_dates(
     used_order = date_order
     is_date = kinds == "date"
     if is_date.any():
-        out[is_date] = pd.to_datetime(s[is_date].map(lambda v: dt.datetime(v.year, v.month, v.day))).astype(
-            "datetime64[s]"
-        )
+        out[is_date] = pd.to_datetime(s[is_date], errors="coerce").dt.floor("D").astype("datetime64[s]")
     is_num = kinds == "num"
-    text = s.where(kinds == "str", "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v).strip())
+    text = s.where(kinds == "str", "").astype("str").str.normalize("NFKC").str.strip()
     serial_text = (kinds == "str") & text.str.match(_SERIAL_RE) & ~text.str.match(_COMPACT_RE)
     compact = pd.Series(False, index=s.index)
     nums = pd.Series(np.nan, index=s.index, dtype="float64")
@@ -840,7 +839,7 @@ def _parse_amounts(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[p
     why[kinds == "date"] = "a date is not an amount"
     why[kinds == "time"] = "a time is not an amount"
     why[kinds == "other"] = "not an amount"
-    t = raw.astype(str)
+    t = raw.astype("str")
     why[t.str.contains("%", regex=False)] = "a percentage is not an amount"
     neg = t.str.match(r"^\s*[-−]") | t.str.match(r"^.*\(.*\)\s*$") | t.str.match(r"^[^-]*\d\s*-$")
     t = t.str.replace(r"[()−\-+]", "", regex=True)
@@ -932,7 +931,7 @@ def _text_values(s: pd.Series, kinds: pd.Series) -> pd.Series:
         out[num] = s[num].map(lambda v: str(int(v)) if float(v).is_integer() else repr(v))
     txt = kinds == "str"
     if txt.any():
-        out[txt] = s[txt].astype(str).str.strip(" \t\r\n\u3000\xa0")
+        out[txt] = s[txt].astype("str").str.strip(" \t\r\n\u3000\xa0")
     dates = kinds == "date"
     if dates.any():
         out[dates] = s[dates].map(lambda v: v.isoformat())
@@ -1056,8 +1055,12 @@ def _resolve_mapping(
 # The entry point
 
 
-def _column(grid: list[list[Any]], start: int, col: int) -> pd.Series:
-    return pd.Series([r[col] if col < len(r) else "" for r in grid[start:]], dtype=object)
+def _columns(grid: list[list[Any]], start: int, width: int) -> list[pd.Series]:
+    """The body of the grid transposed once into one object Series per column (ragged rows padded)."""
+    body = grid[start:]
+    cols: list[tuple[Any, ...]] = list(zip_longest(*body, fillvalue="")) if body else []
+    cols += [("",) * len(body)] * (width - len(cols))
+    return [pd.Series(np.array(c, dtype=object), dtype=object) for c in cols]
 
 
 def _group_skips(reason_by_row: pd.Series, rows: pd.Series) -> list[Skip]:
@@ -1161,7 +1164,8 @@ def parse_upload(
     if n <= 0:
         raise UploadRefused(f"sheet {chosen.name!r} has a header but no rows below it", "empty")
 
-    raw = {f: _column(grid, h + 1, i) for f, i in cols.items()}
+    body_cols = _columns(grid, h + 1, width)
+    raw = {f: body_cols[i] for f, i in cols.items()}
     kinds = {f: _cell_kinds(s) for f, s in raw.items()}
     for f, i in cols.items():
         for r0, c0 in chosen.bad_cells:
@@ -1177,7 +1181,7 @@ def parse_upload(
         (kinds["date"] == "str") & ~raw["date"].astype(str).str.contains(r"\d", regex=True)
     )
     total_hit = pd.Series(False, index=rows_no.index)
-    first = _column(grid, h + 1, 0)
+    first = body_cols[0]
     for f, col in [("", first), *((f, raw[f]) for f in total_cols)]:
         k = kinds[f] if f else _cell_kinds(first)
         t = col[k == "str"].astype(str).str.strip().str.lower()
