@@ -199,31 +199,40 @@ def split_topdown(
     *,
     quarter_first: bool = False,
     day_unit_c: int | None = None,
+    month_cents: IntArray | None = None,
 ) -> IntArray:
     """Split each row total (cents) over its days: year -> (quarters ->) months -> days.
 
     Months (and quarters) are multiples of ``unit_c`` cents, days of ``day_unit_c`` (default
     ``min(unit_c, 100)``). Totals must be multiples of ``unit_c``. Returns int64 cents [rows, days].
+    ``month_cents`` [rows, 12], when given, fixes the month totals and skips the year split.
     """
     totals_cents = np.asarray(totals_cents, dtype=np.int64)
     day_u = min(unit_c, 100) if day_unit_c is None else day_unit_c
     if (totals_cents % unit_c).any() or unit_c % day_u:
         raise ValueError("split_topdown: totals must be multiples of the unit, the unit of the day unit")
-    starts = month_starts(month_idx)
-    month_w = np.add.reduceat(weights, starts, axis=1) if weights.shape[1] else np.zeros((len(weights), 12))
-    # Summing day weights leaves float noise (1e-17) that would decide ties between equal months
-    # at random; rounding the month shares to 12 places makes equal months tie, earlier wins.
-    row_sum = month_w.sum(axis=1, keepdims=True)
-    month_w = np.round(np.divide(month_w, row_sum, out=np.zeros_like(month_w), where=row_sum > 0), 12)
-    units = totals_cents // unit_c
-    if quarter_first:
-        q_units = split_rows(units, month_w.reshape(-1, 4, 3).sum(axis=2))
-        month_units = np.concatenate(
-            [split_rows(q_units[:, q], month_w[:, 3 * q : 3 * q + 3]) for q in range(4)], axis=1
-        )
+    if month_cents is not None:
+        month_c = np.asarray(month_cents, dtype=np.int64)
+        if (month_c % day_u).any():
+            raise ValueError("split_topdown: month totals must be multiples of the day unit")
     else:
-        month_units = split_rows(units, month_w)
-    month_c = month_units * unit_c
+        starts = month_starts(month_idx)
+        month_w = (
+            np.add.reduceat(weights, starts, axis=1) if weights.shape[1] else np.zeros((len(weights), 12))
+        )
+        # Summing day weights leaves float noise (1e-17) that would decide ties between equal months
+        # at random; rounding the month shares to 12 places makes equal months tie, earlier wins.
+        row_sum = month_w.sum(axis=1, keepdims=True)
+        month_w = np.round(np.divide(month_w, row_sum, out=np.zeros_like(month_w), where=row_sum > 0), 12)
+        units = totals_cents // unit_c
+        if quarter_first:
+            q_units = split_rows(units, month_w.reshape(-1, 4, 3).sum(axis=2))
+            month_units = np.concatenate(
+                [split_rows(q_units[:, q], month_w[:, 3 * q : 3 * q + 3]) for q in range(4)], axis=1
+            )
+        else:
+            month_units = split_rows(units, month_w)
+        month_c = month_units * unit_c
     out: IntArray = split_segments(month_c // day_u, weights, month_idx)
     out *= day_u
     return out
