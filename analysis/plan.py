@@ -354,7 +354,7 @@ def bench_plan(n_reps: int = 500, runs: int = 15) -> list[dict[str, object]]:
 
     Rows: {"operation", "rows", "p50_ms", "p95_ms"}; rows is the number of cells touched.
     """
-    reps = demo_reps(n_reps)
+    reps = demo_reps(n_reps, teams=max(1, n_reps // 25))
 
     def build() -> Plan:
         return build_plan(
@@ -367,6 +367,7 @@ def bench_plan(n_reps: int = 500, runs: int = 15) -> list[dict[str, object]]:
     cell = (plan.rep_ids[0], "2027-03")
     value = grid[cell] + Decimal(1000)
     edited = edit_cell(grid, cell, value, team_of=team_of, unit=Decimal(100))
+    rep_total = sum((v for k, v in grid.items() if k[0] == cell[0]), Decimal(0))
     n_cells = plan.cents.size
     cases: list[tuple[str, int, object]] = [
         ("build_plan", n_cells, build),
@@ -380,7 +381,7 @@ def bench_plan(n_reps: int = 500, runs: int = 15) -> list[dict[str, object]]:
             "edit_rep_total (team rebalance)",
             len(grid),
             lambda: edit_rep_total(
-                grid, plan.rep_ids[0], Decimal(2_000_000), team_of=team_of, unit=Decimal(100)
+                grid, plan.rep_ids[0], rep_total + Decimal(1000), team_of=team_of, unit=Decimal(100)
             ),
         ),
         ("apply_month_grid", n_cells, lambda: apply_month_grid(plan, edited)),
