@@ -158,7 +158,10 @@ class TestProperties:
     ) -> None:
         rng = np.random.default_rng(seed)
         hires = rng.choice(["2019-05-05", "2027-03-15", "2027-11-30"], n, p=[0.7, 0.2, 0.1])
-        leaves = rng.choice([None, "2027-09-10"], n, p=[0.9, 0.1])
+        leaves = [
+            lv if h == "2019-05-05" else None
+            for h, lv in zip(hires, rng.choice([None, "2027-09-10"], n, p=[0.9, 0.1]), strict=True)
+        ]
         reps = reps_frame(
             [
                 (f"r{i}", f"t{rng.integers(0, 4)}", str(rng.choice(["senior", "mid", "junior"])), h, lv)
