@@ -8,8 +8,8 @@ The UI calls the same analysis functions, so the CLI holds no business rules of 
 from __future__ import annotations
 
 import argparse
-import importlib
 import datetime as dt
+import importlib
 import json
 import sys
 import time
@@ -173,7 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Subcommands living in their own modules; each defines ``register(sub, add)`` where ``add(name,
 # func, help)`` returns a subparser that already has --db and --json.
-COMMAND_MODULES = ("analysis.cli_plan", "analysis.cli_import", "analysis.cli_progress", "analysis.bench")  # bench last: it times the others
+COMMAND_MODULES = (
+    "analysis.cli_plan",
+    "analysis.cli_import",
+    "analysis.cli_progress",
+    "analysis.bench",
+)  # bench last: it times the others
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -264,7 +264,9 @@ def generate_sales(
             "day": days.to_numpy()[order_day],
             "rep_id": pd.Categorical.from_codes(order_rep, categories=pd.Index(rep_ids)),
             "customer_id": pd.Categorical.from_codes(order_cust, categories=pd.Index(cust["customer_id"])),
-            "product_id": pd.Categorical.from_codes(order_prod, categories=pd.Index([p[0] for p in PRODUCTS])),
+            "product_id": pd.Categorical.from_codes(
+                order_prod, categories=pd.Index([p[0] for p in PRODUCTS])
+            ),
             "region": pd.Categorical.from_codes(region_code[order_rep], categories=pd.Index(region_names)),
             "quantity": qty.astype(float),
             "amount_cents": amount_cents,
