@@ -91,8 +91,8 @@ class Allocation:
 
 
 def _dates(col: pd.Series) -> list[date | None]:
-    ts = pd.to_datetime(col, errors="coerce")
-    return [None if pd.isna(t) else t.date() for t in ts]
+    days = pd.to_datetime(col, errors="coerce").to_numpy(dtype="datetime64[D]")
+    return [None if d is None else d for d in days.astype(object).tolist()]
 
 
 def _check_reps(reps: pd.DataFrame) -> None:

@@ -61,10 +61,9 @@ class FiscalYear:
     def previous(self) -> FiscalYear:
         return FiscalYear(self.year - 1, self.start_month)
 
-    def days(self) -> list[date]:
-        """Every calendar day of the fiscal year, in order."""
-        n = (self.end - self.start).days + 1
-        return [self.start + timedelta(days=i) for i in range(n)]
+    def days(self) -> tuple[date, ...]:
+        """Every calendar day of the fiscal year, in order (cached)."""
+        return _fy_days(self)
 
     def months(self) -> list[tuple[int, int]]:
         """The 12 (calendar year, calendar month) pairs of the fiscal year, in order."""
@@ -335,3 +334,9 @@ def _month_index(fy: FiscalYear) -> NDArray[np.int64]:
     idx = np.array([fy.fiscal_month(d) for d in fy.days()], dtype=np.int64)
     idx.flags.writeable = False
     return idx
+
+
+@functools.lru_cache(maxsize=64)
+def _fy_days(fy: FiscalYear) -> tuple[date, ...]:
+    n = (fy.end - fy.start).days + 1
+    return tuple(fy.start + timedelta(days=i) for i in range(n))
