@@ -158,10 +158,14 @@ def edit_rep_total(
         raise RebalanceError(f"unknown rep {rep}")
     team = team_of[rep]
     mates = [r for r in team_of if team_of[r] == team]
-    totals = {r: sum(_row(grid, r).values(), Decimal(0)) for r in mates}
+    rows: dict[object, dict[Cell, Decimal]] = {r: {} for r in mates}
+    for k, v in grid.items():  # one pass: scanning the grid once per rep is slow at 500 reps
+        if k[0] in rows:
+            rows[k[0]][k] = v
+    totals = {r: sum(rows[r].values(), Decimal(0)) for r in mates}
 
     def frozen(r: object) -> bool:
-        return r in locks.rows or all(locks.is_locked(k) for k in _row(grid, r))
+        return r in locks.rows or all(locks.is_locked(k) for k in rows[r])
 
     if frozen(rep):
         raise RebalanceError(f"{rep}'s months are all locked: unlock some before changing the total")
@@ -176,7 +180,7 @@ def edit_rep_total(
     for r, t in new_totals.items():
         if t == totals[r]:
             continue
-        row = _row(grid, r)
+        row = rows[r]
         locked = {k for k in row if locks.is_locked(k)}
         try:
             out.update(rebalance(row, {}, locked, total=t, unit=unit))
