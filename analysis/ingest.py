@@ -36,7 +36,7 @@ import statistics
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from itertools import zip_longest
@@ -66,6 +66,7 @@ __all__ = [
     "Skip",
     "UploadRefused",
     "bench_ingest",
+    "write_bench_xlsx",
     "normalize_header",
     "parse_upload",
 ]
@@ -384,6 +385,8 @@ class ParsedUpload:
     file_kind: str = ""
     date_order: str | None = None
     notes: list[str] = field(default_factory=list)
+    stage_counts: dict[str, int] = field(default_factory=dict)  # stage value → rows (blank/totals excluded)
+    mapping_remembered: bool = False  # the mapping came from ``remembered`` for this header signature
 
     @property
     def ok(self) -> bool:
@@ -1098,6 +1101,7 @@ def parse_upload(
     date_order: str | None = None,
     count_stages: set[str] | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    remembered: Callable[[str], dict[str, str] | None] | None = None,
 ) -> ParsedUpload:
     """Read one upload into validated sale rows (one row per sale line, amounts in integer cents).
 
@@ -1106,6 +1110,8 @@ def parse_upload(
     values that count as actuals (won/completed). Raises ``UploadRefused`` when the file is
     unsafe or is not a sales table, ``AmbiguousMapping`` when the user must choose; otherwise
     every cell problem is a ``RowError`` and ``rows`` holds only the rows without errors.
+    ``remembered(header_signature)`` may return a mapping confirmed earlier for the same header;
+    it is used (its columns that still exist) when no ``mapping`` is passed.
     """
     if date_order not in (None, "ymd", "dmy", "mdy"):
         raise UploadRefused(f"date order must be ymd, dmy or mdy, not {date_order!r}", "bad_option")
@@ -1143,6 +1149,18 @@ def parse_upload(
     header = [str(c).strip() if c is not None else "" for c in grid[h]] + [""] * 0
     header = header + [""] * (width - len(header))
     header = [c if c else f"column {i + 1}" for i, c in enumerate(header)]
+    norm_header = [normalize_header(c) for c in header]
+    signature = hashlib.sha256("\x1f".join(norm_header).encode()).hexdigest()[:16]
+    from_memory = False
+    if mapping is None and remembered is not None:
+        saved = {
+            f: c
+            for f, c in (remembered(signature) or {}).items()
+            if (f in FIELDS or f in _AUX_FIELDS) and (c in header or normalize_header(c) in norm_header)
+        }
+        if saved:
+            mapping, from_memory = saved, True
+            notes.append("column mapping remembered from an earlier import of a file with the same header")
     cols, candidates = _resolve_mapping(header, mapping)
     map_names = {f: header[i] for f, i in cols.items()}
     people = None
@@ -1190,10 +1208,10 @@ def parse_upload(
             hit = t.str.contains(_TOTAL_EXACT) | (t.str.contains(_TOTAL_LOOSE) & date_missing[t.index])
             total_hit[hit[hit].index] = True
     skip[total_hit & skip.isna()] = "totals row"
-    if chosen.ragged or chosen.row_numbers is not None:
-        pass
+    stage_counts: dict[str, int] = {}
     if "stage" in cols:
         stage = _text_values(raw["stage"], kinds["stage"]).fillna("")
+        stage_counts = {str(k): int(v) for k, v in stage[skip.isna()].value_counts(sort=False).items()}
         key = stage.str.replace(" ", "", regex=False).str.lower()
         counted = (
             frozenset(s.replace(" ", "").lower() for s in count_stages)
@@ -1312,8 +1330,6 @@ def parse_upload(
         RowError(row=int(rows_no[i]), column=label.get(f, f), value=v, reason=r, code=c)
         for i, f, v, r, c in sorted(errors, key=lambda e: (e[0], e[1]))
     ]
-    norm_header = [normalize_header(c) for c in header]
-    signature = hashlib.sha256("\x1f".join(norm_header).encode()).hexdigest()[:16]
     return ParsedUpload(
         rows=frame,
         errors=row_errors,
@@ -1329,6 +1345,8 @@ def parse_upload(
         file_kind=kind,
         date_order=used_order,
         notes=notes,
+        stage_counts=stage_counts,
+        mapping_remembered=from_memory,
     )
 
 
@@ -1336,7 +1354,7 @@ def parse_upload(
 # Benchmark
 
 
-def _write_bench_xlsx(path: Path, rows: int) -> None:
+def write_bench_xlsx(path: Path, rows: int) -> None:
     import random
 
     from openpyxl import Workbook
@@ -1373,7 +1391,7 @@ def bench_ingest(sizes: Sequence[int] = (100_000, 10_000), runs: int = 3) -> lis
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             path = Path(tmp) / f"bench_{n}.xlsx"
-            _write_bench_xlsx(path, n)
+            write_bench_xlsx(path, n)
             data = path.read_bytes()
             times = []
             for _ in range(runs):
