@@ -46,8 +46,10 @@ def page(title_key: str) -> Shell:
     st.set_page_config(page_title=f"{t(title_key, lang_now)} · {t('app.title', lang_now)}", layout="wide")
     with st.sidebar:
         st.markdown(f"### {t('app.title', lang_now)}")
+        # Links need folder navigation, which Streamlit only enables when pages/ holds pages.
+        multipage = any((ROOT / "pages").glob("*.py"))
         for path, key, icon in PAGES:
-            if (ROOT / path).exists():
+            if multipage and (ROOT / path).exists():
                 st.page_link(path, label=t(key, lang_now), icon=icon)
         st.divider()
         label = st.radio(
