@@ -1,0 +1,265 @@
+"""Planning service: builds, saves and reloads plans from the store (used by the plan page and the CLI).
+
+``analysis.plan`` is pure (DataFrames in, plans out); this module gathers its inputs from the
+store (reps, last year's actuals, the user's calendar overrides) and turns plans into stored
+versions and back. Money stays integer cents until it reaches a view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import store
+from analysis.calendar import FiscalYear, WorkCalendar
+from analysis.plan import Plan, build_plan
+from analysis.spread import PlanInputError
+
+CALENDARS = ("cn", "weekdays", "all")
+SPREAD_METHODS = ("working_days", "even", "seasonality", "growth", "custom", "blend")
+ALLOCATE_METHODS = ("history", "capacity", "even", "manual")
+HISTORY_WINDOWS = ("last_year", "last_12m")
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """Everything that determines a plan; stored with each version so it can be rebuilt."""
+
+    year: int
+    target: Decimal
+    fy_start_month: int = 1
+    calendar: str = "cn"
+    spread_method: str = "working_days"
+    spread_params: dict[str, Any] = field(default_factory=dict)
+    allocate_method: str = "history"
+    allocate_params: dict[str, Any] = field(default_factory=dict)
+    unit: Decimal = Decimal("0.01")
+    history_window: str = "last_year"
+    as_of: dt.date | None = None  # end of the last-12-months window
+
+    def to_params(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["target"] = str(self.target)
+        d["unit"] = str(self.unit)
+        d["as_of"] = self.as_of.isoformat() if self.as_of else None
+        return d
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> PlanRequest:
+        p = dict(params)
+        p["target"] = Decimal(str(p["target"]))
+        p["unit"] = Decimal(str(p.get("unit", "0.01")))
+        p["as_of"] = dt.date.fromisoformat(p["as_of"]) if p.get("as_of") else None
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in p.items() if k in known})
+
+
+def validate(req: PlanRequest) -> None:
+    """Refuse requests the engine would misread, with a reason a manager understands."""
+    if req.target < 0:
+        raise PlanInputError(f"the target must not be negative (got {req.target})")
+    if req.calendar not in CALENDARS:
+        raise PlanInputError(f"unknown calendar {req.calendar!r}; use {', '.join(CALENDARS)}")
+    if req.spread_method not in SPREAD_METHODS:
+        raise PlanInputError(f"unknown spread method {req.spread_method!r}; use {', '.join(SPREAD_METHODS)}")
+    if req.allocate_method not in ALLOCATE_METHODS:
+        raise PlanInputError(
+            f"unknown allocation method {req.allocate_method!r}; use {', '.join(ALLOCATE_METHODS)}"
+        )
+    if req.history_window not in HISTORY_WINDOWS:
+        raise PlanInputError(
+            f"unknown history window {req.history_window!r}; use {', '.join(HISTORY_WINDOWS)}"
+        )
+
+
+def make_calendar(kind: str, overrides: pd.DataFrame | None) -> WorkCalendar:
+    """The working-day calendar with the user's entered holidays/workdays (they win over the package)."""
+    holidays: set[dt.date] = set()
+    workdays: set[dt.date] = set()
+    if overrides is not None and len(overrides):
+        for day, kind_ in zip(pd.to_datetime(overrides["day"]).dt.date, overrides["kind"], strict=True):
+            (holidays if kind_ == "holiday" else workdays).add(day)
+    return WorkCalendar(kind, extra_holidays=frozenset(holidays), extra_workdays=frozenset(workdays))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    reps: pd.DataFrame  # [rep_id, name, team_id, team, level, hire_date, leave_date]
+    history_daily: pd.DataFrame  # [day, amount] company actuals of last fiscal year
+    history_by_rep: pd.DataFrame  # [rep_id, amount] over the history window
+    calendar: WorkCalendar
+    names: dict[str, str]  # rep_id → name
+    team_names: dict[str, str]  # team_id → name
+    notes: tuple[str, ...] = ()
+
+
+def load_inputs(con: store.Connection, req: PlanRequest) -> PlanInputs:
+    """Reps active in the fiscal year, last year's actuals and the calendar, from the store."""
+    fy = FiscalYear(req.year, req.fy_start_month)
+    reps = store.reps_frame(con)
+    leave = pd.to_datetime(reps["leave_date"])
+    active = leave.isna() | (leave.dt.date >= fy.start)
+    reps = reps[active].reset_index(drop=True)
+    reps["team_id"] = reps["team_id"].fillna("—")
+    reps["team"] = reps["team"].fillna("—")
+    reps["level"] = reps["level"].fillna("mid")
+    ly = fy.previous()
+    history_daily, notes = last_year_daily(con, ly)
+    if req.history_window == "last_12m":
+        end = req.as_of or (store.sales_bounds(con)[1] or fy.start - dt.timedelta(days=1))
+        start = (pd.Timestamp(end) - pd.DateOffset(years=1) + pd.Timedelta(days=1)).date()
+    else:
+        start, end = ly.start, ly.end
+    by_rep = store.rep_totals(con, start, end)
+    history_by_rep = pd.DataFrame({"rep_id": by_rep["rep_id"], "amount": by_rep["amount_cents"] / 100})
+    cal = make_calendar(req.calendar, store.calendar_overrides(con))
+    teams = reps.drop_duplicates("team_id")
+    return PlanInputs(
+        reps=reps,
+        history_daily=history_daily,
+        history_by_rep=history_by_rep,
+        calendar=cal,
+        names=dict(zip(reps["rep_id"], reps["name"], strict=True)),
+        team_names=dict(zip(teams["team_id"], teams["team"], strict=True)),
+        notes=notes,
+    )
+
+
+def last_year_daily(con: store.Connection, ly: FiscalYear) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Company actuals per day of fiscal year ``ly`` as [day, amount], completed where needed.
+
+    Managers plan next year before this one ends (FY2027 in November 2026). Months of ``ly``
+    that the data does not fully cover (after the last day with sales) are taken from the same
+    month one year earlier, moved forward a year, and said so in the notes, so seasonality
+    and growth spreads see twelve whole months instead of a fake December dip.
+    """
+    _first, last, _n = store.sales_bounds(con)
+    daily = store.daily_actuals(con, ly.start, ly.end)
+    frame = pd.DataFrame({"day": pd.to_datetime(daily["day"]), "amount": daily["amount_cents"] / 100})
+    if last is None or last >= ly.end:
+        return frame, ()
+    borrowed: list[str] = []
+    parts = [frame]
+    for y, m in ly.months():
+        month_end = (pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)).date()
+        if month_end <= last:
+            continue
+        parts[0] = parts[0][~((parts[0]["day"].dt.year == y) & (parts[0]["day"].dt.month == m))]
+        prev = store.daily_actuals(
+            con, dt.date(y - 1, m, 1), (pd.Timestamp(y - 1, m, 1) + pd.offsets.MonthEnd(0)).date()
+        )
+        if len(prev) == 0:
+            continue
+        moved = pd.to_datetime(prev["day"]) + pd.DateOffset(years=1)
+        parts.append(pd.DataFrame({"day": moved, "amount": prev["amount_cents"] / 100}))
+        borrowed.append(f"{y:04d}-{m:02d}←{y - 1:04d}-{m:02d}")
+    out = pd.concat(parts, ignore_index=True).groupby("day", as_index=False)["amount"].sum()
+    note = (
+        f"{ly.label} has sales only up to {last}; months not yet complete use the same month a year earlier: "
+        + ", ".join(borrowed)
+    )
+    return out, (note,) if borrowed else ()
+
+
+def build(inputs: PlanInputs, req: PlanRequest) -> Plan:
+    """Build the plan for ``req`` from loaded inputs (pure)."""
+    validate(req)
+    return build_plan(
+        req.year,
+        req.target,
+        reps=inputs.reps,
+        fy_start_month=req.fy_start_month,
+        calendar=inputs.calendar,
+        spread_method=req.spread_method,
+        spread_params=req.spread_params,
+        allocate_method=req.allocate_method,
+        allocate_params=req.allocate_params,
+        unit=req.unit,
+        history_daily=inputs.history_daily,
+        history_by_rep=inputs.history_by_rep,
+    )
+
+
+def store_frame(plan: Plan) -> pd.DataFrame:
+    """[rep_id, team_id, day, target_cents] for ``store.save_plan_version`` (non-zero days only)."""
+    n_r, n_d = plan.cents.shape
+    frame = pd.DataFrame(
+        {
+            "rep_id": np.repeat(np.array(plan.rep_ids, dtype=object), n_d),
+            "team_id": np.repeat(np.array(plan.team_ids, dtype=object), n_d),
+            "day": np.tile(np.array(plan.days, dtype="datetime64[D]"), n_r),
+            "target_cents": plan.cents.ravel().astype(np.int64),
+        }
+    )
+    return frame[frame["target_cents"] != 0].reset_index(drop=True)
+
+
+def save(
+    con: store.Connection,
+    plan: Plan,
+    req: PlanRequest,
+    *,
+    scenario: str,
+    based_on: int | None,
+    author: str | None = None,
+    note: str | None = None,
+    changes: pd.DataFrame | None = None,
+    extra: dict[str, Any] | None = None,
+) -> store.PlanVersion:
+    """Save ``plan`` as a new immutable version of ``scenario`` (StaleVersion if someone saved first)."""
+    params = req.to_params() | (extra or {})
+    return store.save_plan_version(
+        con,
+        scenario=scenario,
+        based_on=based_on,
+        fiscal_year=req.year,
+        fy_start_month=req.fy_start_month,
+        target=plan.total,
+        unit=req.unit,
+        params=params,
+        targets=store_frame(plan),
+        author=author,
+        note=note,
+        changes=changes,
+    )
+
+
+def load_version(
+    con: store.Connection, version_id: int
+) -> tuple[store.PlanVersion, PlanRequest, Plan, PlanInputs]:
+    """A stored version as an editable plan: rebuilt from its parameters, then its exact stored cents.
+
+    The rebuild provides the day weights used to re-spread later edits; the targets themselves
+    are the stored ones, so the reloaded plan equals what was saved to the cent.
+    """
+    pv = store.get_plan_version(con, version_id)
+    req = PlanRequest.from_params(pv.params)
+    inputs = load_inputs(con, req)
+    stored = store.plan_targets(con, version_id)
+    rep_ids = list(dict.fromkeys(stored["rep_id"].tolist()))
+    known = set(inputs.reps["rep_id"])
+    missing = [r for r in rep_ids if r not in known]
+    if missing:
+        raise PlanInputError(f"version {pv.version} names reps that no longer exist: {', '.join(missing)}")
+    reps = inputs.reps[inputs.reps["rep_id"].isin(rep_ids)].reset_index(drop=True)
+    inputs = replace(inputs, reps=reps)
+    try:
+        plan = build(inputs, req)
+    except PlanInputError:  # inputs changed since (e.g. history re-imported): weights only need a shape
+        plan = build(
+            inputs, replace(req, spread_method="working_days", allocate_method="even", allocate_params={})
+        )
+    r_pos = {r: i for i, r in enumerate(plan.rep_ids)}
+    fy_start = np.datetime64(plan.fy.start, "D")
+    cents = np.zeros_like(plan.cents)
+    day_idx = (pd.to_datetime(stored["day"]).to_numpy(dtype="datetime64[D]") - fy_start).astype(np.int64)
+    rows = np.array([r_pos[r] for r in stored["rep_id"]], dtype=np.int64)
+    np.add.at(cents, (rows, day_idx), stored["target_cents"].to_numpy(dtype=np.int64))
+    if int(cents.sum()) != int(pv.target * 100):
+        raise PlanInputError(f"version {pv.version} does not add up to its target; it cannot be edited")
+    return pv, req, replace(plan, cents=cents), inputs
