@@ -158,7 +158,7 @@ def last_year_daily(con: store.Connection, ly: FiscalYear) -> tuple[pd.DataFrame
         moved = pd.to_datetime(prev["day"]) + pd.DateOffset(years=1)
         parts.append(pd.DataFrame({"day": moved, "amount": prev["amount_cents"] / 100}))
         borrowed.append(f"{y:04d}-{m:02d}←{y - 1:04d}-{m:02d}")
-    out = pd.concat(parts, ignore_index=True).groupby("day", as_index=False)["amount"].sum()
+    out = pd.concat(parts, ignore_index=True).groupby("day", as_index=False).agg(amount=("amount", "sum"))
     note = (
         f"{ly.label} has sales only up to {last}; months not yet complete use the same month a year earlier: "
         + ", ".join(borrowed)
