@@ -61,6 +61,7 @@ __all__ = [
     "AmbiguousMapping",
     "IngestError",
     "Limits",
+    "MissingColumns",
     "ParsedUpload",
     "RowError",
     "Skip",
@@ -385,6 +386,7 @@ class ParsedUpload:
     file_kind: str = ""
     date_order: str | None = None
     notes: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # the header row as read ("column N" when blank)
     stage_counts: dict[str, int] = field(default_factory=dict)  # stage value → rows (blank/totals excluded)
     mapping_remembered: bool = False  # the mapping came from ``remembered`` for this header signature
 
@@ -397,11 +399,26 @@ class AmbiguousMapping(IngestError):
     """Detection found several plausible answers; the message names them and the option to pass."""
 
     def __init__(
-        self, message: str, field_name: str, candidates: Sequence[str], code: str = "ambiguous"
+        self,
+        message: str,
+        field_name: str,
+        candidates: Sequence[str],
+        code: str = "ambiguous",
+        columns: Sequence[str] = (),
     ) -> None:
         super().__init__(message, code)
         self.field = field_name
         self.candidates = list(candidates)
+        self.columns = list(columns)  # the header, so a UI can offer every column
+
+
+class MissingColumns(UploadRefused):
+    """No column was found for required fields; ``columns`` is the header to choose from."""
+
+    def __init__(self, message: str, fields: Sequence[str], columns: Sequence[str]) -> None:
+        super().__init__(message, "missing_columns")
+        self.fields = list(fields)
+        self.columns = list(columns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1017,6 +1034,7 @@ def _resolve_mapping(
     found = _field_candidates(header)
     candidates = {f: [header[i] for i in idx] for f, (idx, _tier) in found.items()}
     chosen: dict[str, int] = {}
+    excluded: set[str] = set()
     user = dict(user or {})
     for f, col in user.items():
         if f not in FIELDS and f not in _AUX_FIELDS:
@@ -1024,6 +1042,9 @@ def _resolve_mapping(
                 f"unknown field {f!r} in the mapping; fields are {', '.join(FIELDS + _AUX_FIELDS)}",
                 "bad_mapping",
             )
+        if col == "":
+            excluded.add(f)  # the user said: no column for this field
+            continue
         if col in header:
             chosen[f] = header.index(col)
             continue
@@ -1037,7 +1058,7 @@ def _resolve_mapping(
             "bad_mapping",
         )
     for f, (idx, _tier) in found.items():
-        if f in chosen:
+        if f in chosen or f in excluded:
             continue
         idx = [i for i in idx if i not in chosen.values()]
         if not idx:
@@ -1049,6 +1070,7 @@ def _resolve_mapping(
                 f"choose one, e.g. --map {f}={names[0]!r}",
                 f,
                 names,
+                columns=header,
             )
         chosen[f] = idx[0]
     return chosen, candidates
@@ -1169,10 +1191,11 @@ def parse_upload(
     missing = [f for f in REQUIRED if f not in cols and not (f == "rep" and people)]
     if missing:
         hint = " ".join(f"--map {f}=COLUMN" for f in missing)
-        raise UploadRefused(
+        raise MissingColumns(
             f"no column found for {', '.join(missing)} in sheet {chosen.name or filename!r} (header row {h + 1}: "
             f"{', '.join(map(repr, header[:12]))}); pass {hint}",
-            "missing_columns",
+            missing,
+            header,
         )
     if chosen.row_numbers is not None:
         rows_no = pd.Series(chosen.row_numbers[h + 1 :], dtype="int64")
@@ -1345,6 +1368,7 @@ def parse_upload(
         file_kind=kind,
         date_order=used_order,
         notes=notes,
+        columns=header,
         stage_counts=stage_counts,
         mapping_remembered=from_memory,
     )
