@@ -66,6 +66,19 @@ TEXT: dict[str, dict[str, str]] = {
     "unit.wan": {"zh": "万元", "en": "CNY"},
     # --- plan (pages/1_plan.py) ---
     # --- drag component ---
+    "drag.total": {"zh": "合计 {total} (不变)", "en": "Total {total} (fixed)"},
+    "drag.hint": {
+        "zh": "拖动柱顶调整数值，其余未锁定的柱按比例自动平衡；单击柱子锁定/解锁。",
+        "en": "Drag a bar's top to change it; the other unlocked bars rebalance in proportion. "
+        "Click a bar to lock or unlock it.",
+    },
+    "drag.locked": {"zh": "已锁定", "en": "locked"},
+    "drag.aria_hint": {
+        "zh": "上下方向键调整，回车锁定/解锁",
+        "en": "Arrow up/down to adjust, Enter to lock or unlock",
+    },
+    "drag.aria_chart": {"zh": "可拖动的柱状图", "en": "Draggable bar chart"},
+    "drag.refused": {"zh": "无法调整：{msg}", "en": "Edit refused: {msg}"},
     # --- progress (pages/2_progress.py) ---
     # --- data import (pages/3_data.py) ---
     "data.title": {"zh": "导入实际销售", "en": "Import actual sales"},
