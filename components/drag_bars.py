@@ -207,12 +207,15 @@ function el(tag, attrs, parent) {
   return e;
 }
 
-function niceCeil(x) {
+function niceStep(x) {
   if (!(x > 0)) return 1;
   const p = Math.pow(10, Math.floor(Math.log10(x)));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x) return m * p;
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return m * p;
   return 10 * p;
 }
+
+// Rough label width in px at 12px: CJK glyphs are square, Latin about half as wide.
+const textWidth = (s) => [...s].reduce((w, ch) => w + (ch.codePointAt(0) > 0x2e80 ? 12 : 6.8), 0);
 
 // Same rule as analysis.rebalance, in floats (a preview only): bar i takes x, the other unlocked
 // bars share what is left in proportion to their current values (equally if all zero).
@@ -249,7 +252,11 @@ export default function (component) {
   const fmtNum = new Intl.NumberFormat("en-US", { minimumFractionDigits: dec, maximumFractionDigits: dec });
   const fmt = (cents) => fmtNum.format(cents / 100 / div) + suffix;
   const lockedSum = () => base.reduce((s, v, k) => s + (locked[k] ? v : 0), 0);
-  const ymax = niceCeil(Math.max(...base, 1) * 1.35); // fixed while dragging
+  const tickStep = niceStep((Math.max(...base, 1) * 1.3) / 5);
+  const ymax = tickStep * Math.ceil((Math.max(...base, 1) * 1.3) / tickStep); // fixed while dragging
+  const tickDec = Number.isInteger(Math.round((tickStep / 100 / div) * 1e6) / 1e6) ? 0 : dec;
+  const tickFmt = new Intl.NumberFormat("en-US", { minimumFractionDigits: tickDec, maximumFractionDigits: tickDec });
+  const fmtTick = (cents) => (cents === 0 ? "0" : tickFmt.format(cents / 100 / div) + suffix);
   let shown = base.slice();
   let drag = null; // {i, y0, v0, moved, pointerId}
 
@@ -269,9 +276,9 @@ export default function (component) {
   function layout() {
     const W = Math.max(chart.clientWidth || 600, 240);
     const band0 = (W - 70) / Math.max(n, 1);
-    const longest = Math.max(...data.labels.map((s) => s.length), 1);
-    const rotate = band0 < longest * 13 + 8;
-    const m = { l: 62, r: 8, t: data.axis_title ? 34 : 26, b: rotate ? 22 + Math.min(longest, 12) * 7 : 30 };
+    const longest = Math.min(Math.max(...data.labels.map(textWidth), 1), 150);
+    const rotate = band0 < longest + 10;
+    const m = { l: 62, r: 8, t: data.axis_title ? 34 : 26, b: rotate ? 26 + longest * 0.58 : 30 };
     const ih = H - m.t - m.b, iw = W - m.l - m.r;
     const band = iw / Math.max(n, 1);
     geo = { W, m, ih, iw, band, rotate, bw: Math.min(band * 0.62, 72) };
@@ -284,12 +291,11 @@ export default function (component) {
 
   function drawAxis() {
     gAxis.replaceChildren();
-    const step = ymax / 5;
-    for (let k = 0; k <= 5; k++) {
-      const v = step * k, y = yOf(v);
+    for (let k = 0; k * tickStep <= ymax + 1e-6; k++) {
+      const v = tickStep * k, y = yOf(v);
       el("line", { class: k ? "db-grid" : "db-base", x1: geo.m.l, x2: geo.W - geo.m.r, y1: y, y2: y }, gAxis);
       const tx = el("text", { x: geo.m.l - 8, y: y + 4, "text-anchor": "end" }, gAxis);
-      tx.textContent = fmt(v);
+      tx.textContent = fmtTick(v);
     }
     if (data.axis_title) {
       const tt = el("text", { class: "db-ytitle", x: 4, y: 12 }, gAxis);
@@ -297,7 +303,9 @@ export default function (component) {
     }
     data.labels.forEach((label, k) => {
       const x = xOf(k), y = geo.m.t + geo.ih + 18;
-      const short = label.length > 14 ? label.slice(0, 13) + "…" : label;
+      const room = geo.rotate ? 150 : geo.band - 6;
+      let short = label;
+      while (short.length > 1 && textWidth(short) > room) short = short.slice(0, -2) + "…";
       const tx = el("text", geo.rotate
         ? { class: "db-xlab", x, y: y - 6, "text-anchor": "end", transform: `rotate(-35 ${x} ${y - 6})` }
         : { class: "db-xlab", x, y, "text-anchor": "middle" }, gAxis);

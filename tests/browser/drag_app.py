@@ -34,7 +34,7 @@ res = drag_bars(
     unit_cents=UNIT,
     key="bars",
     lang=lang,
-    axis_title="万元" if lang == "zh" else "CNY k",
+    axis_title="销售目标" if lang == "zh" else "Target",
 )
 if res is not None:
     vals, locks, err = apply_drag(
