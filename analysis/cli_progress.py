@@ -1,0 +1,100 @@
+"""``python -m analysis progress``: target, actual, pace and forecast per company, team or rep.
+
+Same numbers as the progress page (:mod:`analysis.metrics`), for the period of ``--grain``
+that contains ``--as-of``. Money as decimal strings, ratios as floats (null when there is no base).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from analysis import metrics, store
+
+
+class _BadInput(ValueError):
+    """Exit 2 with the message (analysis.cli maps ValueError to exit 2)."""
+
+
+def _ratio(v: float | None) -> float | None:
+    return None if v is None else round(v, 4)
+
+
+def _money(cents: int) -> str:
+    return f"{metrics.cents_to_decimal(cents):.2f}"
+
+
+def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: str) -> list[dict[str, Any]]:
+    """Rows [team, rep, period, target, actual, attainment, expected_to_date, pace_gap, forecast, yoy]."""
+    period = metrics.period_of(data.fy, data.as_of, grain)
+    if by == "company":
+        p = metrics.progress(data, period, detail=False)
+        return [
+            {
+                "team": None,
+                "rep": None,
+                "period": period.label,
+                "target": f"{p.target:.2f}",
+                "actual": f"{p.actual:.2f}",
+                "attainment": _ratio(p.attainment),
+                "expected_to_date": f"{p.expected_to_date:.2f}",
+                "pace_gap": f"{p.pace_gap:.2f}",
+                "forecast": f"{p.forecast:.2f}",
+                "yoy": _ratio(p.yoy),
+            }
+        ]
+    df = metrics.breakdown(data, period, "team" if by == "team" else "rep")
+    out = []
+    for r in df.to_dict(orient="records"):
+        out.append(
+            {
+                "team": r["team"],
+                "rep": r.get("rep"),
+                "period": period.label,
+                "target": _money(r["target_cents"]),
+                "actual": _money(r["actual_cents"]),
+                "attainment": _ratio(r["attainment"]),
+                "expected_to_date": _money(r["expected_cents"]),
+                "pace_gap": _money(r["gap_cents"]),
+                "forecast": _money(r["forecast_cents"]),
+                "yoy": _ratio(r["yoy"]),
+            }
+        )
+    return out
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+    except ValueError as exc:
+        raise _BadInput(f"--as-of {args.as_of!r} is not a date (use YYYY-MM-DD)") from exc
+    with store.connect(args.db, read_only=True) as con:
+        fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        data = metrics.load_inputs(con, as_of, fy_start)
+    rows = progress_rows(data, args.grain, args.by)
+    plan: dict[str, Any] = {"source": data.plan_source, "label": data.plan_label, "notes": list(data.notes)}
+    if args.json:
+        from analysis.cli import emit
+
+        emit({"as_of": as_of, "grain": args.grain, "by": args.by, "plan": plan, "rows": rows})
+        return 0
+    lines = [f"{data.fy.label} as of {as_of}, plan: {data.plan_source} ({data.plan_label})"]
+    for r in rows:
+        who = " / ".join(x for x in (r["team"], r["rep"]) if x) or "company"
+        att = "n/a" if r["attainment"] is None else f"{r['attainment'] * 100:.1f}%"
+        yoy = "n/a" if r["yoy"] is None else f"{r['yoy'] * 100:+.1f}%"
+        lines.append(
+            f"{r['period']:<10} {who:<16} target {r['target']:>14} actual {r['actual']:>14} "
+            f"({att}) gap {r['pace_gap']:>13} forecast {r['forecast']:>14} yoy {yoy}"
+        )
+    print("\n".join(lines))  # noqa: T201 - the CLI prints by design
+    return 0
+
+
+def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
+    sp = add("progress", cmd_progress, "progress against the plan for the period containing --as-of")
+    sp.add_argument("--as-of", dest="as_of", help="day to measure up to, YYYY-MM-DD (default today)")
+    sp.add_argument("--grain", choices=metrics.PERIOD_GRAINS, default="month", help="period length")
+    sp.add_argument("--by", choices=("company", "team", "rep"), default="company", help="one row per …")
