@@ -939,3 +939,27 @@ def plan_changes(con: Connection, scenario: str | None = None) -> pd.DataFrame:
         sql += " WHERE v.scenario = ?"
         args.append(scenario)
     return con.execute(sql + " ORDER BY c.changed_at DESC, v.version DESC", args).df()
+
+
+# --- progress reads ---
+
+
+def raw_rep_day_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Rep x day actuals aggregated from the raw sales table: [day, rep_id, amount_cents int64].
+
+    Same result as ``daily_actuals(..., by_rep=True)``; for drill-down checks and the benchmark
+    baseline only (pages read the summary tables)."""
+    return con.execute(
+        "SELECT day, rep_id, CAST(sum(amount) * 100 AS BIGINT) AS amount_cents FROM sales "
+        "WHERE removed_by IS NULL AND day BETWEEN ? AND ? GROUP BY day, rep_id ORDER BY day, rep_id",
+        [start, end],
+    ).df()
+
+
+def raw_sales_frame(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Live raw sales rows in [start, end]: [day, rep_id, amount_cents int64] (benchmark baseline)."""
+    return con.execute(
+        "SELECT day, rep_id, CAST(amount * 100 AS BIGINT) AS amount_cents FROM sales "
+        "WHERE removed_by IS NULL AND day BETWEEN ? AND ?",
+        [start, end],
+    ).df()
