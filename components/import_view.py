@@ -1,0 +1,305 @@
+"""Streamlit pieces of the data page: the parse options read from widgets, the preview, history.
+
+Text that comes from the user's file (headers, cell values, names, refusal messages that quote
+them) is shown only through ``st.dataframe``, ``st.code`` or widget option labels, never as
+markdown or HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis import importer, store
+from analysis.errorreport import error_report_xlsx
+from analysis.i18n import fmt_amount
+from analysis.ingest import FIELDS, AmbiguousMapping, MissingColumns
+from components.shell import Shell
+
+MAP_FIELDS = (*FIELDS, "stage")
+NONE = "\x00none"  # the "(none)" option of a mapping selectbox; never a real header
+
+
+@dataclass(frozen=True)
+class Options:
+    """Parse options chosen on the page for one file (keys of the widgets are per file)."""
+
+    sheet: str | None
+    mapping: dict[str, str] | None
+    date_order: str | None
+    count_stages: set[str] | None
+
+
+def file_key(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def read_options(fk: str) -> Options:
+    """The options the widgets of this file hold now (empty on the first run for the file)."""
+    ss = st.session_state
+    sheet = ss.get(f"sheet_{fk}")
+    wk = f"{fk}_{sheet or ''}"
+    mapping: dict[str, str] = {}
+    for f in MAP_FIELDS:
+        fix = ss.get(f"fix_{f}_{wk}")
+        if fix:
+            mapping[f] = fix
+        chosen = ss.get(f"map_{f}_{wk}")
+        if chosen is not None:
+            mapping[f] = "" if chosen == NONE else chosen
+    stages = ss.get(f"stages_{wk}")
+    return Options(
+        sheet=sheet,
+        mapping=mapping or None,
+        date_order=ss.get(f"dateorder_{wk}"),
+        count_stages=set(stages) if stages is not None else None,
+    )
+
+
+def load_preview(sh: Shell, data: bytes, name: str, opts: Options) -> importer.Preview:
+    """``importer.preview`` memoised per session on (file, options, database version)."""
+    key = (file_key(data), repr(opts), store.data_version(sh.db))
+    memo = st.session_state.setdefault("_import_previews", {})
+    if key not in memo:
+        memo.clear()  # one file at a time: keep memory flat
+        memo[key] = importer.preview(
+            sh.db,
+            data,
+            name,
+            sheet=opts.sheet,
+            mapping=opts.mapping,
+            date_order=opts.date_order,
+            count_stages=opts.count_stages,
+        )
+    pv: importer.Preview = memo[key]
+    return pv
+
+
+def refusal(sh: Shell, exc: Exception, fk: str, sheet: str | None) -> None:
+    """A refused or ambiguous file: the reason as plain text, and the widgets that resolve it."""
+    wk = f"{fk}_{sheet or ''}"
+    st.error(sh.t("data.refused"), icon=":material/block:")
+    st.code(str(exc), language=None, wrap_lines=True)
+    if isinstance(exc, AmbiguousMapping) and exc.field == "date_order":
+        st.info(sh.t("data.date_order_needed"))
+        date_order_radio(sh, wk, None)
+    elif isinstance(exc, AmbiguousMapping):
+        st.info(sh.t("data.ambiguous", field=sh.t(f"field.{exc.field}")))
+        st.radio(
+            sh.t("data.choose_column", field=sh.t(f"field.{exc.field}")),
+            exc.candidates,
+            index=None,
+            key=f"fix_{exc.field}_{wk}",
+        )
+    elif isinstance(exc, MissingColumns):
+        st.info(sh.t("data.missing", fields=", ".join(sh.t(f"field.{f}") for f in exc.fields)))
+        for f in exc.fields:
+            st.selectbox(
+                sh.t("data.choose_column", field=sh.t(f"field.{f}")),
+                exc.columns,
+                index=None,
+                key=f"fix_{f}_{wk}",
+            )
+
+
+def date_order_radio(sh: Shell, wk: str, current: str | None) -> None:
+    opts = ["dmy", "mdy"]
+    st.radio(
+        sh.t("data.date_order"),
+        opts,
+        index=opts.index(current) if current in opts else None,
+        format_func=lambda o: sh.t(f"data.{o}"),
+        key=f"dateorder_{wk}",
+        horizontal=True,
+    )
+
+
+def option_widgets(sh: Shell, pv: importer.Preview, fk: str) -> None:
+    """Sheet choice, mapping correction, stage values and date order, prefilled from detection."""
+    p = pv.parsed
+    if len(p.sheets) > 1:
+        st.selectbox(
+            sh.t("data.sheet"), p.sheets, index=p.sheets.index(p.sheet or p.sheets[0]), key=f"sheet_{fk}"
+        )
+    wk = f"{fk}_{st.session_state.get(f'sheet_{fk}') or ''}"
+    with st.expander(sh.t("data.mapping"), expanded=False):
+        if p.mapping_remembered:
+            st.caption(sh.t("data.mapping_remembered"))
+        options = [NONE, *p.columns]
+        cols = st.columns(3)
+        for i, f in enumerate(MAP_FIELDS):
+            current = p.mapping.get(f)
+            with cols[i % 3]:
+                st.selectbox(
+                    sh.t(f"field.{f}"),
+                    options,
+                    index=options.index(current) if current in options else 0,
+                    format_func=lambda o: sh.t("data.none") if o == NONE else o,
+                    key=f"map_{f}_{wk}",
+                )
+    if p.stage_counts:
+        values = sorted(p.stage_counts, key=lambda v: -p.stage_counts[v])
+        skipped = {s.reason.removeprefix("stage: ") for s in p.skipped if s.reason.startswith("stage: ")}
+        st.multiselect(
+            sh.t("data.stages"),
+            values,
+            default=[v for v in values if v not in skipped and v],
+            format_func=lambda v: f"{v or '(empty)'} · {p.stage_counts[v]:,}",
+            key=f"stages_{wk}",
+        )
+    if p.date_order in ("dmy", "mdy"):
+        date_order_radio(sh, wk, p.date_order)
+
+
+def preview_summary(sh: Shell, pv: importer.Preview) -> None:
+    p = pv.parsed
+    st.markdown(f"#### {sh.t('data.preview')}")
+    err_rows = len({e.row for e in p.errors})
+    k = st.columns(5)
+    k[0].metric(sh.t("data.rows"), f"{len(p.rows):,}")
+    k[1].metric(sh.t("data.total"), fmt_amount(Decimal(p.total_cents) / 100, sh.lang))
+    first, last = pv.first_day, pv.last_day
+    k[2].metric(sh.t("data.range"), f"{first} – {last}" if first else "–")
+    k[3].metric(sh.t("data.skipped"), f"{sum(s.count for s in p.skipped):,}")
+    k[4].metric(sh.t("data.errors"), f"{err_rows:,}")
+    if p.notes:
+        with st.expander(sh.t("data.notes")):
+            st.code("\n".join(p.notes), language=None, wrap_lines=True)
+    if p.skipped:
+        st.markdown(f"##### {sh.t('data.skipped_title')}")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    sh.t("data.col_reason"): [s.reason for s in p.skipped],
+                    sh.t("data.col_count"): [s.count for s in p.skipped],
+                    sh.t("data.col_rows"): [", ".join(map(str, s.rows[:20])) for s in p.skipped],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if p.errors:
+        st.markdown(f"##### {sh.t('data.errors_title')}")
+        st.dataframe(errors_frame(sh, pv), hide_index=True, width="stretch", height=240)
+        st.download_button(
+            sh.t("data.download_errors"),
+            error_report_xlsx(p),
+            file_name="import_errors.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+
+
+def errors_frame(sh: Shell, pv: importer.Preview, limit: int = 1000) -> pd.DataFrame:
+    errs = pv.parsed.errors[:limit]
+    return pd.DataFrame(
+        {
+            sh.t("data.col_row"): [e.row for e in errs],
+            sh.t("data.col_column"): [e.column for e in errs],
+            sh.t("data.col_value"): [e.value for e in errs],
+            sh.t("data.col_reason"): [e.reason for e in errs],
+        }
+    )
+
+
+def overlap_choice(sh: Shell, pv: importer.Preview, wk: str) -> str:
+    """The import mode: asked only when the file overlaps stored rows of its source."""
+    ov = pv.overlap
+    if not (ov["rows_in_range"] or ov["duplicate_keys"]):
+        return "append"
+    st.warning(
+        sh.t(
+            "data.overlap",
+            source=pv.source,
+            first=pv.first_day,
+            last=pv.last_day,
+            rows=f"{ov['rows_in_range']:,}",
+            amount=fmt_amount(ov["amount_in_range"], sh.lang),
+            keys=f"{ov['duplicate_keys']:,}",
+        ),
+        icon=":material/warning:",
+    )
+    default = "skip-duplicates" if ov["duplicate_keys"] else "append"
+    mode: str = st.radio(
+        sh.t("data.mode"),
+        list(importer.MODES),
+        index=importer.MODES.index(default),
+        format_func=lambda m: sh.t(f"data.mode.{m}"),
+        key=f"mode_{wk}",
+    )
+    return mode
+
+
+def rep_choices(sh: Shell, pv: importer.Preview, wk: str, limit: int = 100) -> dict[str, str]:
+    """Unknown reps: map each to an existing rep or create it. Returns the renames chosen."""
+    if not pv.unknown_reps:
+        return {}
+    st.markdown(f"##### {sh.t('data.unknown_reps')}")
+    st.caption(sh.t("data.unknown_reps_help"))
+    renames: dict[str, str] = {}
+    create = "\x00create"
+    for i, u in enumerate(pv.unknown_reps[:limit]):
+        others = [k for k in pv.known_reps if k not in u.suggestions]
+        options = [create, *u.suggestions, *others]
+        same = bool(u.suggestions) and importer.rep_key(u.suggestions[0]) == importer.rep_key(u.name)
+        choice = st.selectbox(
+            sh.t(
+                "data.rep_label",
+                name=u.name,
+                rows=f"{u.rows:,}",
+                amount=fmt_amount(Decimal(u.amount_cents) / 100, sh.lang),
+            ),
+            options,
+            index=1 if same else 0,
+            format_func=lambda o: sh.t("data.create_rep") if o == create else o,
+            key=f"rep_{wk}_{i}",
+        )
+        if choice != create:
+            renames[u.name] = choice
+    return renames
+
+
+# ---------------------------------------------------------------------------------------------
+# History
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_imports(db: str, version: tuple[float, int]) -> pd.DataFrame:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.list_imports(con)
+
+
+def history_frame(sh: Shell, df: pd.DataFrame) -> pd.DataFrame:
+    def when(v: Any) -> str:
+        return "" if v is None or pd.isna(v) else f"{pd.Timestamp(v):%Y-%m-%d %H:%M}"
+
+    return pd.DataFrame(
+        {
+            sh.t("data.h.id"): df["import_id"].astype(int),
+            sh.t("data.h.file"): df["file_name"],
+            sh.t("data.h.source"): df["source"],
+            sh.t("data.h.rows"): df["rows"].astype(int),
+            sh.t("data.h.total"): [fmt_amount(Decimal(v), sh.lang, digits=2) for v in df["total"]],
+            sh.t("data.h.first"): [
+                str(v)[:10] if v is not None and not pd.isna(v) else "" for v in df["first_day"]
+            ],
+            sh.t("data.h.last"): [
+                str(v)[:10] if v is not None and not pd.isna(v) else "" for v in df["last_day"]
+            ],
+            sh.t("data.h.mode"): df["mode"],
+            sh.t("data.h.by"): df["created_by"].fillna(""),
+            sh.t("data.h.at"): [when(v) for v in df["created_at"]],
+            sh.t("data.h.state"): [
+                sh.t("data.state.live") if when(v) == "" else f"{sh.t('data.state.undone')} {when(v)}"
+                for v in df["undone_at"]
+            ],
+            sh.t("data.h.hash"): df["file_hash"].fillna("").str[:12],
+        }
+    )
