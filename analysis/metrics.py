@@ -215,14 +215,20 @@ class ProgressData:
     def day(self, i: int) -> dt.date:
         return self.start + dt.timedelta(days=i)
 
+    @functools.cached_property
+    def _keys(self) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+        return (
+            np.array(self.reps["rep_id"].tolist(), dtype=object),
+            np.array(self.reps["team_id"].tolist(), dtype=object),
+        )
+
     def rows(self, scope: Scope = "company", key: object = None) -> BoolArray:
         """Row mask of a scope: every rep, one team (``key`` = team_id) or one rep (``key`` = rep_id)."""
         if scope == "company":
             return np.ones(len(self.reps), dtype=bool)
-        col = {"team": "team_id", "rep": "rep_id"}.get(scope)
-        if col is None:
+        if scope not in ("team", "rep"):
             raise MetricsError(f"unknown scope {scope!r}; use company, team or rep")
-        mask = (self.reps[col] == key).to_numpy(dtype=bool)
+        mask = (self._keys[1] if scope == "team" else self._keys[0]) == key
         if not mask.any():
             raise MetricsError(f"no {scope} {key!r}")
         return mask
@@ -234,16 +240,14 @@ def window_start(fy: FiscalYear, as_of: dt.date) -> dt.date:
     return min(fy.previous().start, two_years)
 
 
-def _to_matrix(
-    df: pd.DataFrame, value: str, rep_pos: dict[object, int], start: dt.date, n_days: int
-) -> IntArray:
-    out = np.zeros((len(rep_pos), n_days), dtype=np.int64)
+def _to_matrix(df: pd.DataFrame, value: str, rep_index: pd.Index, start: dt.date, n_days: int) -> IntArray:
+    out = np.zeros((len(rep_index), n_days), dtype=np.int64)
     if len(df) == 0:
         return out
     d = pd.to_datetime(df["day"]).to_numpy(dtype="datetime64[D]")
     col = (d - np.datetime64(start, "D")).astype(np.int64)
-    row = df["rep_id"].map(rep_pos).to_numpy(dtype=np.int64)
-    ok = (col >= 0) & (col < n_days)
+    row = rep_index.get_indexer(df["rep_id"])
+    ok = (col >= 0) & (col < n_days) & (row >= 0)
     np.add.at(out, (row[ok], col[ok]), df[value].to_numpy(dtype=np.int64)[ok])
     return out
 
@@ -286,12 +290,11 @@ def prepare(
     for col in ("name", "team_id", "team", "hire_date", "leave_date"):
         if col not in reps.columns:
             reps[col] = None
-    extra_team = dict(zip(targets["rep_id"], targets["team_id"], strict=True)) if len(targets) else {}
-    known = set(reps["rep_id"])
-    more = [
-        r for r in dict.fromkeys([*actuals["rep_id"].tolist(), *targets["rep_id"].tolist()]) if r not in known
-    ]
+    seen = pd.unique(np.concatenate([actuals["rep_id"].unique(), targets["rep_id"].unique()]))
+    more = seen[~pd.Index(seen).isin(reps["rep_id"])].tolist()
     if more:
+        firsts = targets.drop_duplicates("rep_id")
+        extra_team = dict(zip(firsts["rep_id"], firsts["team_id"], strict=True))
         add = pd.DataFrame(
             {"rep_id": more, "name": [str(r) for r in more], "team_id": [extra_team.get(r) for r in more]}
         )
@@ -299,7 +302,7 @@ def prepare(
     reps["name"] = reps["name"].where(reps["name"].notna(), reps["rep_id"].astype(str))
     reps["team"] = reps["team"].where(reps["team"].notna(), reps["team_id"])
     reps = reps.reset_index(drop=True)[["rep_id", "name", "team_id", "team", "hire_date", "leave_date"]]
-    rep_pos = {r: i for i, r in enumerate(reps["rep_id"])}
+    rep_pos = pd.Index(reps["rep_id"])
     n_days = (fy.end - start).days + 1
     act = actuals[pd.to_datetime(actuals["day"]) <= pd.Timestamp(as_of)] if len(actuals) else actuals
     actual = _to_matrix(act, "amount_cents", rep_pos, start, n_days)
@@ -436,16 +439,22 @@ def default_plan_targets(
     return DefaultPlan(targets, target, ly_total, method, tuple(notes))
 
 
-def load_inputs(con: store.Connection, as_of: dt.date, fy_start_month: int = 1) -> ProgressData:
+def load_inputs(
+    con: store.Connection, as_of: dt.date, fy_start_month: int = 1, *, raw: bool = False
+) -> ProgressData:
     """Read what the progress metrics need from the summary tables (rep x day) and the plan tables.
 
-    Uses the fiscal year's active plan, or else :func:`default_plan_targets`.
+    Uses the fiscal year's active plan, or else :func:`default_plan_targets`. ``raw=True``
+    aggregates rep x day from the raw sales table instead (benchmark baseline only).
     """
     fy = fiscal_year_of(as_of, fy_start_month)
     start = window_start(fy, as_of)
     reps = store.reps_frame(con)
     cal = calendar_from_overrides(store.calendar_overrides(con))
-    actuals = store.daily_actuals(con, start, as_of, by_rep=True)
+    if raw:
+        actuals = store.raw_rep_day_actuals(con, start, as_of)
+    else:
+        actuals = store.daily_actuals(con, start, as_of, by_rep=True)
     pv = store.active_plan(con, fy.year)
     if pv is not None:
         targets = store.plan_targets(con, pv.version_id)
@@ -853,43 +862,34 @@ def rep_month_attainment(data: ProgressData, scope: Scope = "company", key: obje
     """Rep x fiscal month: actual / plan to date (whole months before as_of, the elapsed part of as_of's month).
 
     Columns [rep_id, rep, team, month, plan_cents, actual_cents, attainment]; months after
-    as_of's month are left out; attainment None where the plan to date is 0.
+    as_of's month are left out, and reps with neither plan nor sales; attainment None (NaN in
+    the float column) where the plan to date is 0.
     """
     rows = data.rows(scope, key)
     reps = data.reps[rows]
-    P = data.plan[rows]
-    A = data.actual[rows]
     last = data.idx(data.as_of) + 1
-    rec: list[dict[str, object]] = []
-    for y, m in data.fy.months():
-        s = dt.date(y, m, 1)
-        if s > data.as_of:
-            break
-        i0, i1 = _span(data, s, _month_end(s))
-        i1 = min(i1, last)
-        pc = P[:, i0:i1].sum(axis=1)
-        ac = A[:, i0:i1].sum(axis=1)
-        for rid, name, team, p_c, a_c in zip(reps["rep_id"], reps["name"], reps["team"], pc, ac, strict=True):
-            rec.append(
-                {
-                    "rep_id": rid,
-                    "rep": name,
-                    "team": team,
-                    "month": f"{y:04d}-{m:02d}",
-                    "plan_cents": int(p_c),
-                    "actual_cents": int(a_c),
-                    "attainment": _ratio(int(a_c), int(p_c)),
-                }
-            )
-    out = pd.DataFrame(
-        rec, columns=["rep_id", "rep", "team", "month", "plan_cents", "actual_cents", "attainment"]
+    months = [dt.date(y, m, 1) for y, m in data.fy.months() if dt.date(y, m, 1) <= data.as_of]
+    starts = np.array([data.idx(m) for m in months], dtype=np.int64)
+    P = data.plan[rows][:, :last]
+    A = data.actual[rows][:, :last]
+    pc = np.add.reduceat(P, starts, axis=1)
+    ac = np.add.reduceat(A, starts, axis=1)
+    keep = (pc.sum(axis=1) + ac.sum(axis=1)) > 0
+    pc, ac = pc[keep], ac[keep]
+    reps = reps[keep]
+    n_r, n_m = pc.shape
+    att = np.divide(ac, pc, out=np.full(pc.shape, np.nan), where=pc > 0)
+    return pd.DataFrame(
+        {
+            "rep_id": np.repeat(reps["rep_id"].to_numpy(dtype=object), n_m),
+            "rep": np.repeat(reps["name"].to_numpy(dtype=object), n_m),
+            "team": np.repeat(reps["team"].to_numpy(dtype=object), n_m),
+            "month": np.tile(np.array([f"{m:%Y-%m}" for m in months], dtype=object), n_r),
+            "plan_cents": pc.ravel().astype(np.int64),
+            "actual_cents": ac.ravel().astype(np.int64),
+            "attainment": att.ravel(),
+        }
     )
-    out = out[
-        out.groupby("rep_id")["plan_cents"].transform("sum")
-        + out.groupby("rep_id")["actual_cents"].transform("sum")
-        > 0
-    ]
-    return out.reset_index(drop=True)
 
 
 def burnup(data: ProgressData, period: Period, prog: Progress) -> pd.DataFrame:
@@ -934,3 +934,136 @@ def burnup(data: ProgressData, period: Period, prog: Progress) -> pd.DataFrame:
             "high_cents": hi,
         }
     )
+
+
+# --- the whole page ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageView:
+    """Everything the progress page shows for one scope and period."""
+
+    progress: Progress
+    burnup: pd.DataFrame
+    teams: pd.DataFrame
+    reps: pd.DataFrame
+    heatmap: pd.DataFrame
+    trend: Trend
+
+
+def page_view(data: ProgressData, period: Period, scope: Scope = "company", key: object = None) -> PageView:
+    """KPIs, burn-up, team and rep tables, rep x month heatmap and the 12-period trend.
+
+    The trend is weekly for a week period and monthly otherwise. The team table is for the
+    company (so a team can be compared with its peers), the rep table and heatmap follow the scope.
+    """
+    prog = progress(data, period, scope, key)
+    tgrain: Literal["week", "month"] = "week" if period.grain == "week" else "month"
+    # Reps are shown within their team, so a selected rep is seen among peers.
+    sub: tuple[Scope, object] = (
+        ("company", None) if scope == "company" else ("team", _team_of(data, scope, key))
+    )
+    return PageView(
+        progress=prog,
+        burnup=burnup(data, period, prog),
+        teams=breakdown(data, period, "team"),
+        reps=breakdown(data, period, "rep", *sub),
+        heatmap=rep_month_attainment(data, *sub),
+        trend=trend(data, tgrain, scope, key),
+    )
+
+
+def _team_of(data: ProgressData, scope: Scope, key: object) -> object:
+    if scope == "team":
+        return key
+    return data.reps.loc[data.rows("rep", key), "team_id"].iloc[0]
+
+
+# --- benchmark ---------------------------------------------------------------------------------
+
+
+def _timeit(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    fn()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+
+
+def bench_progress(db_path: str, runs: int = 20, as_of: dt.date | None = None) -> list[dict[str, object]]:
+    """Time the full progress page (reads + every figure) on ``db_path``, with same-run baselines.
+
+    1. summary tables: :func:`load_inputs` (rep x day summary, plan, reps, calendar) + :func:`page_view`;
+    2. the same with rep x day aggregated from the raw sales table in DuckDB;
+    3. the same with rep x day aggregated by pandas from raw rows already in memory (loading them
+       is reported as its own row). The as-of day defaults to the day after the last sale.
+    Rows {"operation", "rows", "p50_ms", "p95_ms", "baseline_ms", "ratio"}; ratio = baseline / p50.
+    """
+    with store.connect(db_path, read_only=True) as con:
+        first, last, n_rows = store.sales_bounds(con)
+        if last is None:
+            raise MetricsError(f"{db_path} has no sales to benchmark")
+        day = as_of or last + dt.timedelta(days=1)
+        fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        fy = fiscal_year_of(day, fy_start)
+        period = period_of(fy, day, "month")
+        start = window_start(fy, day)
+
+        def summary() -> PageView:
+            return page_view(load_inputs(con, day, fy_start), period)
+
+        def raw_duckdb() -> PageView:
+            return page_view(load_inputs(con, day, fy_start, raw=True), period)
+
+        s50, s95 = _timeit(summary, runs)
+        r50, r95 = _timeit(raw_duckdb, max(5, runs // 4))
+        t0 = time.perf_counter()
+        raw = store.raw_sales_frame(con, start, day)
+        load_ms = (time.perf_counter() - t0) * 1000
+        reps = store.reps_frame(con)
+        cal = calendar_from_overrides(store.calendar_overrides(con))
+
+    def pandas_page() -> PageView:
+        agg = raw.groupby(["day", "rep_id"], as_index=False)["amount_cents"].sum()
+        dp = default_plan_targets(fy, reps, agg, calendar=cal)
+        data = prepare(fy, day, reps, agg, dp.targets, calendar=cal, plan_source="default", start=start)
+        return page_view(data, period)
+
+    p50, p95 = _timeit(pandas_page, max(3, runs // 5))
+    return [
+        {
+            "operation": "progress page (summary tables)",
+            "rows": n_rows,
+            "p50_ms": round(s50, 1),
+            "p95_ms": round(s95, 1),
+            "baseline_ms": round(r50, 1),
+            "ratio": round(r50 / s50, 1),
+        },
+        {
+            "operation": "progress page (raw sales, DuckDB) baseline",
+            "rows": n_rows,
+            "p50_ms": round(r50, 1),
+            "p95_ms": round(r95, 1),
+            "baseline_ms": None,
+            "ratio": None,
+        },
+        {
+            "operation": "progress page (raw sales, pandas in memory) baseline",
+            "rows": len(raw),
+            "p50_ms": round(p50, 1),
+            "p95_ms": round(p95, 1),
+            "baseline_ms": round(p50, 1),
+            "ratio": round(p50 / s50, 1),
+        },
+        {
+            "operation": "raw sales → pandas (one-off load for the pandas baseline)",
+            "rows": len(raw),
+            "p50_ms": round(load_ms, 1),
+            "p95_ms": round(load_ms, 1),
+            "baseline_ms": None,
+            "ratio": None,
+        },
+    ]
