@@ -19,6 +19,7 @@ $(BIN)/.dev: requirements-dev.txt requirements.txt $(BIN)/.runtime
 
 ## make run: install, build the demo database if missing, serve on http://127.0.0.1:$(PORT)
 run: $(BIN)/.runtime
+	@mkdir -p "$(dir $(DB))"
 	@if [ -z "$(SALES_DB)" ] && [ ! -f "$(DB)" ]; then \
 		echo "building demo database $(DB) …"; $(BIN)/python -m analysis demo --db "$(DB)"; fi
 	@echo "Sales Target Planner: http://127.0.0.1:$(PORT)"
