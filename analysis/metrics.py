@@ -228,7 +228,7 @@ class ProgressData:
             return np.ones(len(self.reps), dtype=bool)
         if scope not in ("team", "rep"):
             raise MetricsError(f"unknown scope {scope!r}; use company, team or rep")
-        mask = (self._keys[1] if scope == "team" else self._keys[0]) == key
+        mask: BoolArray = np.asarray((self._keys[1] if scope == "team" else self._keys[0]) == key, dtype=bool)
         if not mask.any():
             raise MetricsError(f"no {scope} {key!r}")
         return mask
@@ -246,7 +246,7 @@ def _to_matrix(df: pd.DataFrame, value: str, rep_index: pd.Index, start: dt.date
         return out
     d = pd.to_datetime(df["day"]).to_numpy(dtype="datetime64[D]")
     col = (d - np.datetime64(start, "D")).astype(np.int64)
-    row = rep_index.get_indexer(df["rep_id"])
+    row = rep_index.get_indexer(pd.Index(df["rep_id"]))
     ok = (col >= 0) & (col < n_days) & (row >= 0)
     np.add.at(out, (row[ok], col[ok]), df[value].to_numpy(dtype=np.int64)[ok])
     return out
@@ -1027,7 +1027,7 @@ def bench_progress(db_path: str, runs: int = 20, as_of: dt.date | None = None) -
         cal = calendar_from_overrides(store.calendar_overrides(con))
 
     def pandas_page() -> PageView:
-        agg = raw.groupby(["day", "rep_id"], as_index=False)["amount_cents"].sum()
+        agg: pd.DataFrame = raw.groupby(["day", "rep_id"], as_index=False)[["amount_cents"]].sum()
         dp = default_plan_targets(fy, reps, agg, calendar=cal)
         data = prepare(fy, day, reps, agg, dp.targets, calendar=cal, plan_source="default", start=start)
         return page_view(data, period)
