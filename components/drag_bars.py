@@ -70,7 +70,7 @@ def _seen_key(key: str) -> str:
     return f"{key}__drag_seen"
 
 
-def take_event(raw: object, seen: MutableMapping[str, Any], key: str, n_bars: int) -> DragResult | None:
+def take_event(raw: object, seen: MutableMapping[Any, Any], key: str, n_bars: int) -> DragResult | None:
     """Parse ``raw`` and return it only if its id differs from the last one taken for ``key``.
 
     ``seen`` is st.session_state in the app (a plain dict in tests); the last id is remembered
@@ -278,7 +278,7 @@ export default function (component) {
     const band0 = (W - 70) / Math.max(n, 1);
     const longest = Math.min(Math.max(...data.labels.map(textWidth), 1), 150);
     const rotate = band0 < longest + 10;
-    const m = { l: 62, r: 8, t: data.axis_title ? 34 : 26, b: rotate ? 26 + longest * 0.58 : 30 };
+    const m = { l: 62, r: 8, t: data.axis_title ? 34 : 26, b: rotate ? 30 + longest * 0.6 : 30 };
     const ih = H - m.t - m.b, iw = W - m.l - m.r;
     const band = iw / Math.max(n, 1);
     geo = { W, m, ih, iw, band, rotate, bw: Math.min(band * 0.62, 72) };
@@ -490,6 +490,6 @@ def drag_bars(
         key=key,
         data=data,
         height="content",
-        **{f"on_{EVENT_KEY}_change": _noop},
+        on_drag_event_change=_noop,  # the trigger named EVENT_KEY
     )
     return take_event(result.get(EVENT_KEY), st.session_state, key, len(labels))
