@@ -131,7 +131,10 @@ TEXT: dict[str, dict[str, str]] = {
     "prog.growth_rate": {"zh": "增长率（%）", "en": "Growth rate (%)"},
     "prog.wow_series": {"zh": "环比", "en": "vs previous"},
     "prog.yoy_series": {"zh": "同比", "en": "vs last year"},
-    "prog.teams": {"zh": "团队进度（按差额排序，点选一行查看团队）", "en": "Teams by pace gap (select a row to drill down)"},
+    "prog.teams": {
+        "zh": "团队进度（按差额排序，点选一行查看团队）",
+        "en": "Teams by pace gap (select a row to drill down)",
+    },
     "prog.reps": {"zh": "销售人员进度（按差额排序）", "en": "Reps by pace gap"},
     "prog.col_expected": {"zh": "应完成", "en": "Expected to date"},
     "prog.col_gap_pct": {"zh": "差额 %", "en": "Gap %"},
