@@ -263,3 +263,140 @@ def load_version(
     if int(cents.sum()) != int(pv.target * 100):
         raise PlanInputError(f"version {pv.version} does not add up to its target; it cannot be edited")
     return pv, req, replace(plan, cents=cents), inputs
+
+
+# --- plan io: import, catch-up, compare (used by the CLI and the plan page) -------------------
+
+
+def import_plan(
+    con: store.Connection,
+    data: bytes,
+    filename: str,
+    *,
+    year: int,
+    fy_start_month: int = 1,
+    calendar: str = "cn",
+    sheet: str | None = None,
+) -> tuple[Any, PlanRequest, PlanInputs]:
+    """Read an existing plan file against the reps of fiscal year ``year`` (nothing is stored).
+
+    Returns (ParsedPlan, request, inputs). ``parsed.plan`` is set when the file has no problems:
+    the file's rep × month targets on a working-days / even base plan, so days follow the
+    calendar. The request (target = the file's total, unit 0.01) is what :func:`save` records.
+    """
+    from analysis import planio
+
+    req = PlanRequest(
+        year=year,
+        target=Decimal(0),
+        fy_start_month=fy_start_month,
+        calendar=calendar,
+        spread_method="working_days",
+        allocate_method="even",
+    )
+    validate(req)
+    inputs = load_inputs(con, req)
+    fy = FiscalYear(year, fy_start_month)
+    parsed = planio.read_plan_file(data, filename, fy=fy, reps=inputs.reps, sheet=sheet)
+    if parsed.errors:
+        return parsed, req, inputs
+    req = replace(req, target=parsed.total)
+    base = build(inputs, req)
+    parsed.plan = planio.plan_from_parsed(parsed, base, source=filename)
+    return parsed, req, inputs
+
+
+def version_actuals(con: store.Connection, plan: Plan, as_of: dt.date) -> pd.DataFrame:
+    """Actuals per rep and day from the start of ``plan``'s fiscal year to ``as_of``: [rep_id, day, amount]."""
+    daily = store.daily_actuals(con, plan.fy.start, as_of, by_rep=True)
+    return pd.DataFrame(
+        {
+            "rep_id": daily["rep_id"],
+            "day": pd.to_datetime(daily["day"]).dt.date,
+            "amount": [Decimal(int(c)).scaleb(-2) for c in daily["amount_cents"]],
+        }
+    )
+
+
+def catch_up_version(
+    con: store.Connection, version_id: int, as_of: dt.date, mode: str = "even"
+) -> tuple[store.PlanVersion, PlanRequest, Plan, Plan, pd.DataFrame]:
+    """Re-plan stored version ``version_id`` after ``as_of`` from the actuals in the store.
+
+    Days up to ``as_of`` take the actuals and the rest of each rep's annual target is spread
+    over the remaining days (:func:`analysis.plan.catch_up` with ``elapsed="actual"``), so each
+    rep's and the company's annual totals stay the same (a rep already above target keeps the
+    surplus; said in ``notes``). Returns (version, request, old plan, new plan, changes
+    [rep_id, period (month), old, new] as decimal strings for the change log).
+    """
+    from analysis.plan import catch_up
+
+    if mode not in ("even", "seasonal", "front_loaded"):
+        raise PlanInputError(f"unknown catch-up mode {mode!r}; use even, seasonal or front_loaded")
+    pv, req, old, _inputs = load_version(con, version_id)
+    new = catch_up(old, version_actuals(con, old, as_of), as_of, mode, elapsed="actual")  # type: ignore[arg-type]
+    return pv, req, old, new, month_changes(old, new)
+
+
+def month_changes(old: Plan, new: Plan) -> pd.DataFrame:
+    """Rep × month cells that differ: [rep_id, period, old, new] (decimal strings)."""
+    a, reps, labels = old.cents_by("month", "rep")
+    b, _reps, _labels = new.cents_by("month", "rep")
+    rows = [
+        (reps[i], labels[j], str(Decimal(int(a[i, j])).scaleb(-2)), str(Decimal(int(b[i, j])).scaleb(-2)))
+        for i, j in zip(*np.nonzero(a != b), strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["rep_id", "period", "old", "new"])
+
+
+def version_cents(
+    con: store.Connection, version_id: int, grain: str = "month", level: str = "rep"
+) -> tuple[store.PlanVersion, pd.DataFrame]:
+    """A stored version's targets at ``grain`` × ``level``: [team_id, rep_id, period, cents].
+
+    Read straight from the stored day targets (no rebuild), so it works for versions whose reps
+    have left since. team_id/rep_id are "" where the level is coarser.
+    """
+    from analysis.calendar import GRAINS, period_codes
+
+    if grain not in GRAINS:
+        raise PlanInputError(f"unknown grain {grain!r}; use {', '.join(GRAINS)}")
+    if level not in ("company", "team", "rep"):
+        raise PlanInputError(f"unknown level {level!r}; use company, team or rep")
+    pv = store.get_plan_version(con, version_id)
+    fy = FiscalYear(pv.fiscal_year, pv.fy_start_month)
+    days = fy.days()
+    codes, labels = period_codes(days, grain, fy)
+    label_of = {d: labels[c] for d, c in zip(days, codes, strict=True)}
+    t = store.plan_targets(con, version_id)
+    frame = pd.DataFrame(
+        {
+            "team_id": t["team_id"].fillna("—").astype(object) if level != "company" else "",
+            "rep_id": t["rep_id"].astype(object) if level == "rep" else "",
+            "period": [label_of[d] for d in pd.to_datetime(t["day"]).dt.date],
+            "cents": t["target_cents"].astype("int64"),
+        }
+    )
+    out = frame.groupby(["team_id", "rep_id", "period"], sort=False)["cents"].sum().reset_index()
+    order = {lab: k for k, lab in enumerate(labels)}
+    out["_order"] = out["period"].map(order)
+    out = out.sort_values(["team_id", "rep_id", "_order"], kind="stable").drop(columns="_order")
+    return pv, out.reset_index(drop=True)
+
+
+def compare_versions(
+    con: store.Connection, a: int, b: int, *, grain: str = "month", level: str = "rep"
+) -> tuple[store.PlanVersion, store.PlanVersion, pd.DataFrame]:
+    """Two stored versions side by side: [team_id, rep_id, period, a_cents, b_cents, diff_cents].
+
+    diff = b - a; cells present in only one version count as 0 in the other.
+    """
+    pa, fa = version_cents(con, a, grain, level)
+    pb, fb = version_cents(con, b, grain, level)
+    keys = ["team_id", "rep_id", "period"]
+    both = fa.rename(columns={"cents": "a_cents"}).merge(
+        fb.rename(columns={"cents": "b_cents"}), on=keys, how="outer", sort=False
+    )
+    both[["a_cents", "b_cents"]] = both[["a_cents", "b_cents"]].fillna(0).astype("int64")
+    both["diff_cents"] = both["b_cents"] - both["a_cents"]
+    return pa, pb, both.reset_index(drop=True)
