@@ -1,0 +1,173 @@
+"""The working plan of a session: what it came from, its edit history, and grid edits with locks.
+
+The working plan is a base :class:`analysis.plan.Plan` plus an :class:`EditHistory` of month grids;
+the plan shown is ``apply_month_grid(base, history.current)``. Everything here is plain Python
+(no widgets) except :func:`get` / :func:`put`, which keep the state in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal
+
+import pandas as pd
+import streamlit as st
+
+from analysis.plan import Plan, apply_month_grid
+from analysis.planning import PlanInputs, PlanRequest
+from analysis.rebalance import (
+    Cell,
+    EditHistory,
+    Grid,
+    Locks,
+    RebalanceError,
+    edit_cell,
+    edit_rep_total,  # noqa: F401 - re-exported for the page helpers
+    rebalance,
+)
+
+STATE_KEY = "plan.working"
+PENDING_KEY = "plan.pending_widgets"  # widget values to set before the widgets are drawn next run
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Working:
+    """The plan being edited in this session."""
+
+    source: tuple[str, int]  # ("draft", year) or ("version", version_id)
+    req: PlanRequest
+    inputs: PlanInputs
+    base: Plan
+    history: EditHistory
+    origin: Grid  # the month grid when loaded/built: changes are recorded against it
+    scenario: str | None = None  # the loaded version's scenario and number (save is based on it)
+    based_on: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # recorded with the saved parameters
+
+    @classmethod
+    def start(
+        cls,
+        source: tuple[str, int],
+        req: PlanRequest,
+        inputs: PlanInputs,
+        plan: Plan,
+        *,
+        scenario: str | None = None,
+        based_on: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> Working:
+        grid = plan.month_grid()
+        return cls(source, req, inputs, plan, EditHistory.start(grid), grid, scenario, based_on, extra or {})
+
+    @property
+    def grid(self) -> Grid:
+        return self.history.current
+
+    @property
+    def plan(self) -> Plan:
+        if len(self.history.past) == 1 and self.grid == self.origin:
+            return self.base
+        return apply_month_grid(self.base, self.grid)
+
+    @property
+    def unit(self) -> Decimal:
+        return self.base.unit
+
+    def with_grid(self, grid: Grid) -> Working:
+        return replace(self, history=self.history.push(grid))
+
+    def rebased(self, plan: Plan, **extra: Any) -> Working:
+        """A new base plan (catch-up), keeping the origin so the save records every change."""
+        return replace(
+            self, base=plan, history=self.history.push(plan.month_grid()), extra=self.extra | extra
+        )
+
+
+def replace_history(w: Working, history: EditHistory) -> Working:
+    """Undo / redo: the same working plan at another point of its history."""
+    return replace(w, history=history)
+
+
+def get() -> Working | None:
+    w = st.session_state.get(STATE_KEY)
+    return w if isinstance(w, Working) else None
+
+
+def put(w: Working) -> None:
+    st.session_state[STATE_KEY] = w
+
+
+def set_widgets_next_run(**values: object) -> None:
+    """Queue widget values (e.g. the scenario after a save); applied by :func:`apply_pending`."""
+    pending = dict(st.session_state.get(PENDING_KEY, {}))
+    pending.update(values)
+    st.session_state[PENDING_KEY] = pending
+
+
+def apply_pending() -> None:
+    """Call at the top of the page, before any widget whose value was queued is drawn."""
+    for k, v in st.session_state.pop(PENDING_KEY, {}).items():
+        st.session_state[k] = v
+
+
+# --- grid edits ---------------------------------------------------------------------------------
+
+
+def to_decimal(value: object) -> Decimal:
+    """An edited number as an exact Decimal (cents); floats from the editor are read via repr."""
+    if value is None or (isinstance(value, float) and value != value):
+        raise RebalanceError("a target cannot be empty")
+    return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(CENT)
+
+
+def rep_totals(grid: Mapping[Cell, Decimal]) -> dict[object, Decimal]:
+    out: dict[object, Decimal] = {}
+    for (rep, _m), v in grid.items():
+        out[rep] = out.get(rep, Decimal(0)) + v
+    return out
+
+
+def apply_cell_edits(
+    grid: Grid,
+    edits: Iterable[tuple[Cell, Decimal]],
+    *,
+    team_of: Mapping[object, object],
+    locks: Locks,
+    unit: Decimal,
+    mode: Literal["row", "column"],
+) -> Grid:
+    """Apply (cell, value) edits one after another; any refusal refuses them all (RebalanceError)."""
+    out = grid
+    for cell, value in edits:
+        if out[cell] == value:
+            continue
+        out = edit_cell(out, cell, value, team_of=team_of, locks=locks, unit=unit, mode=mode)
+    return out
+
+
+def set_month_totals(grid: Grid, totals: Mapping[str, Decimal], *, locks: Locks, unit: Decimal) -> Grid:
+    """Give company months new totals; each month's unlocked reps share the change pro rata."""
+    out = dict(grid)
+    for month, total in totals.items():
+        column = {k: v for k, v in grid.items() if k[1] == month}
+        if sum(column.values(), Decimal(0)) == total:
+            continue
+        locked = [k for k in column if locks.is_locked(k)]
+        try:
+            out.update(rebalance(column, {}, locked, total=total, unit=unit))
+        except RebalanceError as exc:
+            raise RebalanceError(f"{month}: {exc}") from exc
+    return out
+
+
+def changes(origin: Mapping[Cell, Decimal], current: Mapping[Cell, Decimal]) -> pd.DataFrame:
+    """Changed (rep, month) cells as [rep_id, period, old, new] (Decimal) for the change log."""
+    rows = [
+        {"rep_id": str(k[0]), "period": k[1], "old": origin.get(k, Decimal(0)), "new": v}
+        for k, v in current.items()
+        if origin.get(k, Decimal(0)) != v
+    ]
+    return pd.DataFrame(rows, columns=["rep_id", "period", "old", "new"])
