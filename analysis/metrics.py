@@ -770,7 +770,7 @@ def trend(
     """The last ``n`` calendar weeks or months up to the one containing as_of (which may be partial).
 
     growth is vs the previous period and yoy vs the year-ago period, both like-for-like for the
-    partial last period; None where the base is zero or negative.
+    partial last period; NaN (n/a) where the base is zero or negative, never inf.
     """
     act = data.actual[data.rows(scope, key)].sum(axis=0)
     s, e = calendar_period(data.as_of, grain, data.fy.start_month)
