@@ -748,7 +748,12 @@ def _parse_dates(
     if is_date.any():
         out[is_date] = pd.to_datetime(s[is_date], errors="coerce").dt.floor("D").astype("datetime64[s]")
     is_num = kinds == "num"
-    text = s.where(kinds == "str", "").astype("str").str.normalize("NFKC").str.strip()
+    any_text = bool((kinds == "str").any())
+    text = (
+        s.where(kinds == "str", "").astype("str").str.normalize("NFKC").str.strip()
+        if any_text
+        else pd.Series("", index=s.index, dtype="str")
+    )
     serial_text = (kinds == "str") & text.str.match(_SERIAL_RE) & ~text.str.match(_COMPACT_RE)
     compact = pd.Series(False, index=s.index)
     nums = pd.Series(np.nan, index=s.index, dtype="float64")
@@ -844,7 +849,36 @@ def _amount_strings(s: pd.Series, kinds: pd.Series) -> pd.Series:
     return out
 
 
+_FAST_LIMIT = 1e9  # below it one float's rounding interval (< 1.2e-7) holds at most one 6-decimal number
+
+
 def _parse_amounts(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[pd.Series, pd.Series]:
+    """Cells → integer micro-units (int64) and an error reason per cell; see ``_parse_amount_text``.
+
+    Fast exact path for number cells: ``c = rint(v * 1e6)`` is taken only when ``c / 1e6 == v``
+    exactly (IEEE division is correctly rounded, so the 6-decimal number c·10⁻⁶ reads back as
+    v) and |v| < 1e9 (then it is the only such number, i.e. the shortest repr of v). Every other
+    cell, float noise such as 731.9399999999999 included, takes the digit-string path.
+    """
+    num = (kinds == "num").to_numpy(dtype=bool)
+    if header_power != 0 or not num.any():
+        return _parse_amount_text(s, kinds, header_power)
+    v = np.full(len(s), np.nan)
+    v[num] = s[num].astype("float64").to_numpy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = np.rint(v * 1e6)
+        fast = num & (np.abs(v) < _FAST_LIMIT) & (c / 1e6 == v)
+    micros = pd.Series(np.where(fast, c, 0).astype("int64"), index=s.index)
+    why = pd.Series(None, index=s.index, dtype=object)
+    slow = ~fast
+    if slow.any():
+        m2, w2 = _parse_amount_text(s[slow], kinds[slow], header_power)
+        micros[slow] = m2.to_numpy()
+        why[slow] = w2.to_numpy()
+    return micros, why
+
+
+def _parse_amount_text(s: pd.Series, kinds: pd.Series, header_power: int) -> tuple[pd.Series, pd.Series]:
     """Cells → integer micro-units (10^-6, int64, half-up away from zero) and an error reason per cell.
 
     Accepts currency symbols/codes (¥ ￥ $ € £ RMB CNY USD 元), thousands separators (also the
@@ -1207,6 +1241,11 @@ def parse_upload(
 
     body_cols = _columns(grid, h + 1, width)
     raw = {f: body_cols[i] for f, i in cols.items()}
+    for f, col in raw.items():
+        # Text-only columns become Arrow strings once, so the many string steps below do not
+        # each convert 100k Python objects again.
+        if pd.api.types.infer_dtype(col, skipna=False) == "string":
+            raw[f] = col.astype("str")
     kinds = {f: _cell_kinds(s) for f, s in raw.items()}
     for f, i in cols.items():
         for r0, c0 in chosen.bad_cells:
