@@ -22,6 +22,13 @@ from analysis.ingest import FIELDS, AmbiguousMapping, MissingColumns
 from components.shell import Shell
 
 MAP_FIELDS = (*FIELDS, "stage")
+
+
+def money(value: Decimal) -> str:
+    """Exact money with cents (1,334.50): what the user compares with the file's own SUM."""
+    return f"{value:,.2f}"
+
+
 NONE = "\x00none"  # the "(none)" option of a mapping selectbox; never a real header
 
 
@@ -160,9 +167,9 @@ def preview_summary(sh: Shell, pv: importer.Preview) -> None:
     p = pv.parsed
     st.markdown(f"#### {sh.t('data.preview')}")
     err_rows = len({e.row for e in p.errors})
-    k = st.columns(5)
+    k = st.columns([1, 1.3, 2.2, 1, 1])
     k[0].metric(sh.t("data.rows"), f"{len(p.rows):,}")
-    k[1].metric(sh.t("data.total"), fmt_amount(Decimal(p.total_cents) / 100, sh.lang))
+    k[1].metric(sh.t("data.total"), money(Decimal(p.total_cents) / 100))
     first, last = pv.first_day, pv.last_day
     k[2].metric(sh.t("data.range"), f"{first} – {last}" if first else "–")
     k[3].metric(sh.t("data.skipped"), f"{sum(s.count for s in p.skipped):,}")
@@ -286,7 +293,7 @@ def history_frame(sh: Shell, df: pd.DataFrame) -> pd.DataFrame:
             sh.t("data.h.file"): df["file_name"],
             sh.t("data.h.source"): df["source"],
             sh.t("data.h.rows"): df["rows"].astype(int),
-            sh.t("data.h.total"): [fmt_amount(Decimal(v), sh.lang, digits=2) for v in df["total"]],
+            sh.t("data.h.total"): [money(Decimal(v)) for v in df["total"]],
             sh.t("data.h.first"): [
                 str(v)[:10] if v is not None and not pd.isna(v) else "" for v in df["first_day"]
             ],

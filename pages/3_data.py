@@ -6,7 +6,6 @@ import streamlit as st
 
 from analysis import importer, store
 from analysis.filesafety import DEFAULT_LIMITS, IngestError
-from analysis.i18n import fmt_amount
 from components import data, import_view, shell
 
 sh = shell.page("nav.data")
@@ -27,7 +26,7 @@ if done is not None:
             "data.imported",
             id=done.import_id,
             rows=f"{done.rows:,}",
-            total=fmt_amount(done.total, sh.lang, digits=2),
+            total=import_view.money(done.total),
             first=done.first_day,
             last=done.last_day,
             new=len(done.new_reps),
@@ -101,7 +100,7 @@ def import_section() -> None:
                     "data.imported",
                     id=res.import_id,
                     rows=f"{res.rows:,}",
-                    total=fmt_amount(res.total, sh.lang, digits=2),
+                    total=import_view.money(res.total),
                     first=res.first_day,
                     last=res.last_day,
                     new=len(res.new_reps),

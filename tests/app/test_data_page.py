@@ -90,14 +90,14 @@ class TestUpload:
         )
         assert not at.exception
         m = metrics(at)
-        assert m["待导入行数"] == "2" and m["合计金额"] == "1,334" and m["跳过行数"] == "1"
+        assert m["待导入行数"] == "2" and m["合计金额"] == "1,334.50" and m["跳过行数"] == "1"
         assert m["日期范围"] == "2026-11-03 – 2026-11-04"
         skipped = at.dataframe[0].value
         assert skipped.iloc[0].tolist() == ["totals row", 1, "4"]
         at.button(key="confirm").click().run()
         assert not at.exception
         assert imports(db) == [(1, 2, Decimal("1334.50"), None)]
-        assert any(s.value.startswith("已导入 #1：2 行，合计 1,334") for s in at.success)
+        assert any(s.value.startswith("已导入 #1：2 行，合计 1,334.50") for s in at.success)
         assert len(at.file_uploader) == 1 and at.file_uploader[0].value is None  # a fresh uploader
 
     def test_errors_block_until_excluded(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,7 +126,7 @@ class TestUpload:
         assert "SubTotal" in at.code[0].value
         by_prefix(at.radio, "fix_amount_").set_value("TotalDue").run()
         assert not at.exception
-        assert metrics(at)["Total"] == "113"
+        assert metrics(at)["Total"] == "113.00"
         assert by_prefix(at.selectbox, "map_amount_").value == "TotalDue"
         at.button(key="confirm").click().run()  # the choice survives the radio going away
         assert imports(db) == [(1, 1, Decimal("113.00"), None)]
@@ -177,8 +177,8 @@ class TestUpload:
             header="Close Date,Owner,Stage,Amount",
         )
         at = upload(at, "crm.csv", body)
-        assert metrics(at)["Total"] == "100"
+        assert metrics(at)["Total"] == "100.00"
         ms = at.multiselect[0]
         assert ms.value == ["Closed Won"]
         ms.select("Negotiation").run()
-        assert metrics(at)["Total"] == "170"
+        assert metrics(at)["Total"] == "170.00"
