@@ -300,9 +300,9 @@ TEXT: dict[str, dict[str, str]] = {
     "prog.forecast": {"zh": "期末预测", "en": "Forecast"},
     "prog.yoy": {"zh": "同比（同口径）", "en": "YoY (like-for-like)"},
     "prog.expected": {"zh": "应完成 {v}", "en": "expected {v}"},
-    "prog.to_date": {"zh": "进度达成 {v}", "en": "{v} of plan to date"},
+    "prog.to_date": {"zh": "进度达成 {v}", "en": "{v} of pace"},
     "prog.interval": {"zh": "80% 区间 {lo} – {hi}", "en": "80 % range {lo} – {hi}"},
-    "prog.prob": {"zh": "达标概率 {v}", "en": "chance to reach target {v}"},
+    "prog.prob": {"zh": "达标概率 {v}", "en": "P(target) {v}"},
     "prog.required": {
         "zh": "剩余 {days} 个工作日，需日均 {v}（当前日均 {rate}）",
         "en": "{days} working days left: {v} a day needed (running at {rate})",

@@ -116,6 +116,7 @@ def heatmap_chart(df: pd.DataFrame, lang: str) -> go.Figure:
     height = max(300, 26 * len(y) + 90)
     charts.style(fig, x_title=t("prog.month", lang), y_title=t("prog.rep", lang), height=height)
     fig.update_yaxes(rangemode="normal")
+    fig.update_xaxes(type="category")
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -199,12 +200,14 @@ def kpis(p: metrics.Progress, lang: str) -> None:
         fmt_amount(p.actual, lang),
         delta=t("prog.expected", lang, v=fmt_amount(p.expected_to_date, lang)),
         delta_color="off",
+        delta_arrow="off",
     )
     cols[2].metric(
         t("prog.attainment", lang),
         fmt_pct(p.attainment, lang),
         delta=t("prog.to_date", lang, v=fmt_pct(p.attainment_to_date, lang)),
         delta_color="off",
+        delta_arrow="off",
     )
     cols[3].metric(
         t("prog.pace_gap", lang),
@@ -217,6 +220,7 @@ def kpis(p: metrics.Progress, lang: str) -> None:
         fmt_amount(p.forecast, lang),
         delta=t("prog.prob", lang, v=fmt_pct(prob, lang)),
         delta_color="off",
+        delta_arrow="off",
         help=t("prog.interval", lang, lo=fmt_amount(p.band.low, lang), hi=fmt_amount(p.band.high, lang)),
     )
     cols[5].metric(t("prog.yoy", lang), fmt_pct(p.yoy, lang, signed=True))
