@@ -1,0 +1,213 @@
+"""The plan page (pages/1_plan.py) in AppTest: build, exact tables, locked edits, refusals, versions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import planning, store
+from components.plan_state import Working
+from tests.app.conftest import app
+
+PAGE = "pages/1_plan.py"
+AS_OF = "2026-11-27"
+
+
+def page(db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    """The plan page inside the app (page links resolve against the entry file, dashboard.py)."""
+    at = app("dashboard.py", db, monkeypatch, asof=AS_OF, **params)
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def working(at: AppTest) -> Working:
+    w = at.session_state["plan.working"]
+    assert isinstance(w, Working)
+    return w
+
+
+def table(at: AppTest, rows: int, total: str, index: str = "Period") -> pd.DataFrame:
+    """The breakdown table: ``rows`` rows of periods, the last one the total."""
+    hits = [
+        d.value
+        for d in at.dataframe
+        if len(d.value) == rows and str(d.value.index[-1]) == total and d.value.index.name == index
+    ]
+    assert len(hits) == 1, [d.value.shape for d in at.dataframe]
+    return hits[0]
+
+
+def dec(v: object) -> Decimal:
+    """A shown amount (float yuan with cents) back as an exact Decimal."""
+    return Decimal(repr(round(float(v), 2)))  # type: ignore[arg-type]
+
+
+def edit_grid(at: AppTest, rows: dict[int, dict[str, object]]) -> AppTest:
+    key = at.session_state["plan.grid_key"]
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def errors(at: AppTest) -> str:
+    return "\n".join(str(e.value) for e in at.error)
+
+
+def save_v1(db: Path, name: str = "base") -> None:
+    """A stored version 1 of ``name`` for FY2027, as another user would have saved it."""
+    req = planning.PlanRequest(year=2027, target=Decimal(12_000_000), unit=Decimal(100))
+    with store.connect(db) as con:
+        inputs = planning.load_inputs(con, req)
+        planning.save(con, planning.build(inputs, req), req, scenario=name, based_on=None, author="alice")
+
+
+class TestRender:
+    def test_chinese_with_the_estimate_warning(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch)
+        assert not at.exception
+        assert at.title[0].value == "目标分解"
+        assert at.selectbox(key="year").value == 2027  # the fiscal year after the sidebar's as-of date
+        assert any("2027 年为估算" in w.value for w in at.warning)
+        assert any("FY2026 has sales only up to 2026-11-26" in i.value for i in at.info)
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["当前方案"] == "草稿（未保存）"
+
+    def test_english_from_the_url(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        assert not at.exception
+        assert at.title[0].value == "Plan"
+        assert any(w.value.startswith("ESTIMATE for 2027") for w in at.warning)
+
+    def test_official_calendar_year_has_no_warning(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, year="2026")
+        assert not at.exception
+        assert working(at).base.fy.year == 2026
+        assert not [w for w in at.warning if "估算" in w.value]
+
+
+class TestBreakdown:
+    def test_month_table_sums_exactly_to_the_target(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        at.number_input(key="plan.target.2027").set_value(12_345_600.0).run()
+        at.button(key="plan.build").click().run()
+        assert not at.exception
+        assert working(at).plan.total == Decimal("12345600")
+        df = table(at, 13, "Total")
+        months = [dec(v) for v in df.iloc[:12, 0]]
+        assert sum(months, Decimal(0)) == Decimal("12345600")
+        assert dec(df.iloc[12, 0]) == Decimal("12345600")
+
+    def test_team_level_columns_add_up(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        at.radio(key="plan.level").set_value("team").run()
+        at.radio(key="plan.grain").set_value("quarter").run()
+        df = table(at, 5, "Total")
+        target = working(at).plan.total
+        cents = (df * 100).round().astype("int64")
+        assert (cents.drop(columns="Total").sum(axis=1) == cents["Total"]).all()
+        assert int(cents.iloc[:4]["Total"].sum()) == int(target * 100)
+
+
+class TestEdit:
+    def test_edit_keeps_a_locked_cell_and_the_rep_total(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch)
+        before = working(at).grid
+        rep = working(at).base.rep_ids[0]
+        name = working(at).inputs.names[rep]
+        at.multiselect(key="plan.lock_cells").set_value([f"{name} · 2月"]).run()
+        new = before[(rep, "2027-01")] + Decimal(5000)
+        at = edit_grid(at, {0: {"2027-01": float(new)}})
+        assert not at.exception
+        assert not errors(at)
+        after = working(at).grid
+        assert after[(rep, "2027-01")] == new
+        assert after[(rep, "2027-02")] == before[(rep, "2027-02")]  # locked
+        assert after[(rep, "2027-03")] != before[(rep, "2027-03")]  # absorbed part of the change
+        row = [m for (r, m) in before if r == rep]
+        assert sum(after[(rep, m)] for m in row) == sum(before[(rep, m)] for m in row)
+        assert working(at).plan.total == sum(before.values())
+        # undo restores the grid exactly
+        at.button(key="plan.undo").click().run()
+        assert working(at).grid == before
+
+    def test_refused_edit_says_why_and_changes_nothing(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        before = working(at).grid
+        at = edit_grid(at, {0: {"2027-01": 1_000_000_000.0}})
+        assert not at.exception
+        assert "Edit refused: the new value is too large" in errors(at)
+        assert working(at).grid == before
+
+    def test_locked_row_refuses_an_edit(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        before = working(at).grid
+        at = edit_grid(at, {1: {"lock": True}})
+        at = edit_grid(at, {1: {"2027-05": 100.0}})
+        assert "is locked" in errors(at)
+        assert working(at).grid == before
+
+
+class TestVersions:
+    def test_save_lists_the_version_and_opens_it(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        at.text_input(key="plan.save_name").set_value("stretch")  # a form: submitted with the click
+        [save] = [b for b in at.button if b.label == "Save"]
+        at = save.click().run()
+        assert not at.exception
+        assert any("Saved: stretch · v1" in s.value for s in at.success)
+        assert at.selectbox(key="scenario").value == "stretch"
+        listed = [d.value for d in at.dataframe if "scenario" in d.value.columns]
+        assert listed and list(listed[0]["scenario"]) == ["stretch"] and list(listed[0]["version"]) == [1]
+        with store.connect(demo_db, read_only=True) as con:
+            [pv] = store.list_plan_versions(con, 2027)
+        assert pv.author == "manager" and pv.target == working(at).plan.total
+
+    def test_edits_are_recorded_in_the_change_log(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        save_v1(demo_db)
+        at = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        assert working(at).based_on == 1
+        rep = working(at).base.rep_ids[0]
+        old = working(at).grid[(rep, "2027-06")]
+        at = edit_grid(at, {0: {"2027-06": float(old + 1000)}})
+        [save] = [b for b in at.button if b.label == "Save"]
+        at = save.click().run()
+        assert not at.exception
+        with store.connect(demo_db, read_only=True) as con:
+            log = store.plan_changes(con, "base")
+        hit = log[(log["rep_id"] == rep) & (log["period"] == "2027-06")]
+        assert len(hit) == 1 and Decimal(str(hit["new"].iloc[0])) == old + 1000
+        assert at.selectbox(key="version").value == "v2"
+
+    def test_stale_save_says_who_changed_it(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        save_v1(demo_db)
+        first = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        second = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        assert working(second).based_on == 1
+        [save] = [b for b in first.button if b.label == "Save"]
+        first = save.click().run()
+        assert not first.exception and not errors(first)
+        [save] = [b for b in second.button if b.label == "Save"]
+        second = save.click().run()
+        assert not second.exception
+        msg = errors(second)
+        assert "plan 'base' was changed by manager at" in msg and "(version 2)" in msg
+        labels = [b.label for b in second.button]
+        assert "Reload the latest version (drop my edits)" in labels
+        [as_new] = [b for b in second.button if b.label.startswith("Save as new scenario")]
+        second = as_new.click().run()
+        assert any("Saved: base-2 · v1" in s.value for s in second.success)
