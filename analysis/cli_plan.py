@@ -256,6 +256,8 @@ def _save(
 ) -> dict[str, Any]:
     name = args.save.strip()
     latest = [v for v in store.list_plan_versions(con) if v.scenario == name]
+    if not latest and based_on is not None:
+        raise _Refused(f"plan {name!r} does not exist yet; drop --based-on to create it")
     if latest and based_on is None:
         raise _Refused(
             f"plan {name!r} already exists (latest version {latest[-1].version}); pass --based-on "
