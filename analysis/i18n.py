@@ -467,6 +467,122 @@ TEXT: dict[str, dict[str, str]] = {
     "field.amount": {"zh": "金额", "en": "Amount"},
     "field.order_key": {"zh": "订单号", "en": "Order key"},
     "field.stage": {"zh": "阶段/状态", "en": "Stage/status"},
+    # --- risks / insights ---
+    "nav.risks": {"zh": "风险预警", "en": "Risks"},
+    "nav.insights": {"zh": "瓶颈与驱动", "en": "Insights"},
+    "risk.company": {"zh": "全公司", "en": "Company"},
+    "risk.who.company": {"zh": "全公司", "en": "The company"},
+    "risk.who.team": {"zh": "团队「{name}」", "en": "Team {name}"},
+    "risk.who.rep": {"zh": "销售「{name}」", "en": "Rep {name}"},
+    "risk.never": {"zh": "无记录", "en": "never"},
+    "risk.rule.forecast_attainment": {"zh": "预测达成不足", "en": "Forecast below target"},
+    "risk.rule.behind_pace": {"zh": "连续落后进度", "en": "Behind pace"},
+    "risk.rule.wow_decline": {"zh": "周环比连续下滑", "en": "WoW decline streak"},
+    "risk.rule.yoy_decline": {"zh": "同比下滑", "en": "YoY decline"},
+    "risk.rule.concentration": {"zh": "客户集中度过高", "en": "Customer concentration"},
+    "risk.rule.silent_customers": {"zh": "老客户沉默", "en": "Regular customers gone quiet"},
+    "risk.rule.orphaned_customers": {"zh": "离职人员客户无人跟进", "en": "Orphaned customers"},
+    "risk.rule.rep_no_sales": {"zh": "销售人员长期无成交", "en": "Rep without sales"},
+    "risk.rule.unrealistic_target": {"zh": "目标脱离历史", "en": "Unrealistic target"},
+    "risk.rule.overdue_tasks": {"zh": "关键任务逾期", "en": "Overdue key tasks"},
+    "risk.reason.forecast_attainment": {
+        "zh": "{who} {period} 预计达成率仅 {value}（预测 {forecast} / 目标 {target}），低于 {threshold} 的阈值。",
+        "en": "{who} is forecast to reach only {value} of its {period} target ({forecast} of {target}), below the {threshold} threshold.",
+    },
+    "risk.reason.behind_pace": {
+        "zh": "{who} 连续 {weeks} 周低于周计划，平均落后 {gap}（阈值 {threshold}）。",
+        "en": "{who} has been below its weekly plan for {weeks} weeks in a row, {gap} behind on average (threshold {threshold}).",
+    },
+    "risk.reason.wow_decline": {
+        "zh": "{who} 日均销售额连续 {weeks} 周环比下滑，累计下降 {drop}。",
+        "en": "{who}'s sales per working day fell week on week {weeks} times in a row, {drop} down in total.",
+    },
+    "risk.reason.yoy_decline": {
+        "zh": "{who} 最近 {days} 天销售额 {cur}，同比 {yoy}（去年同期 {ly}）。",
+        "en": "{who} sold {cur} in the last {days} days, {yoy} year on year (last year {ly}).",
+    },
+    "risk.reason.concentration": {
+        "zh": "{who} 最近 12 个月 {share} 的销售额来自单一客户「{customer}」（阈值 {threshold}）。",
+        "en": "{who} made {share} of the last 12 months' sales with one customer, {customer} (threshold {threshold}).",
+    },
+    "risk.reason.silent_customers": {
+        "zh": "{who} 有 {n} 位老客户沉默超过其平常下单间隔的 {k} 倍，他们占该销售近两年销售额的 {share}。",
+        "en": "{who} has {n} regular customers silent for more than {k}× their usual order interval; they made {share} of the rep's sales over two years.",
+    },
+    "risk.reason.orphaned_customers": {
+        "zh": "{who} 已于 {left} 离职，其 {n} 位客户（近两年 {value}）此后再无订单。",
+        "en": "{who} left on {left}; {n} of their customers ({value} over two years) have not ordered since.",
+    },
+    "risk.reason.rep_no_sales": {
+        "zh": "{who} 已连续 {days} 个工作日无成交（最近成交：{last}）。",
+        "en": "{who} has had no sales for {days} working days (last sale: {last}).",
+    },
+    "risk.reason.unrealistic_target": {
+        "zh": "{who} {month} 的目标是其历史最佳月（{best}）的 {ratio} 倍，超过 {k} 倍上限。",
+        "en": "{who}'s {month} target is {ratio}× the best month on record ({best}), above the {k}× limit.",
+    },
+    "risk.reason.overdue_tasks": {
+        "zh": "{who} 有 {n} 项关键任务逾期，最早已逾期 {days} 天。",
+        "en": "{who} has {n} overdue key tasks, the oldest {days} days late.",
+    },
+    "risk.action.forecast_attainment": {
+        "zh": "与负责人一起复盘在手商机，制定追赶计划（按剩余工作日重排周目标），每周跟进。",
+        "en": "Review the open pipeline with the owner, build a catch-up plan over the remaining working days and follow up weekly.",
+    },
+    "risk.action.behind_pace": {
+        "zh": "本周内一对一辅导，找出卡点（客户、产品或拜访量），设定下周可检验的小目标。",
+        "en": "Hold a one-to-one this week, find the blocker (customers, products or activity) and set a checkable goal for next week.",
+    },
+    "risk.action.wow_decline": {
+        "zh": "检查下滑是否来自少数客户或产品，安排重点客户回访并确认是否有季节性原因。",
+        "en": "Check whether a few customers or products drive the drop, schedule key-account visits and rule out seasonality.",
+    },
+    "risk.action.yoy_decline": {
+        "zh": "对比去年同期的客户与产品构成，找出流失客户并制定区域恢复计划。",
+        "en": "Compare customers and products with last year, list the lost accounts and agree a recovery plan for the region.",
+    },
+    "risk.action.concentration": {
+        "zh": "为该销售设定新客户开发任务，并为大客户安排第二联系人以降低依赖。",
+        "en": "Give the rep new-customer development goals and assign a second contact to the key account to reduce dependence.",
+    },
+    "risk.action.silent_customers": {
+        "zh": "一周内逐一回访跟进清单上的客户，记录沉默原因。",
+        "en": "Call every customer on the follow-up list within a week and record why they went quiet.",
+    },
+    "risk.action.orphaned_customers": {
+        "zh": "立即把这些客户分配给在职销售，并安排交接拜访。",
+        "en": "Reassign these customers to active reps now and schedule hand-over visits.",
+    },
+    "risk.action.rep_no_sales": {
+        "zh": "与该销售确认状态（休假、培训或困难），必要时由主管陪同拜访。",
+        "en": "Check in with the rep (leave, training or difficulty) and join their customer visits if needed.",
+    },
+    "risk.action.unrealistic_target": {
+        "zh": "与该销售复核目标依据，必要时调整分配并保存新版本方案。",
+        "en": "Review the basis of the target with the rep and re-allocate in a new plan version if needed.",
+    },
+    "risk.action.overdue_tasks": {
+        "zh": "在周会上逐项确认逾期任务，重新约定完成日期或转交他人。",
+        "en": "Go through the overdue tasks at the weekly review; agree new dates or hand them over.",
+    },
+    "risk.skip.disabled": {"zh": "已停用", "en": "disabled"},
+    "risk.skip.no_plan": {
+        "zh": "本财年没有生效方案，无法判断目标是否脱离历史。",
+        "en": "No active plan for this fiscal year, so targets cannot be checked against history.",
+    },
+    "risk.skip.no_tasks": {
+        "zh": "尚无任务数据（任务功能上线后自动启用），未检查逾期任务。",
+        "en": "There is no task data yet (enabled once tasks exist), so overdue tasks were not checked.",
+    },
+    "risk.sev.high": {"zh": "高", "en": "High"},
+    "risk.sev.medium": {"zh": "中", "en": "Medium"},
+    "risk.sev.low": {"zh": "低", "en": "Low"},
+    "risk.scope.company": {"zh": "公司", "en": "Company"},
+    "risk.scope.team": {"zh": "团队", "en": "Team"},
+    "risk.scope.rep": {"zh": "销售人员", "en": "Rep"},
+    "risk.status.open": {"zh": "待处理", "en": "Open"},
+    "risk.status.mitigating": {"zh": "处理中", "en": "Mitigating"},
+    "risk.status.closed": {"zh": "已关闭", "en": "Closed"},
 }
 
 

@@ -213,6 +213,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             old DECIMAL(18,2), new DECIMAL(18,2), author VARCHAR, changed_at TIMESTAMP NOT NULL);
         """,
     ),
+    (
+        4,
+        "risks",
+        """
+        CREATE TABLE risk_thresholds (rule VARCHAR NOT NULL, param VARCHAR NOT NULL, value DOUBLE NOT NULL,
+            updated_at TIMESTAMP NOT NULL, updated_by VARCHAR, PRIMARY KEY (rule, param));
+        CREATE TABLE risk_playbook (rule VARCHAR PRIMARY KEY, action_zh VARCHAR NOT NULL,
+            action_en VARCHAR NOT NULL, updated_at TIMESTAMP NOT NULL, updated_by VARCHAR);
+        CREATE TABLE risk_register (entry_id INTEGER PRIMARY KEY, rule VARCHAR NOT NULL, scope VARCHAR NOT NULL,
+            entity_id VARCHAR NOT NULL, entity_name VARCHAR, period VARCHAR, severity VARCHAR NOT NULL,
+            reason VARCHAR, evidence VARCHAR, owner VARCHAR, plan VARCHAR, due_date DATE,
+            status VARCHAR NOT NULL CHECK (status IN ('open', 'mitigating', 'closed')),
+            occurrences INTEGER NOT NULL DEFAULT 1, last_seen DATE, created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+        CREATE TABLE risk_register_history (entry_id INTEGER NOT NULL, changed_at TIMESTAMP NOT NULL,
+            author VARCHAR, action VARCHAR NOT NULL, changes VARCHAR NOT NULL);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -963,3 +981,274 @@ def raw_sales_frame(con: Connection, start: dt.date, end: dt.date) -> pd.DataFra
         "WHERE removed_by IS NULL AND day BETWEEN ? AND ?",
         [start, end],
     ).df()
+
+
+# --- risks ---
+
+
+def risk_thresholds(con: Connection) -> pd.DataFrame:
+    """Rule thresholds saved by users: [rule, param, value] (defaults live in analysis.risks)."""
+    return con.execute("SELECT rule, param, value FROM risk_thresholds ORDER BY rule, param").df()
+
+
+def set_risk_thresholds(
+    con: Connection, values: Sequence[tuple[str, str, float]], author: str | None = None
+) -> None:
+    """Save (rule, param, value) thresholds in one transaction (replacing earlier values)."""
+    with transaction(con):
+        for rule, param, value in values:
+            con.execute("DELETE FROM risk_thresholds WHERE rule = ? AND param = ?", [rule, param])
+            con.execute(
+                "INSERT INTO risk_thresholds VALUES (?, ?, ?, ?, ?)",
+                [rule, param, float(value), _now(), author],
+            )
+
+
+def risk_playbook(con: Connection) -> pd.DataFrame:
+    """Contingency actions edited by users: [rule, action_zh, action_en] (defaults in the i18n table)."""
+    return con.execute("SELECT rule, action_zh, action_en FROM risk_playbook ORDER BY rule").df()
+
+
+def set_risk_playbook(
+    con: Connection, actions: Sequence[tuple[str, str, str]], author: str | None = None
+) -> None:
+    """Save (rule, action_zh, action_en) playbook entries in one transaction."""
+    with transaction(con):
+        for rule, zh, en in actions:
+            con.execute("DELETE FROM risk_playbook WHERE rule = ?", [rule])
+            con.execute("INSERT INTO risk_playbook VALUES (?, ?, ?, ?, ?)", [rule, zh, en, _now(), author])
+
+
+def rep_month_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Rep x month actuals from rep × month: [rep_id, month, amount_cents int64, orders, customers]."""
+    return con.execute(
+        "SELECT rep_id, month, CAST(amount * 100 AS BIGINT) AS amount_cents, orders, customers FROM sum_rep_month "
+        "WHERE month BETWEEN date_trunc('month', ?::DATE) AND ? ORDER BY rep_id, month",
+        [start, end],
+    ).df()
+
+
+def customer_activity(con: Connection, start: dt.date, recent_start: dt.date, as_of: dt.date) -> pd.DataFrame:
+    """Rep x customer activity over [start, as_of] from the raw sales (drill-down read; replayable as of a day).
+
+    Columns [rep_id, customer_id, customer, amount_cents (in [recent_start, as_of]), total_cents
+    (whole window), orders, order_days, first_day, last_day]; money int64 cents."""
+    return con.execute(
+        """SELECT s.rep_id, s.customer_id, coalesce(c.name, s.customer_id) AS customer,
+                  CAST(coalesce(sum(s.amount) FILTER (WHERE s.day >= ?), 0) * 100 AS BIGINT) AS amount_cents,
+                  CAST(sum(s.amount) * 100 AS BIGINT) AS total_cents,
+                  count(*) AS orders, count(DISTINCT s.day) AS order_days, min(s.day) AS first_day,
+                  max(s.day) AS last_day
+           FROM sales s LEFT JOIN customers c USING (customer_id)
+           WHERE s.removed_by IS NULL AND s.day BETWEEN ? AND ? AND s.customer_id IS NOT NULL
+           GROUP BY ALL ORDER BY s.rep_id, amount_cents DESC, s.customer_id""",
+        [recent_start, start, as_of],
+    ).df()
+
+
+def period_customer_stats(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Per rep over [start, end] from the raw sales: [rep_id, customers, orders, amount_cents,
+    new_customers, new_cents] where "new" means the customer's first order ever falls in the range."""
+    return con.execute(
+        """WITH firsts AS (SELECT customer_id, min(day) AS first_ever FROM sales
+                           WHERE removed_by IS NULL AND customer_id IS NOT NULL GROUP BY customer_id)
+           SELECT s.rep_id, count(DISTINCT s.customer_id) AS customers, count(*) AS orders,
+                  CAST(sum(s.amount) * 100 AS BIGINT) AS amount_cents,
+                  count(DISTINCT s.customer_id) FILTER (WHERE f.first_ever >= ?) AS new_customers,
+                  CAST(coalesce(sum(s.amount) FILTER (WHERE f.first_ever >= ?), 0) * 100 AS BIGINT) AS new_cents
+           FROM sales s LEFT JOIN firsts f USING (customer_id)
+           WHERE s.removed_by IS NULL AND s.day BETWEEN ? AND ?
+           GROUP BY s.rep_id ORDER BY s.rep_id""",
+        [start, start, start, end],
+    ).df()
+
+
+def rep_product_totals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Rep x product actuals over whole months [start's month, end] from rep × product × month:
+    [rep_id, product_id, product, amount_cents int64]."""
+    return con.execute(
+        """SELECT m.rep_id, m.product_id, coalesce(p.name, m.product_id, '') AS product,
+                  CAST(sum(m.amount) * 100 AS BIGINT) AS amount_cents
+           FROM sum_rep_product_month m LEFT JOIN products p USING (product_id)
+           WHERE m.month BETWEEN date_trunc('month', ?::DATE) AND ? GROUP BY ALL ORDER BY 1, 2""",
+        [start, end],
+    ).df()
+
+
+def has_table(con: Connection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
+        [name],
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def table_columns(con: Connection, name: str) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = 'main' "
+        "ORDER BY ordinal_position",
+        [name],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def open_tasks(con: Connection, as_of: dt.date) -> pd.DataFrame | None:
+    """Tasks not done whose deadline is before ``as_of``, or None when there is no usable task table.
+
+    Reads a ``tasks`` table with at least rep_id, title, deadline, status (the task feature's
+    table); any missing column → None, so the caller can say the rule was skipped."""
+    if not has_table(con, "tasks"):
+        return None
+    cols = set(table_columns(con, "tasks"))
+    if not {"rep_id", "title", "deadline", "status"} <= cols:
+        return None
+    prio = "priority" if "priority" in cols else "NULL"
+    kind = "type" if "type" in cols else "NULL"
+    return con.execute(
+        f"SELECT rep_id, title, CAST(deadline AS DATE) AS deadline, status, {prio} AS priority, {kind} AS type "
+        "FROM tasks WHERE CAST(deadline AS DATE) < ? AND lower(CAST(status AS VARCHAR)) NOT IN "
+        "('done', 'closed', 'cancelled', 'canceled') ORDER BY deadline",
+        [as_of],
+    ).df()  # column names above are constants chosen from a fixed list, never user text
+
+
+_REG_COLS = (
+    "entry_id, rule, scope, entity_id, entity_name, period, severity, reason, evidence, owner, plan, due_date, "
+    "status, occurrences, last_seen, created_by, created_at, updated_at"
+)
+REGISTER_STATUSES = ("open", "mitigating", "closed")
+
+
+def register_entries(con: Connection) -> pd.DataFrame:
+    """The risk register, newest first (evidence as a JSON string)."""
+    return con.execute(f"SELECT {_REG_COLS} FROM risk_register ORDER BY entry_id DESC").df()
+
+
+def register_history(con: Connection, entry_id: int | None = None) -> pd.DataFrame:
+    """Change history [entry_id, changed_at, author, action, changes (JSON)] of one entry or all."""
+    sql = "SELECT entry_id, changed_at, author, action, changes FROM risk_register_history"
+    args: list[Any] = []
+    if entry_id is not None:
+        sql += " WHERE entry_id = ?"
+        args.append(entry_id)
+    return con.execute(sql + " ORDER BY changed_at, entry_id", args).df()
+
+
+def find_register_entry(con: Connection, rule: str, scope: str, entity_id: str) -> int | None:
+    row = con.execute(
+        "SELECT entry_id FROM risk_register WHERE rule = ? AND scope = ? AND entity_id = ? "
+        "ORDER BY entry_id DESC LIMIT 1",
+        [rule, scope, entity_id],
+    ).fetchall()
+    return int(row[0][0]) if row else None
+
+
+def _history(
+    con: Connection, entry_id: int, author: str | None, action: str, changes: dict[str, Any]
+) -> None:
+    con.execute(
+        "INSERT INTO risk_register_history VALUES (?, ?, ?, ?, ?)",
+        [entry_id, _now(), author, action, json.dumps(changes, ensure_ascii=False, default=str)],
+    )
+
+
+def acknowledge_risk(
+    con: Connection,
+    *,
+    rule: str,
+    scope: str,
+    entity_id: str,
+    entity_name: str,
+    period: str,
+    severity: str,
+    reason: str,
+    evidence: dict[str, Any],
+    owner: str,
+    plan: str,
+    due_date: dt.date | None,
+    status: str = "open",
+    seen: dt.date | None = None,
+    author: str | None = None,
+) -> tuple[int, bool]:
+    """Record an acknowledged flag; returns (entry_id, created).
+
+    A flag with the same rule, scope and entity as an existing entry links to it: the entry's
+    latest evidence, owner, plan, due date and status are updated, its occurrence count goes up
+    and the change is written to the history (a closed entry is reopened)."""
+    if status not in REGISTER_STATUSES:
+        raise StoreError(f"unknown status {status!r}: use {', '.join(REGISTER_STATUSES)}")
+    ev = json.dumps(evidence, ensure_ascii=False, default=str)
+    now = _now()
+    with transaction(con):
+        existing = find_register_entry(con, rule, scope, entity_id)
+        if existing is None:
+            entry_id = int(
+                con.execute("SELECT coalesce(max(entry_id), 0) + 1 FROM risk_register").fetchall()[0][0]
+            )
+            con.execute(
+                f"INSERT INTO risk_register ({_REG_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                [
+                    entry_id, rule, scope, entity_id, entity_name, period, severity, reason, ev, owner, plan,
+                    due_date, status, seen, author, now, now,
+                ],
+            )  # fmt: skip
+            _history(
+                con,
+                entry_id,
+                author,
+                "created",
+                {"owner": owner, "plan": plan, "due_date": due_date, "status": status, "period": period},
+            )
+            return entry_id, True
+        old = con.execute(
+            "SELECT owner, plan, due_date, status, period FROM risk_register WHERE entry_id = ?", [existing]
+        ).fetchall()[0]
+        con.execute(
+            "UPDATE risk_register SET entity_name = ?, period = ?, severity = ?, reason = ?, evidence = ?, "
+            "owner = ?, plan = ?, due_date = ?, status = ?, occurrences = occurrences + 1, last_seen = ?, "
+            "updated_at = ? WHERE entry_id = ?",
+            [entity_name, period, severity, reason, ev, owner, plan, due_date, status, seen, now, existing],
+        )
+        changes = {
+            k: [o, n]
+            for k, o, n in zip(
+                ("owner", "plan", "due_date", "status", "period"),
+                old,
+                (owner, plan, due_date, status, period),
+                strict=True,
+            )
+            if o != n
+        }
+        _history(con, existing, author, "recurred", changes)
+    return existing, False
+
+
+def update_register_entry(
+    con: Connection, entry_id: int, changes: dict[str, Any], author: str | None = None
+) -> dict[str, list[Any]]:
+    """Change owner / plan / due_date / status of an entry; the old and new values go to the history.
+
+    Returns {field: [old, new]} of what actually changed (nothing written when empty)."""
+    allowed = ("owner", "plan", "due_date", "status")
+    bad = [k for k in changes if k not in allowed]
+    if bad:
+        raise StoreError(f"cannot change {', '.join(bad)} of a register entry")
+    if "status" in changes and changes["status"] not in REGISTER_STATUSES:
+        raise StoreError(f"unknown status {changes['status']!r}: use {', '.join(REGISTER_STATUSES)}")
+    with transaction(con):
+        row = con.execute(
+            "SELECT owner, plan, due_date, status FROM risk_register WHERE entry_id = ?", [entry_id]
+        ).fetchall()
+        if not row:
+            raise StoreError(f"no register entry #{entry_id}")
+        old = dict(zip(allowed, row[0], strict=True))
+        diff = {k: [old[k], v] for k, v in changes.items() if old[k] != v}
+        if not diff:
+            return {}
+        sets = ", ".join(f"{k} = ?" for k in diff)  # keys checked against the fixed list above
+        con.execute(
+            f"UPDATE risk_register SET {sets}, updated_at = ? WHERE entry_id = ?",
+            [*(v[1] for v in diff.values()), _now(), entry_id],
+        )
+        _history(con, entry_id, author, "updated", diff)
+    return diff

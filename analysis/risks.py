@@ -1,0 +1,837 @@
+"""Risk flags with evidence: pure rules over the progress arrays and the customer activity frame.
+
+Every rule reads :class:`RiskInputs` (built by :func:`load_inputs`, the only function here that
+touches the store) and a threshold set, and returns :class:`Flag` objects: rule, scope
+(company / team / rep), entity, period, severity (high / medium / low), the evidence numbers,
+a one-sentence reason in Chinese and English, and the playbook's suggested action.
+
+Money in evidence is Decimal yuan (exact, from integer cents); ratios are floats rounded to 4
+places; days are ISO dates. Thresholds have defaults here and user overrides in the store
+(``risk_thresholds``); the playbook defaults live in the translation table, overrides in
+``risk_playbook``. Nothing after ``as_of`` is read, so a past day can be replayed.
+
+Weeks are ISO weeks (Monday-Sunday); "complete weeks" end on or before as_of. Working days follow
+the calendar of the progress data (China's holidays and make-up workdays plus user overrides).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from analysis import metrics, store
+from analysis.i18n import LANGS, fmt_amount, fmt_pct, t
+
+SEVERITIES = ("high", "medium", "low")
+SCOPES = ("company", "team", "rep")
+
+# rule -> parameter -> default. "enabled" is 1/0. Every value is a number so one table holds them all.
+DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
+    "forecast_attainment": {"enabled": 1, "threshold": 0.90},
+    "behind_pace": {"enabled": 1, "gap_pct": 0.10, "weeks": 3},
+    "wow_decline": {"enabled": 1, "weeks": 3},
+    "yoy_decline": {"enabled": 1, "decline_pct": 0.10, "weeks": 13},
+    "concentration": {"enabled": 1, "share": 0.40},
+    "silent_customers": {"enabled": 1, "k": 2.5, "min_orders": 6, "min_days": 30, "min_share": 0.05},
+    "orphaned_customers": {"enabled": 1},
+    "rep_no_sales": {"enabled": 1, "days": 10},
+    "unrealistic_target": {"enabled": 1, "k": 1.5},
+    "overdue_tasks": {"enabled": 1},
+}
+RULES: tuple[str, ...] = tuple(DEFAULT_THRESHOLDS)
+HISTORY_DAYS = 730  # customer cadence is learnt from two years of orders
+TRAILING_DAYS = 365  # concentration: trailing twelve months
+
+
+class RiskError(ValueError):
+    """A risk request that cannot be answered; the message says why."""
+
+
+Thresholds = dict[str, dict[str, float]]
+
+
+def merge_thresholds(saved: pd.DataFrame | None) -> Thresholds:
+    """Defaults overridden by saved rows [rule, param, value]; unknown rules/params are ignored."""
+    out = {r: dict(p) for r, p in DEFAULT_THRESHOLDS.items()}
+    if saved is not None:
+        for rule, param, value in zip(saved["rule"], saved["param"], saved["value"], strict=True):
+            if rule in out and param in out[rule]:
+                out[rule][param] = float(value)
+    return out
+
+
+def merge_playbook(saved: pd.DataFrame | None) -> dict[str, dict[str, str]]:
+    """rule -> {"zh", "en"} suggested action: the translation table's default unless edited."""
+    out = {r: {lang: t(f"risk.action.{r}", lang) for lang in LANGS} for r in RULES}
+    if saved is not None:
+        for rule, zh, en in zip(saved["rule"], saved["action_zh"], saved["action_en"], strict=True):
+            if rule in out:
+                out[rule] = {"zh": str(zh), "en": str(en)}
+    return out
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One risk flag. ``key`` (rule, scope, entity_id) identifies a recurring risk in the register."""
+
+    rule: str
+    scope: str
+    entity_id: str
+    entity_name: str
+    period: str
+    severity: str
+    evidence: dict[str, Any]
+    reason: dict[str, str]
+    action: dict[str, str]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.rule, self.scope, self.entity_id)
+
+    def entity_label(self, lang: str) -> str:
+        return t("risk.company", lang) if self.scope == "company" else self.entity_name
+
+    def to_dict(self, lang: str = "zh") -> dict[str, Any]:
+        """The CLI / JSON shape; money stays Decimal (the CLI prints decimal strings)."""
+        return {
+            "rule": self.rule,
+            "scope": self.scope,
+            "entity": {"id": self.entity_id, "name": self.entity_label(lang)},
+            "period": self.period,
+            "severity": self.severity,
+            "evidence": self.evidence,
+            "reason": self.reason[lang],
+            "action": self.action[lang],
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A rule that did not run and why (a translation key), so the page can say so."""
+
+    rule: str
+    reason_key: str
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    data: metrics.ProgressData
+    customers: pd.DataFrame  # store.customer_activity over HISTORY_DAYS
+    tasks: pd.DataFrame | None  # store.open_tasks, None when there is no task table
+    thresholds: Thresholds = field(default_factory=lambda: merge_thresholds(None))
+    playbook: dict[str, dict[str, str]] = field(default_factory=lambda: merge_playbook(None))
+
+
+@dataclass(frozen=True)
+class RiskReport:
+    as_of: dt.date
+    flags: list[Flag]
+    skipped: list[Skipped]
+
+    def frame(self, lang: str) -> pd.DataFrame:
+        """One row per flag: [rule, scope, entity_id, entity, period, severity, reason, action]."""
+        cols = ["rule", "scope", "entity_id", "entity", "period", "severity", "reason", "action"]
+        rows = [
+            [
+                f.rule,
+                f.scope,
+                f.entity_id,
+                f.entity_label(lang),
+                f.period,
+                f.severity,
+                f.reason[lang],
+                f.action[lang],
+            ]
+            for f in self.flags
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _r4(x: float) -> float:
+    return round(float(x), 4)
+
+
+def _money(cents: int | float) -> Decimal:
+    return metrics.cents_to_decimal(cents)
+
+
+def _who(scope: str, name: str, lang: str) -> str:
+    return t(f"risk.who.{scope}", lang, name=name)
+
+
+def _dates(col: pd.Series) -> NDArray[np.int64]:
+    """Date column as day ordinals; missing → -1."""
+    d = pd.to_datetime(col)
+    out = np.full(len(d), -1, dtype=np.int64)
+    ok = d.notna().to_numpy()
+    if ok.any():
+        out[ok] = np.array([x.date().toordinal() for x in d[ok]], dtype=np.int64)
+    return out
+
+
+def employed(reps: pd.DataFrame, day: dt.date) -> NDArray[np.bool_]:
+    """Reps hired on or before ``day`` and not gone before it."""
+    o = day.toordinal()
+    hire, leave = _dates(reps["hire_date"]), _dates(reps["leave_date"])
+    return np.asarray(((hire < 0) | (hire <= o)) & ((leave < 0) | (leave >= o)), dtype=bool)
+
+
+def _severity(value: float, high: float, medium: float) -> str:
+    """'high' when value >= high, 'medium' when >= medium, else 'low' (larger = worse)."""
+    return "high" if value >= high else "medium" if value >= medium else "low"
+
+
+def _flag(
+    inputs: RiskInputs,
+    rule: str,
+    scope: str,
+    entity_id: object,
+    name: object,
+    period: str,
+    severity: str,
+    evidence: dict[str, Any],
+    fmt: Callable[[str], dict[str, object]],
+) -> Flag:
+    nm = str(name) if name is not None else str(entity_id)
+    reason = {lang: t(f"risk.reason.{rule}", lang, who=_who(scope, nm, lang), **fmt(lang)) for lang in LANGS}
+    return Flag(
+        rule=rule,
+        scope=scope,
+        entity_id=str(entity_id),
+        entity_name=nm,
+        period=period,
+        severity=severity,
+        evidence=evidence,
+        reason=reason,
+        action=dict(inputs.playbook[rule]),
+    )
+
+
+def _scopes(
+    data: metrics.ProgressData, rep_mask: NDArray[np.bool_]
+) -> list[tuple[str, str, str, NDArray[np.bool_]]]:
+    """(scope, id, name, row mask): the company, each team, and each rep in ``rep_mask``."""
+    reps = data.reps
+    out: list[tuple[str, str, str, NDArray[np.bool_]]] = [
+        ("company", "company", "", np.ones(len(reps), dtype=bool))
+    ]
+    team_ids = reps["team_id"].to_numpy(dtype=object)
+    for tid, tname in reps[["team_id", "team"]].drop_duplicates("team_id").itertuples(index=False):
+        if tid is None or (isinstance(tid, float) and np.isnan(tid)):
+            continue
+        out.append(("team", str(tid), str(tname), np.asarray(team_ids == tid, dtype=bool)))
+    for i, (rid, rname) in enumerate(zip(reps["rep_id"], reps["name"], strict=True)):
+        if rep_mask[i]:
+            m = np.zeros(len(reps), dtype=bool)
+            m[i] = True
+            out.append(("rep", str(rid), str(rname), m))
+    return out
+
+
+def _week_label(start: dt.date) -> str:
+    iso = start.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def complete_weeks(data: metrics.ProgressData, n: int) -> list[dt.date]:
+    """Mondays of the last ``n`` complete ISO weeks up to as_of that lie inside the data window."""
+    last_sunday = data.as_of - dt.timedelta(days=(data.as_of.weekday() + 1) % 7)
+    starts = [last_sunday - dt.timedelta(days=6 + 7 * i) for i in range(n)]
+    return [s for s in reversed(starts) if data.idx(s) >= 0]
+
+
+def _weekly(
+    data: metrics.ProgressData, weeks: list[dt.date]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """[rep, week] actual and plan cents, and [week] working days."""
+    cols = np.array([data.idx(s) for s in weeks], dtype=np.int64)
+    act = (
+        np.stack([data.actual[:, c : c + 7].sum(axis=1) for c in cols], axis=1)
+        if len(cols)
+        else np.zeros((len(data.reps), 0), np.int64)
+    )
+    plan = (
+        np.stack([data.plan[:, c : c + 7].sum(axis=1) for c in cols], axis=1)
+        if len(cols)
+        else np.zeros((len(data.reps), 0), np.int64)
+    )
+    work = np.array([int(data.work[c : c + 7].sum()) for c in cols], dtype=np.int64)
+    return act.astype(np.int64), plan.astype(np.int64), work
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+def rule_forecast_attainment(inputs: RiskInputs) -> list[Flag]:
+    """Forecast at the end of as_of's month / period target below ``threshold``, per company, team and
+    employed rep (forecast as on the progress page: seasonal, else run rate)."""
+    th = inputs.thresholds["forecast_attainment"]
+    thr = th["threshold"]
+    data = inputs.data
+    period = metrics.period_of(data.fy, data.as_of, "month")
+    out = []
+    for scope, key, name, _ in _scopes(data, employed(data.reps, data.as_of)):
+        p = metrics.progress(data, period, scope, None if scope == "company" else key, detail=False)  # type: ignore[arg-type]
+        if p.target <= 0 or p.complete and p.elapsed_workdays == 0:
+            continue
+        ratio = float(p.forecast / p.target)
+        if ratio >= thr:
+            continue
+        ev = {
+            "forecast_attainment": _r4(ratio),
+            "threshold": thr,
+            "target": p.target,
+            "actual": p.actual,
+            "forecast": p.forecast,
+            "elapsed_workdays": p.elapsed_workdays,
+            "remaining_workdays": p.remaining_workdays,
+            "plan": data.plan_source,
+        }
+
+        def fmt(lang: str, p: metrics.Progress = p, ratio: float = ratio) -> dict[str, object]:
+            return {
+                "period": period.label,
+                "value": fmt_pct(ratio, lang),
+                "forecast": fmt_amount(p.forecast, lang),
+                "target": fmt_amount(p.target, lang),
+                "threshold": fmt_pct(thr, lang),
+            }
+
+        sev = _severity(thr - ratio, 0.20, 0.10)
+        out.append(_flag(inputs, "forecast_attainment", scope, key, name, period.label, sev, ev, fmt))
+    return out
+
+
+def rule_behind_pace(inputs: RiskInputs) -> list[Flag]:
+    """Weekly actual below plan by more than ``gap_pct`` in each of the last ``weeks`` complete weeks
+    (weeks with a plan only), per company, team and employed rep."""
+    th = inputs.thresholds["behind_pace"]
+    n, gap = int(th["weeks"]), th["gap_pct"]
+    data = inputs.data
+    weeks = complete_weeks(data, n)
+    if n < 1 or len(weeks) < n:
+        return []
+    act, plan, _ = _weekly(data, weeks)
+    out = []
+    for scope, key, name, rows in _scopes(data, employed(data.reps, data.as_of)):
+        a, p = act[rows].sum(axis=0), plan[rows].sum(axis=0)
+        if (p <= 0).any():
+            continue
+        att = a / p
+        if not (att < 1 - gap).all():
+            continue
+        mean_gap = float(1 - a.sum() / p.sum())
+        labels = [_week_label(w) for w in weeks]
+        ev = {
+            "weeks": labels,
+            "weekly_attainment": [_r4(x) for x in att],
+            "gap_pct": _r4(mean_gap),
+            "threshold": gap,
+            "actual": _money(int(a.sum())),
+            "plan": _money(int(p.sum())),
+        }
+
+        def fmt(lang: str, mean_gap: float = mean_gap) -> dict[str, object]:
+            return {"weeks": n, "gap": fmt_pct(mean_gap, lang), "threshold": fmt_pct(gap, lang)}
+
+        sev = _severity(mean_gap, 2 * gap, 1.5 * gap)
+        out.append(_flag(inputs, "behind_pace", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt))
+    return out
+
+
+def rule_wow_decline(inputs: RiskInputs) -> list[Flag]:
+    """Sales per working day fell week on week ``weeks`` times in a row up to the last complete week
+    (weeks without working days are skipped), per company and team."""
+    th = inputs.thresholds["wow_decline"]
+    n = int(th["weeks"])
+    data = inputs.data
+    weeks = complete_weeks(data, 26)
+    act, _, work = _weekly(data, weeks)
+    keep = work > 0
+    weeks = [w for w, k in zip(weeks, keep, strict=True) if k]
+    act, work = act[:, keep], work[keep]
+    out = []
+    none = np.zeros(len(data.reps), dtype=bool)
+    for scope, key, name, rows in _scopes(data, none):
+        rate = act[rows].sum(axis=0) / work
+        streak = 0
+        for i in range(len(rate) - 1, 0, -1):
+            if rate[i] < rate[i - 1]:
+                streak += 1
+            else:
+                break
+        if n < 1 or streak < n or rate[-1 - streak] <= 0:
+            continue
+        first, last = float(rate[-1 - streak]), float(rate[-1])
+        drop = 1 - last / first
+        labels = [_week_label(w) for w in weeks[-1 - streak :]]
+        ev = {
+            "weeks": labels,
+            "daily_rate": [_money(round(x)) for x in rate[-1 - streak :]],
+            "streak": streak,
+            "decline_pct": _r4(drop),
+            "threshold_weeks": n,
+        }
+
+        def fmt(lang: str, streak: int = streak, drop: float = drop) -> dict[str, object]:
+            return {"weeks": streak, "drop": fmt_pct(drop, lang)}
+
+        sev = _severity(drop, 0.30, 0.15)
+        out.append(_flag(inputs, "wow_decline", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt))
+    return out
+
+
+def rule_yoy_decline(inputs: RiskInputs) -> list[Flag]:
+    """Sales of the trailing ``weeks`` x 7 days down more than ``decline_pct`` on the same days 52 weeks
+    earlier, per company, team and rep employed through both windows."""
+    th = inputs.thresholds["yoy_decline"]
+    days, thr = int(th["weeks"]) * 7, th["decline_pct"]
+    data = inputs.data
+    end = data.idx(data.as_of) + 1
+    start, ly_start = end - days, end - days - 364
+    if ly_start < 0 or days <= 0:
+        return []
+    ly_first = data.as_of - dt.timedelta(days=days + 364 - 1)
+    mask = employed(data.reps, data.as_of) & employed(data.reps, ly_first)
+    cur = data.actual[:, start:end].sum(axis=1)
+    ly = data.actual[:, ly_start : ly_start + days].sum(axis=1)
+    period = f"{data.day(start)}..{data.as_of}"
+    out = []
+    for scope, key, name, rows in _scopes(data, mask):
+        c, p = int(cur[rows].sum()), int(ly[rows].sum())
+        if p <= 0:
+            continue
+        g = c / p - 1
+        if g >= -thr:
+            continue
+        ev = {
+            "yoy": _r4(g),
+            "threshold": -thr,
+            "sales": _money(c),
+            "sales_last_year": _money(p),
+            "days": days,
+        }
+
+        def fmt(lang: str, g: float = g, c: int = c, p: int = p) -> dict[str, object]:
+            return {
+                "days": days,
+                "yoy": fmt_pct(g, lang, signed=True),
+                "cur": fmt_amount(_money(c), lang),
+                "ly": fmt_amount(_money(p), lang),
+            }
+
+        sev = _severity(-g, 2 * thr, 1.5 * thr)
+        out.append(_flag(inputs, "yoy_decline", scope, key, name, period, sev, ev, fmt))
+    return out
+
+
+def _trailing(inputs: RiskInputs) -> tuple[dt.date, pd.DataFrame]:
+    """(first day of the trailing 12 months, customer rows with 12-month sales)."""
+    c = inputs.customers
+    return inputs.data.as_of - dt.timedelta(days=TRAILING_DAYS - 1), c[c["amount_cents"] > 0]
+
+
+def rule_concentration(inputs: RiskInputs) -> list[Flag]:
+    """One customer above ``share`` of an employed rep's trailing-12-month sales."""
+    thr = inputs.thresholds["concentration"]["share"]
+    data = inputs.data
+    first, c = _trailing(inputs)
+    reps = data.reps[employed(data.reps, data.as_of)]
+    out: list[Flag] = []
+    if c.empty:
+        return out
+    tot = c.groupby("rep_id")["amount_cents"].sum()
+    top = c.sort_values(["amount_cents", "customer_id"], ascending=[False, True]).drop_duplicates("rep_id")
+    n_cust = c.groupby("rep_id")["customer_id"].nunique()
+    rows: list[dict[str, Any]] = top.to_dict(orient="records")  # type: ignore[assignment]
+    for r in rows:
+        if r["rep_id"] not in set(reps["rep_id"]):
+            continue
+        total = int(tot[r["rep_id"]])
+        share = int(r["amount_cents"]) / total
+        if share <= thr:
+            continue
+        name = reps.loc[reps["rep_id"] == r["rep_id"], "name"].iloc[0]
+        ev = {
+            "top_customer_share": _r4(share),
+            "top_customer": str(r["customer"]),
+            "top_customer_id": str(r["customer_id"]),
+            "top_customer_sales": _money(int(r["amount_cents"])),
+            "rep_sales": _money(total),
+            "customers": int(n_cust[r["rep_id"]]),
+            "threshold": thr,
+        }
+
+        def fmt(lang: str, share: float = share, cust: str = str(r["customer"])) -> dict[str, object]:
+            return {"share": fmt_pct(share, lang), "customer": cust, "threshold": fmt_pct(thr, lang)}
+
+        sev = _severity(share, 0.60, 0.50)
+        out.append(
+            _flag(inputs, "concentration", "rep", r["rep_id"], name, f"{first}..{data.as_of}", sev, ev, fmt)
+        )
+    return out
+
+
+def silent_customers(
+    customers: pd.DataFrame,
+    as_of: dt.date,
+    *,
+    k: float = DEFAULT_THRESHOLDS["silent_customers"]["k"],
+    min_orders: int = int(DEFAULT_THRESHOLDS["silent_customers"]["min_orders"]),
+    min_days: int = int(DEFAULT_THRESHOLDS["silent_customers"]["min_days"]),
+) -> pd.DataFrame:
+    """The follow-up list: regular customers (at least ``min_orders`` order days) whose silence since
+    the last order is longer than ``k`` x their usual interval and at least ``min_days``.
+
+    Usual interval = (last - first order day) / (order days - 1), in days. Columns [rep_id,
+    customer_id, customer, last_day, interval_days, silent_days, overdue_ratio, amount_cents,
+    total_cents], longest overdue first."""
+    cols = ["rep_id", "customer_id", "customer", "last_day", "interval_days", "silent_days", "overdue_ratio",
+            "amount_cents", "total_cents"]  # fmt: skip
+    c = customers[customers["order_days"] >= max(2, min_orders)].copy()
+    if c.empty:
+        return pd.DataFrame(columns=cols)
+    first, last = _dates(c["first_day"]), _dates(c["last_day"])
+    interval = (last - first) / (c["order_days"].to_numpy(dtype=np.float64) - 1)
+    silent = as_of.toordinal() - last
+    c["interval_days"] = np.round(interval, 1)
+    c["silent_days"] = silent
+    c["overdue_ratio"] = np.round(
+        np.divide(silent, interval, out=np.full(len(c), np.inf), where=interval > 0), 2
+    )
+    c["last_day"] = [dt.date.fromordinal(int(o)) for o in last]
+    hit = (silent > k * interval) & (silent >= min_days)
+    out: pd.DataFrame = c.loc[hit, cols].sort_values(["overdue_ratio", "total_cents"], ascending=False)
+    return out.reset_index(drop=True)
+
+
+def _top_list(df: pd.DataFrame, n: int = 5) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = df.head(n).to_dict(orient="records")  # type: ignore[assignment]
+    return [
+        {
+            "customer": str(r["customer"]),
+            "last_order": pd.Timestamp(r["last_day"]).date(),
+            "usual_interval_days": float(r["interval_days"]) if "interval_days" in r else None,
+            "sales": _money(int(r["total_cents"])),
+        }
+        for r in rows
+    ]
+
+
+def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
+    """Per employed rep: regular customers silent longer than ``k`` x their usual interval, flagged when
+    they carried at least ``min_share`` of the rep's sales over the customer history window."""
+    th = inputs.thresholds["silent_customers"]
+    data = inputs.data
+    c = inputs.customers
+    quiet = silent_customers(
+        c, data.as_of, k=th["k"], min_orders=int(th["min_orders"]), min_days=int(th["min_days"])
+    )
+    reps = data.reps[employed(data.reps, data.as_of)]
+    tot = c.groupby("rep_id")["total_cents"].sum()
+    out = []
+    for rid, name in zip(reps["rep_id"], reps["name"], strict=True):
+        q = quiet[quiet["rep_id"] == rid]
+        if q.empty or int(tot.get(rid, 0)) <= 0:
+            continue
+        lost = int(q["total_cents"].sum())
+        share = lost / int(tot[rid])
+        if share < th["min_share"]:
+            continue
+        ev = {
+            "customers": len(q),
+            "silent_sales": _money(lost),
+            "share_of_rep_sales": _r4(share),
+            "k": th["k"],
+            "follow_up": _top_list(q),
+        }
+
+        def fmt(lang: str, nq: int = len(q), share: float = share) -> dict[str, object]:
+            return {"n": nq, "share": fmt_pct(share, lang), "k": f"{th['k']:g}"}
+
+        sev = _severity(share, 0.20, 0.10)
+        out.append(_flag(inputs, "silent_customers", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt))
+    return out
+
+
+def rule_orphaned_customers(inputs: RiskInputs) -> list[Flag]:
+    """Reps who left on or before as_of whose customers have not ordered since (from anyone)."""
+    data = inputs.data
+    c = inputs.customers
+    reps = data.reps
+    leave = _dates(reps["leave_date"])
+    left = (leave >= 0) & (leave <= data.as_of.toordinal())
+    if not left.any() or c.empty:
+        return []
+    last_any = c.assign(_o=_dates(c["last_day"])).groupby("customer_id")["_o"].max()
+    company = int(c["total_cents"].sum())
+    out = []
+    for i in np.flatnonzero(left):
+        rid, name, lv = reps["rep_id"].iloc[i], reps["name"].iloc[i], int(leave[i])
+        mine = c[c["rep_id"] == rid]
+        if mine.empty:
+            continue
+        orphan = mine[mine["customer_id"].map(last_any).to_numpy() <= lv].sort_values(
+            "total_cents", ascending=False
+        )
+        if orphan.empty:
+            continue
+        value = int(orphan["total_cents"].sum())
+        share = value / company if company > 0 else 0.0
+        left_on = dt.date.fromordinal(lv)
+        ev = {
+            "left_on": left_on,
+            "customers": len(orphan),
+            "their_sales": _money(value),
+            "share_of_company": _r4(share),
+            "days_since_left": data.as_of.toordinal() - lv,
+            "follow_up": _top_list(orphan),
+        }
+
+        def fmt(
+            lang: str, n: int = len(orphan), value: int = value, d: dt.date = left_on
+        ) -> dict[str, object]:
+            return {"n": n, "left": d.isoformat(), "value": fmt_amount(_money(value), lang)}
+
+        sev = _severity(share, 0.02, 0.005)
+        out.append(
+            _flag(inputs, "orphaned_customers", "rep", rid, name, f"{left_on}..{data.as_of}", sev, ev, fmt)
+        )
+    return out
+
+
+def rule_rep_no_sales(inputs: RiskInputs) -> list[Flag]:
+    """Employed reps with no sales for at least ``days`` working days up to as_of (counted from the
+    later of the last sale and the hire date; reps who left are excluded)."""
+    n = int(inputs.thresholds["rep_no_sales"]["days"])
+    data = inputs.data
+    end = data.idx(data.as_of) + 1
+    mask = employed(data.reps, data.as_of)
+    hire = _dates(data.reps["hire_date"])
+    out = []
+    for i in np.flatnonzero(mask):
+        sold = np.flatnonzero(data.actual[i, :end] != 0)
+        last = int(sold[-1]) if len(sold) else -1
+        since = last + 1
+        if hire[i] >= 0:
+            since = max(since, hire[i] - data.start.toordinal())
+        idle = int(data.work[max(0, since) : end].sum())
+        if idle < n:
+            continue
+        last_day = data.day(last) if last >= 0 else None
+        ev = {"last_sale": last_day, "working_days_without_sales": idle, "threshold": n}
+
+        def fmt(lang: str, idle: int = idle, last_day: dt.date | None = last_day) -> dict[str, object]:
+            return {"days": idle, "last": last_day.isoformat() if last_day else t("risk.never", lang)}
+
+        sev = _severity(idle, 2 * n, 1.5 * n)
+        rid, name = data.reps["rep_id"].iloc[i], data.reps["name"].iloc[i]
+        out.append(_flag(inputs, "rep_no_sales", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt))
+    return out
+
+
+def _months(data: metrics.ProgressData) -> tuple[list[dt.date], NDArray[np.int64]]:
+    """Calendar months of the window and the column where each starts."""
+    firsts = sorted({data.day(i).replace(day=1) for i in range(data.n_days)})
+    firsts = [m for m in firsts if data.idx(m) >= 0]
+    return firsts, np.array([data.idx(m) for m in firsts], dtype=np.int64)
+
+
+def rule_unrealistic_target(inputs: RiskInputs) -> list[Flag]:
+    """Active plan only: a rep's month target (as_of's month onwards) above ``k`` x the rep's best
+    complete month before as_of's month. Reps without a month of history are not judged."""
+    k = inputs.thresholds["unrealistic_target"]["k"]
+    data = inputs.data
+    months, starts = _months(data)
+    cur = data.as_of.replace(day=1)
+    act_m = np.add.reduceat(data.actual, starts, axis=1)
+    plan_m = np.add.reduceat(data.plan, starts, axis=1)
+    past = np.array([m < cur for m in months])
+    future = np.array([cur <= m <= data.fy.end for m in months])
+    out = []
+    mask = employed(data.reps, data.as_of)
+    for i in np.flatnonzero(mask):
+        best_i = np.flatnonzero(past)[np.argmax(act_m[i, past])] if past.any() else None
+        if best_i is None or act_m[i, best_i] <= 0:
+            continue
+        best = int(act_m[i, best_i])
+        ratios = np.where(future, plan_m[i] / best, 0.0)
+        j = int(np.argmax(ratios))
+        if ratios[j] <= k:
+            continue
+        over = int((ratios > k).sum())
+        ev = {
+            "month": f"{months[j]:%Y-%m}",
+            "target": _money(int(plan_m[i, j])),
+            "best_month": f"{months[best_i]:%Y-%m}",
+            "best_month_sales": _money(best),
+            "ratio": _r4(ratios[j]),
+            "months_over": over,
+            "k": k,
+        }
+
+        def fmt(
+            lang: str, j: int = j, best_i: int = best_i, r: float = float(ratios[j])
+        ) -> dict[str, object]:
+            return {
+                "month": f"{months[j]:%Y-%m}",
+                "ratio": f"{r:.1f}",
+                "best": f"{months[best_i]:%Y-%m}",
+                "k": f"{k:g}",
+            }
+
+        sev = _severity(float(ratios[j]), 1.5 * k, 1.2 * k)
+        rid, name = data.reps["rep_id"].iloc[i], data.reps["name"].iloc[i]
+        out.append(_flag(inputs, "unrealistic_target", "rep", rid, name, data.fy.label, sev, ev, fmt))
+    return out
+
+
+def rule_overdue_tasks(inputs: RiskInputs) -> list[Flag]:
+    """Per rep: open key tasks (priority high / key-account type; every task when neither column is set)
+    whose deadline passed before as_of."""
+    tasks = inputs.tasks
+    if tasks is None or tasks.empty:
+        return []
+    data = inputs.data
+    keyish = tasks["priority"].astype(str).str.lower().isin(["high", "key", "高", "1"]) | tasks[
+        "type"
+    ].astype(str).str.lower().str.startswith("key")
+    has_marks = tasks["priority"].notna().any() or tasks["type"].notna().any()
+    key_tasks = tasks[keyish] if has_marks else tasks
+    names = dict(zip(data.reps["rep_id"], data.reps["name"], strict=True))
+    out = []
+    for rid, grp in key_tasks.groupby("rep_id", sort=True):
+        oldest = pd.Timestamp(grp["deadline"].min()).date()
+        late = (data.as_of - oldest).days
+        ev = {"overdue_tasks": len(grp), "oldest_deadline": oldest, "days_overdue": late,
+              "titles": [str(x) for x in grp["title"].head(3)]}  # fmt: skip
+
+        def fmt(lang: str, n: int = len(grp), late: int = late) -> dict[str, object]:
+            return {"n": n, "days": late}
+
+        sev = _severity(late, 14, 7)
+        out.append(
+            _flag(inputs, "overdue_tasks", "rep", rid, names.get(rid, rid), f"≤{data.as_of}", sev, ev, fmt)
+        )
+    return out
+
+
+RULE_FUNCS: dict[str, Callable[[RiskInputs], list[Flag]]] = {
+    "forecast_attainment": rule_forecast_attainment,
+    "behind_pace": rule_behind_pace,
+    "wow_decline": rule_wow_decline,
+    "yoy_decline": rule_yoy_decline,
+    "concentration": rule_concentration,
+    "silent_customers": rule_silent_customers,
+    "orphaned_customers": rule_orphaned_customers,
+    "rep_no_sales": rule_rep_no_sales,
+    "unrealistic_target": rule_unrealistic_target,
+    "overdue_tasks": rule_overdue_tasks,
+}
+
+
+def evaluate(inputs: RiskInputs, rules: Iterable[str] | None = None) -> RiskReport:
+    """Run the enabled rules; flags sorted by severity, then rule order, then scope and entity.
+
+    Rules that cannot run say why in ``skipped``: the unrealistic-target rule needs an active
+    plan; the overdue-task rule needs a task table (none exists until the task feature ships)."""
+    chosen = list(rules) if rules is not None else list(RULES)
+    flags: list[Flag] = []
+    skipped: list[Skipped] = []
+    for rule in chosen:
+        if rule not in RULE_FUNCS:
+            raise RiskError(f"unknown rule {rule!r}; rules: {', '.join(RULES)}")
+        if not inputs.thresholds[rule].get("enabled", 1):
+            skipped.append(Skipped(rule, "risk.skip.disabled"))
+            continue
+        if rule == "unrealistic_target" and inputs.data.plan_source != "active":
+            skipped.append(Skipped(rule, "risk.skip.no_plan"))
+            continue
+        if rule == "overdue_tasks" and inputs.tasks is None:
+            skipped.append(Skipped(rule, "risk.skip.no_tasks"))
+            continue
+        flags += RULE_FUNCS[rule](inputs)
+    sev = {s: i for i, s in enumerate(SEVERITIES)}
+    order = {r: i for i, r in enumerate(RULES)}
+    sc = {s: i for i, s in enumerate(SCOPES)}
+    flags.sort(key=lambda f: (sev[f.severity], order[f.rule], sc[f.scope], f.entity_id))
+    return RiskReport(inputs.data.as_of, flags, skipped)
+
+
+def load_inputs(con: store.Connection, as_of: dt.date, fy_start_month: int = 1) -> RiskInputs:
+    """Read everything the rules need: progress arrays (summary tables + plan), two years of
+    rep x customer activity, open tasks (if a task table exists), thresholds and playbook."""
+    data = metrics.load_inputs(con, as_of, fy_start_month)
+    customers = store.customer_activity(
+        con, as_of - dt.timedelta(days=HISTORY_DAYS - 1), as_of - dt.timedelta(days=TRAILING_DAYS - 1), as_of
+    )
+    return RiskInputs(
+        data=data,
+        customers=customers,
+        tasks=store.open_tasks(con, as_of),
+        thresholds=merge_thresholds(store.risk_thresholds(con)),
+        playbook=merge_playbook(store.risk_playbook(con)),
+    )
+
+
+def link_register(
+    flags: Iterable[Flag], register: pd.DataFrame
+) -> dict[tuple[str, str, str], tuple[int, str]]:
+    """Flag key -> (entry_id, status) of its register entry (latest one), for flags seen before."""
+    out: dict[tuple[str, str, str], tuple[int, str]] = {}
+    if register.empty:
+        return out
+    latest = register.sort_values("entry_id").drop_duplicates(["rule", "scope", "entity_id"], keep="last")
+    recs: list[dict[str, Any]] = latest.to_dict(orient="records")  # type: ignore[assignment]
+    idx = {
+        (str(r["rule"]), str(r["scope"]), str(r["entity_id"])): (int(r["entry_id"]), str(r["status"]))
+        for r in recs
+    }
+    for f in flags:
+        if f.key in idx:
+            out[f.key] = idx[f.key]
+    return out
+
+
+def acknowledge(
+    con: store.Connection,
+    flag: Flag,
+    *,
+    owner: str,
+    plan: str,
+    due_date: dt.date | None,
+    status: str = "open",
+    lang: str = "zh",
+    author: str | None = None,
+    seen: dt.date | None = None,
+) -> tuple[int, bool]:
+    """Put ``flag`` in the register (or link it to its existing entry); returns (entry_id, created)."""
+    if not owner.strip():
+        raise RiskError("a register entry needs an owner")
+    return store.acknowledge_risk(
+        con,
+        rule=flag.rule,
+        scope=flag.scope,
+        entity_id=flag.entity_id,
+        entity_name=flag.entity_label(lang),
+        period=flag.period,
+        severity=flag.severity,
+        reason=flag.reason[lang],
+        evidence=flag.evidence,
+        owner=owner.strip(),
+        plan=plan.strip() or flag.action[lang],
+        due_date=due_date,
+        status=status,
+        seen=seen,
+        author=author,
+    )
