@@ -514,6 +514,9 @@ def _export(args: argparse.Namespace) -> int:
         "allocate_params": req.allocate_params,
         "unit": str(req.unit),
     }
+    cu = pv.params.get("catch_up")
+    if isinstance(cu, dict) and not pv.note:
+        meta["note"] = f"catch-up of #{cu.get('from_version_id')} as of {cu.get('as_of')} ({cu.get('mode')})"
     if pv.params.get("source") == "import":
         meta["spread_method"] = f"imported from {pv.params.get('file', 'a file')}"
         meta["spread_params"] = {}

@@ -835,18 +835,25 @@ def _row_empty(row: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip(" \t\r\n\u3000\xa0")) for c in row)
 
 
+_SUBTOTAL = re.compile(r"(.*?)[\s:：\-_]*(小计|合计|总计|汇总|subtotal|total|sum)[\s:：]*", re.IGNORECASE)
+
+
 def _who(
     row: list[Any], head: _Header, idx: _RepIndex, cell: Any
 ) -> tuple[Literal["rep", "total", "team", "none", "bad"], str | None, str | None]:
-    """What a row's rep cells name: a rep, a totals row, a team subtotal, nothing, or a problem."""
-    name, rid = cell(row, head.rep), cell(row, head.rep_id)
-    for v in (name, rid, cell(row, head.team)):
+    """What a row's rep cells name: a rep, a totals row, a team subtotal ("华东 小计"), nothing, or a problem."""
+    name, rid, team = cell(row, head.rep), cell(row, head.rep_id), cell(row, head.team)
+    has_rep = _name_key(name) != "" or _name_key(rid) != ""
+    for v in (name, rid, team):
         p = _plain(v)
-        if p and (re.sub(r"[\s_\-:：]", "", p) in _TOTAL_WORDS or p in ("合计:", "total:")):
-            if v is cell(row, head.team) and (name not in (None, "") or rid not in (None, "")):
-                continue  # a rep row whose team cell happens to say 合计 is still a rep row
+        if not p or (v is team and has_rep and _name_key(name) not in idx.teams):
+            continue  # a rep row whose team cell says 合计 is still a rep row
+        if re.sub(r"[\s_\-:：]", "", p) in _TOTAL_WORDS:
             return ("total", None, None)
-    if _name_key(name) == "" and _name_key(rid) == "":
+        m = _SUBTOTAL.fullmatch(p)
+        if m and _name_key(m.group(1)) in idx.teams:
+            return ("team", idx.teams[_name_key(m.group(1))], None)
+    if not has_rep:
         return ("none", None, None)
     rep, why = idx.match(name, rid)
     if rep is not None:

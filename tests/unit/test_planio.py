@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from analysis import planio
@@ -339,6 +341,21 @@ class TestImport:
         errors = planio.read_plan_file(csv(bad), "p.csv", fy=FY, reps=reps).errors
         assert [(e.row, e.column) for e in errors] == [(4, "target")]
 
+    def test_team_subtotal_rows_are_verified(self) -> None:
+        reps = reps_frame()
+        rows: list[list[object]] = [
+            ["团队", "姓名", "Q1", "Q2", "Q3", "Q4"],
+            ["华东", "张伟", 1, 1, 1, 1],
+            ["华东", "李娜", 2, 2, 2, 2],
+            ["华东 小计", "", 3, 3, 3, 3],
+            ["+华南", "王芳", 5, 5, 5, 5],
+            ["", "+华南合计", 5, 5, 5, 6],
+            ["总计", "", 8, 8, 8, 9],
+        ]
+        parsed = planio.read_plan_file(xlsx(rows), "t.xlsx", fy=FY, reps=reps)
+        assert [(e.row, e.column) for e in parsed.errors] == [(6, "Q4"), (7, "Q4")]
+        assert set(parsed.cents) == {"R1", "R2", "R3"}
+
     def test_outside_year_column_in_wide(self) -> None:
         reps = reps_frame()
         rows: list[list[object]] = [["姓名", "2026-12", "2027-01"], ["张伟", 1, 2]]
@@ -365,6 +382,29 @@ class TestImport:
         assert month_cents(parsed.plan) == month_cents(plan)
         assert int(parsed.plan.cents.sum()) == 987_654_300
         assert np.array_equal(parsed.plan.cents.sum(axis=1), plan.cents.sum(axis=1))
+
+    @settings(max_examples=8, deadline=None)
+    @given(
+        units=st.integers(min_value=0, max_value=10**7),
+        unit=st.sampled_from(["0.01", "1", "100"]),
+        method=st.sampled_from(["even", "capacity"]),
+    )
+    def test_round_trip_random_targets(self, units: int, unit: str, method: str) -> None:
+        reps = reps_frame()
+        target = Decimal(units) * Decimal(unit)
+        plan = build_plan(
+            2027,
+            target,
+            reps=reps,
+            calendar=WorkCalendar("weekdays"),
+            allocate_method=method,
+            unit=Decimal(unit),
+        )
+        _wb, data = export(plan, reps, lang="en")
+        parsed = planio.read_plan_file(data, "plan.xlsx", fy=FY, reps=reps, base=base_plan(reps))
+        assert parsed.errors == [] and parsed.plan is not None
+        assert month_cents(parsed.plan) == month_cents(plan)
+        assert parsed.plan.total == target
 
     def test_sub_cent_values_round_per_rep_to_the_rounded_total(self) -> None:
         reps = reps_frame()
