@@ -177,6 +177,7 @@ COMMAND_MODULES = (
     "analysis.cli_plan",
     "analysis.cli_import",
     "analysis.cli_progress",
+    "analysis.cli_risks",
     "analysis.bench",
 )  # bench last: it times the others
 

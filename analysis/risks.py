@@ -515,13 +515,24 @@ def silent_customers(
     return out.reset_index(drop=True)
 
 
+def _interval(r: dict[str, Any]) -> float | None:
+    """Usual days between order days of one customer row (None with a single order day)."""
+    if r.get("interval_days") is not None:
+        return float(r["interval_days"])
+    n = int(r["order_days"])
+    if n < 2:
+        return None
+    span = (pd.Timestamp(r["last_day"]) - pd.Timestamp(r["first_day"])).days
+    return round(span / (n - 1), 1)
+
+
 def _top_list(df: pd.DataFrame, n: int = 5) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = df.head(n).to_dict(orient="records")  # type: ignore[assignment]
     return [
         {
             "customer": str(r["customer"]),
             "last_order": pd.Timestamp(r["last_day"]).date(),
-            "usual_interval_days": float(r["interval_days"]) if "interval_days" in r else None,
+            "usual_interval_days": _interval(r),
             "sales": _money(int(r["total_cents"])),
         }
         for r in rows

@@ -1,0 +1,474 @@
+"""Risk rules on small hand-made histories (flag and no-flag cases), the register, the demo's planted problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import metrics, risks, store
+from analysis.calendar import FiscalYear, WorkCalendar
+
+ROOT = Path(__file__).resolve().parents[2]
+FY = FiscalYear(2026)
+AS_OF = dt.date(2026, 6, 17)  # a Wednesday
+CAL = WorkCalendar("weekdays")
+DAY_PLAN = 10_000  # cents per working day and rep
+
+Sales = Callable[[str, dt.date], int]
+
+
+def reps_frame(leave_b: dt.date | None = None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "rep_id": ["A", "B", "C"],
+            "name": ["Ann", "Bob", "Cy"],
+            "team_id": ["T1", "T1", "T2"],
+            "team": ["East", "East", "North"],
+            "hire_date": [dt.date(2020, 1, 1)] * 3,
+            "leave_date": [None, leave_b, None],
+        }
+    )
+
+
+def steady(rep: str, day: dt.date) -> int:
+    return DAY_PLAN
+
+
+def data_for(
+    sales: Sales, *, leave_b: dt.date | None = None, plan: Callable[[str, dt.date], int] | None = None
+) -> metrics.ProgressData:
+    """Rep x weekday actuals from ``sales`` (up to AS_OF) and a flat FY2026 plan of DAY_PLAN per weekday."""
+    reps = reps_frame(leave_b)
+    start = metrics.window_start(FY, AS_OF)
+    days = [start + dt.timedelta(days=i) for i in range((FY.end - start).days + 1)]
+    wk = [d for d in days if d.weekday() < 5]
+    act = [(d, r, sales(r, d)) for d in wk if d <= AS_OF for r in reps["rep_id"]]
+    actuals = pd.DataFrame(act, columns=["day", "rep_id", "amount_cents"])
+    actuals = actuals[actuals["amount_cents"] != 0]
+    pl = plan or (lambda r, d: DAY_PLAN)
+    tg = [
+        (r, t, d, pl(r, d))
+        for d in wk
+        if d >= FY.start
+        for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)
+    ]
+    targets = pd.DataFrame(tg, columns=["rep_id", "team_id", "day", "target_cents"])
+    return metrics.prepare(FY, AS_OF, reps, actuals, targets, calendar=CAL, plan_source="active", start=start)
+
+
+def inputs(
+    data: metrics.ProgressData,
+    customers: pd.DataFrame | None = None,
+    tasks: pd.DataFrame | None = None,
+    **overrides: dict[str, float],
+) -> risks.RiskInputs:
+    th = risks.merge_thresholds(None)
+    for rule, params in overrides.items():
+        th[rule].update(params)
+    cust = customers if customers is not None else customer_rows([])
+    return risks.RiskInputs(data=data, customers=cust, tasks=tasks, thresholds=th)
+
+
+def customer_rows(rows: list[tuple[str, str, int, int, int, str, str]]) -> pd.DataFrame:
+    """(rep, customer, 12-month cents, two-year cents, order days, first day, last day)."""
+    return pd.DataFrame(
+        [
+            {
+                "rep_id": r,
+                "customer_id": c,
+                "customer": f"{c} Ltd",
+                "amount_cents": a,
+                "total_cents": tot,
+                "orders": n,
+                "order_days": n,
+                "first_day": pd.Timestamp(f),
+                "last_day": pd.Timestamp(last),
+            }
+            for r, c, a, tot, n, f, last in rows
+        ],
+        columns=["rep_id", "customer_id", "customer", "amount_cents", "total_cents", "orders", "order_days",
+                 "first_day", "last_day"],
+    )  # fmt: skip
+
+
+def keys(flags: list[risks.Flag]) -> set[tuple[str, str]]:
+    return {(f.scope, f.entity_id) for f in flags}
+
+
+def cy_half_in_2026(rep: str, day: dt.date) -> int:
+    return DAY_PLAN // 2 if rep == "C" and day.year == 2026 else DAY_PLAN
+
+
+class TestForecastAttainment:
+    def test_rep_at_half_of_last_year_is_flagged_with_its_team(self) -> None:
+        flags = risks.rule_forecast_attainment(inputs(data_for(cy_half_in_2026)))
+        assert keys(flags) == {("rep", "C"), ("team", "T2"), ("company", "company")}
+        c = next(f for f in flags if f.entity_id == "C")
+        assert c.severity == "high"
+        assert c.evidence["forecast_attainment"] == pytest.approx(
+            0.5, abs=0.05
+        )  # seasonal, like-for-like days
+        assert c.evidence["threshold"] == 0.9
+        assert isinstance(c.evidence["forecast"], Decimal)
+        assert (
+            f"{c.evidence['forecast_attainment'] * 100:.1f}%" in c.reason["en"]
+            and "2026-06" in c.reason["zh"]
+        )
+        assert c.action["zh"] and c.action["en"]
+
+    def test_on_plan_is_not_flagged(self) -> None:
+        assert risks.rule_forecast_attainment(inputs(data_for(steady))) == []
+
+    def test_lower_threshold_clears_the_flag(self) -> None:
+        flags = risks.rule_forecast_attainment(
+            inputs(data_for(cy_half_in_2026), forecast_attainment={"threshold": 0.4})
+        )
+        assert flags == []
+
+
+class TestBehindPace:
+    def test_three_weeks_behind(self) -> None:
+        flags = risks.rule_behind_pace(inputs(data_for(cy_half_in_2026)))
+        c = next(f for f in flags if f.entity_id == "C")
+        assert c.evidence["weeks"] == ["2026-W22", "2026-W23", "2026-W24"]
+        assert c.evidence["weekly_attainment"] == [0.5, 0.5, 0.5]
+        assert c.severity == "high"
+        assert ("rep", "A") not in keys(flags)
+
+    def test_gap_below_threshold_is_not_flagged(self) -> None:
+        assert risks.rule_behind_pace(inputs(data_for(cy_half_in_2026), behind_pace={"gap_pct": 0.6})) == []
+
+    def test_one_good_week_breaks_the_run(self) -> None:
+        def sales(rep: str, day: dt.date) -> int:
+            good_week = dt.date(2026, 6, 1) <= day <= dt.date(2026, 6, 7)
+            return DAY_PLAN if good_week else cy_half_in_2026(rep, day)
+
+        assert ("rep", "C") not in keys(risks.rule_behind_pace(inputs(data_for(sales))))
+
+
+def falling_c(rep: str, day: dt.date) -> int:
+    """C sells 100 % until W21, then 90, 80, 70 % in W22-W24."""
+    if rep != "C" or day < dt.date(2026, 5, 25):
+        return DAY_PLAN
+    week = (day - dt.date(2026, 5, 25)).days // 7
+    return DAY_PLAN * (9 - week) // 10
+
+
+class TestWowDecline:
+    def test_three_declines_in_a_row(self) -> None:
+        flags = risks.rule_wow_decline(inputs(data_for(falling_c)))
+        t2 = next(f for f in flags if f.entity_id == "T2")
+        assert t2.evidence["streak"] == 3
+        assert t2.evidence["decline_pct"] == pytest.approx(0.3)
+        assert t2.severity == "high"
+        assert ("team", "T1") not in keys(flags)
+
+    def test_streak_shorter_than_required(self) -> None:
+        assert risks.rule_wow_decline(inputs(data_for(falling_c), wow_decline={"weeks": 4})) == []
+
+    def test_flat_sales_are_not_flagged(self) -> None:
+        assert risks.rule_wow_decline(inputs(data_for(steady))) == []
+
+
+class TestYoyDecline:
+    def test_half_of_last_year(self) -> None:
+        flags = risks.rule_yoy_decline(inputs(data_for(cy_half_in_2026)))
+        assert {("rep", "C"), ("team", "T2")} <= keys(flags)
+        c = next(f for f in flags if f.entity_id == "C")
+        assert c.evidence["yoy"] == pytest.approx(-0.5, abs=0.02)
+        assert ("rep", "A") not in keys(flags)
+
+    def test_flat_is_not_flagged(self) -> None:
+        assert risks.rule_yoy_decline(inputs(data_for(steady))) == []
+
+
+class TestConcentration:
+    CUSTOMERS = [
+        ("A", "X", 50_00, 90_00, 10, "2025-01-02", "2026-06-01"),
+        ("A", "Y", 30_00, 30_00, 10, "2025-01-02", "2026-06-01"),
+        ("A", "Z", 20_00, 20_00, 10, "2025-01-02", "2026-06-01"),
+        ("C", "P", 35_00, 35_00, 10, "2025-01-02", "2026-06-01"),
+        ("C", "Q", 35_00, 35_00, 10, "2025-01-02", "2026-06-01"),
+        ("C", "R", 30_00, 30_00, 10, "2025-01-02", "2026-06-01"),
+        ("B", "S", 90_00, 90_00, 10, "2025-01-02", "2026-03-01"),
+    ]
+
+    def test_one_customer_above_share(self) -> None:
+        data = data_for(steady, leave_b=dt.date(2026, 3, 31))
+        flags = risks.rule_concentration(inputs(data, customer_rows(self.CUSTOMERS)))
+        assert keys(flags) == {("rep", "A")}  # C is balanced; B left (its customers are the orphan rule's)
+        ev = flags[0].evidence
+        assert ev["top_customer_share"] == 0.5 and ev["top_customer"] == "X Ltd" and ev["threshold"] == 0.4
+        assert ev["top_customer_sales"] == Decimal("50.00") and ev["rep_sales"] == Decimal("100.00")
+        assert flags[0].severity == "medium"
+
+    def test_threshold_at_the_share_does_not_flag(self) -> None:
+        data = data_for(steady, leave_b=dt.date(2026, 3, 31))
+        assert (
+            risks.rule_concentration(
+                inputs(data, customer_rows(self.CUSTOMERS), concentration={"share": 0.5})
+            )
+            == []
+        )
+
+
+class TestSilentCustomers:
+    ROWS = [
+        # 10 order days 2025-06-01 .. 2026-03-01: every 30.4 days; silent 108 days > 2.5 x 30.4
+        ("A", "X", 40_00, 40_00, 10, "2025-06-01", "2026-03-01"),
+        ("A", "Y", 60_00, 60_00, 10, "2025-06-01", "2026-06-10"),  # ordered a week ago
+        ("A", "Z", 5_00, 5_00, 2, "2025-06-01", "2025-07-01"),  # not a regular customer
+    ]
+
+    def test_follow_up_list(self) -> None:
+        quiet = risks.silent_customers(customer_rows(self.ROWS), AS_OF)
+        assert quiet["customer_id"].tolist() == ["X"]
+        row = quiet.iloc[0]
+        assert row["last_day"] == dt.date(2026, 3, 1)
+        assert row["interval_days"] == pytest.approx(30.4, abs=0.1)
+        assert row["silent_days"] == 108
+
+    def test_rule_flags_the_rep(self) -> None:
+        flags = risks.rule_silent_customers(inputs(data_for(steady), customer_rows(self.ROWS)))
+        assert keys(flags) == {("rep", "A")}
+        ev = flags[0].evidence
+        assert ev["customers"] == 1 and ev["share_of_rep_sales"] == pytest.approx(40 / 105, abs=1e-4)
+        assert ev["follow_up"][0]["last_order"] == dt.date(2026, 3, 1)
+
+    def test_larger_k_clears_it(self) -> None:
+        flags = risks.rule_silent_customers(
+            inputs(data_for(steady), customer_rows(self.ROWS), silent_customers={"k": 4})
+        )
+        assert flags == []
+
+
+class TestOrphanedCustomers:
+    def test_departed_reps_customers_that_went_quiet(self) -> None:
+        rows = [
+            ("B", "S", 90_00, 90_00, 10, "2025-01-02", "2026-03-20"),
+            ("B", "T", 10_00, 10_00, 10, "2025-01-02", "2026-03-25"),
+            ("A", "T", 10_00, 10_00, 3, "2026-04-10", "2026-06-10"),  # T was taken over by A
+            ("A", "U", 100_00, 100_00, 10, "2025-01-02", "2026-06-10"),
+        ]
+        data = data_for(steady, leave_b=dt.date(2026, 3, 31))
+        flags = risks.rule_orphaned_customers(inputs(data, customer_rows(rows)))
+        assert keys(flags) == {("rep", "B")}
+        ev = flags[0].evidence
+        assert ev["customers"] == 1 and ev["left_on"] == dt.date(2026, 3, 31)
+        assert ev["follow_up"][0]["customer"] == "S Ltd"
+
+    def test_nobody_left(self) -> None:
+        rows = [("B", "S", 90_00, 90_00, 10, "2025-01-02", "2026-03-20")]
+        assert risks.rule_orphaned_customers(inputs(data_for(steady), customer_rows(rows))) == []
+
+
+class TestRepNoSales:
+    @staticmethod
+    def a_stops(rep: str, day: dt.date) -> int:
+        return 0 if rep in ("A", "B") and day > dt.date(2026, 6, 1) else DAY_PLAN
+
+    def test_idle_working_days(self) -> None:
+        data = data_for(self.a_stops, leave_b=dt.date(2026, 6, 1))
+        flags = risks.rule_rep_no_sales(inputs(data))
+        assert keys(flags) == {("rep", "A")}  # B left: not judged
+        assert flags[0].evidence == {
+            "last_sale": dt.date(2026, 6, 1),
+            "working_days_without_sales": 12,
+            "threshold": 10,
+        }
+
+    def test_below_threshold(self) -> None:
+        data = data_for(self.a_stops, leave_b=dt.date(2026, 6, 1))
+        assert risks.rule_rep_no_sales(inputs(data, rep_no_sales={"days": 13})) == []
+
+
+class TestUnrealisticTarget:
+    @staticmethod
+    def big_december(rep: str, day: dt.date) -> int:
+        return DAY_PLAN * 3 if rep == "A" and day.month == 12 else DAY_PLAN
+
+    def test_target_far_above_best_month(self) -> None:
+        flags = risks.rule_unrealistic_target(inputs(data_for(steady, plan=self.big_december)))
+        assert keys(flags) == {("rep", "A")}
+        ev = flags[0].evidence
+        assert ev["month"] == "2026-12" and ev["ratio"] > 1.5 and ev["months_over"] == 1
+
+    def test_realistic_plan(self) -> None:
+        assert risks.rule_unrealistic_target(inputs(data_for(steady))) == []
+
+    def test_skipped_without_an_active_plan(self) -> None:
+        data = data_for(steady, plan=self.big_december)
+        inp = inputs(metrics.ProgressData(**{**data.__dict__, "plan_source": "default"}))
+        report = risks.evaluate(inp)
+        assert risks.Skipped("unrealistic_target", "risk.skip.no_plan") in report.skipped
+        assert all(f.rule != "unrealistic_target" for f in report.flags)
+
+
+class TestOverdueTasks:
+    def test_skipped_without_a_task_table(self) -> None:
+        report = risks.evaluate(inputs(data_for(steady)))
+        assert risks.Skipped("overdue_tasks", "risk.skip.no_tasks") in report.skipped
+
+    def test_overdue_key_task(self) -> None:
+        tasks = pd.DataFrame(
+            {
+                "rep_id": ["A", "C"],
+                "title": ["call X", "tidy CRM"],
+                "deadline": [dt.date(2026, 6, 1), dt.date(2026, 6, 10)],
+                "status": ["open", "open"],
+                "priority": ["high", "low"],
+                "type": ["key_account", "other"],
+            }
+        )
+        flags = risks.rule_overdue_tasks(inputs(data_for(steady), tasks=tasks))
+        assert keys(flags) == {("rep", "A")}
+        assert flags[0].evidence["days_overdue"] == 16 and flags[0].severity == "high"
+
+
+class TestEvaluate:
+    def test_disabled_rule_is_skipped_and_flags_are_sorted(self) -> None:
+        report = risks.evaluate(inputs(data_for(cy_half_in_2026), yoy_decline={"enabled": 0}))
+        assert risks.Skipped("yoy_decline", "risk.skip.disabled") in report.skipped
+        sev = [risks.SEVERITIES.index(f.severity) for f in report.flags]
+        assert sev == sorted(sev) and report.flags
+
+    def test_unknown_rule(self) -> None:
+        with pytest.raises(risks.RiskError):
+            risks.evaluate(inputs(data_for(steady)), ["nope"])
+
+
+def a_flag(rule: str = "concentration", entity: str = "R005") -> risks.Flag:
+    return risks.Flag(
+        rule, "rep", entity, "陈静", "2026", "high", {"share": 0.6, "sales": Decimal("1.50")},
+        {"zh": "理由", "en": "reason"}, {"zh": "行动", "en": "action"},
+    )  # fmt: skip
+
+
+class TestRegister:
+    def test_acknowledge_then_recur_links_to_the_same_entry(self, tmp_path: Path) -> None:
+        db = store.init_db(tmp_path / "r.duckdb")
+        with store.connect(db) as con:
+            eid, created = risks.acknowledge(
+                con, a_flag(), owner="王经理", plan="", due_date=dt.date(2026, 12, 1)
+            )
+            assert created
+            again, created2 = risks.acknowledge(
+                con, a_flag(), owner="李经理", plan="new plan", due_date=None, status="mitigating"
+            )
+            other, created3 = risks.acknowledge(
+                con, a_flag(entity="R006"), owner="x", plan="p", due_date=None
+            )
+            reg = store.register_entries(con)
+            hist = store.register_history(con, eid)
+        assert again == eid and not created2 and created3 and other != eid
+        row = reg[reg["entry_id"] == eid].iloc[0]
+        assert row["owner"] == "李经理" and row["status"] == "mitigating" and row["occurrences"] == 2
+        assert json.loads(row["evidence"]) == {"share": 0.6, "sales": "1.50"}
+        assert hist["action"].tolist() == ["created", "recurred"]
+        assert json.loads(hist["changes"].iloc[1])["owner"] == ["王经理", "李经理"]
+        assert reg[reg["entry_id"] == eid]["plan"].iloc[0] == "new plan"
+
+    def test_default_plan_is_the_playbook_action_and_owner_required(self, tmp_path: Path) -> None:
+        db = store.init_db(tmp_path / "r.duckdb")
+        with store.connect(db) as con:
+            eid, _ = risks.acknowledge(con, a_flag(), owner="me", plan=" ", due_date=None, lang="en")
+            assert store.register_entries(con)["plan"].iloc[0] == "action"
+            with pytest.raises(risks.RiskError):
+                risks.acknowledge(con, a_flag(), owner=" ", plan="", due_date=None)
+
+    def test_status_edits_keep_history(self, tmp_path: Path) -> None:
+        db = store.init_db(tmp_path / "r.duckdb")
+        with store.connect(db) as con:
+            eid, _ = risks.acknowledge(con, a_flag(), owner="me", plan="p", due_date=None)
+            diff = store.update_register_entry(con, eid, {"status": "closed", "owner": "me"}, author="boss")
+            assert diff == {"status": ["open", "closed"]}
+            assert store.update_register_entry(con, eid, {"status": "closed"}) == {}
+            with pytest.raises(store.StoreError):
+                store.update_register_entry(con, eid, {"status": "done"})
+            with pytest.raises(store.StoreError):
+                store.update_register_entry(con, eid, {"rule": "x"})
+            hist = store.register_history(con, eid)
+        assert hist["action"].tolist() == ["created", "updated"] and hist["author"].iloc[1] == "boss"
+
+    def test_link_register(self) -> None:
+        reg = pd.DataFrame(
+            {"entry_id": [1, 2], "rule": ["concentration"] * 2, "scope": ["rep"] * 2,
+             "entity_id": ["R005", "R005"], "status": ["closed", "open"]}
+        )  # fmt: skip
+        assert risks.link_register([a_flag(), a_flag(entity="R9")], reg) == {
+            ("concentration", "rep", "R005"): (2, "open")
+        }
+
+
+class TestSettings:
+    def test_thresholds_and_playbook_come_from_the_store(self, tmp_path: Path) -> None:
+        db = store.init_db(tmp_path / "r.duckdb")
+        with store.connect(db) as con:
+            store.set_risk_thresholds(con, [("concentration", "share", 0.3), ("nope", "x", 1)])
+            store.set_risk_thresholds(con, [("concentration", "share", 0.35)])
+            store.set_risk_playbook(con, [("concentration", "找第二联系人", "find a second contact")])
+            th = risks.merge_thresholds(store.risk_thresholds(con))
+            pb = risks.merge_playbook(store.risk_playbook(con))
+        assert th["concentration"]["share"] == 0.35 and "nope" not in th
+        assert pb["concentration"] == {"zh": "找第二联系人", "en": "find a second contact"}
+        assert pb["behind_pace"]["en"]  # default from the translation table
+
+
+@pytest.fixture(scope="module")
+def demo_report(demo_db_master: Path) -> risks.RiskReport:
+    with store.connect(demo_db_master, read_only=True) as con:
+        return risks.evaluate(risks.load_inputs(con, dt.date(2026, 11, 27)))
+
+
+class TestDemo:
+    @pytest.fixture
+    def report(self, demo_report: risks.RiskReport) -> risks.RiskReport:
+        return demo_report
+
+    def test_declining_team_t03(self, report: risks.RiskReport) -> None:
+        t03 = {f.rule: f for f in report.flags if f.entity_id == "T03"}
+        assert {"forecast_attainment", "yoy_decline"} <= set(t03)
+        assert t03["yoy_decline"].evidence["yoy"] < -0.2
+        others = {f.entity_id for f in report.flags if f.scope == "team" and f.rule == "yoy_decline"}
+        assert others == {"T03"}
+
+    def test_concentrated_rep_r005(self, report: risks.RiskReport) -> None:
+        conc = {f.entity_id: f for f in report.flags if f.rule == "concentration"}
+        assert set(conc) == {"R005"}
+        assert conc["R005"].evidence["top_customer_share"] > 0.5
+
+    def test_departed_rep_r016s_customers_went_quiet(self, report: risks.RiskReport) -> None:
+        orphan = [f for f in report.flags if f.rule == "orphaned_customers"]
+        assert [f.entity_id for f in orphan] == ["R016"]
+        assert orphan[0].evidence["customers"] > 10 and orphan[0].evidence["left_on"] == dt.date(2026, 6, 30)
+        assert all(f.entity_id != "R016" for f in report.flags if f.rule == "rep_no_sales")
+
+
+class TestCli:
+    def test_json(self, demo_db: Path) -> None:
+        out = subprocess.run(
+            [sys.executable, "-m", "analysis", "risks", "--db", str(demo_db), "--as-of", "2026-11-27", "--json",
+             "--lang", "en", "--rule", "concentration"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        doc = json.loads(out.stdout)
+        (flag,) = doc["flags"]
+        assert set(flag) == {"rule", "scope", "entity", "period", "severity", "evidence", "reason", "action"}
+        assert flag["entity"]["id"] == "R005" and flag["reason"].startswith("Rep ")
+        assert Decimal(flag["evidence"]["rep_sales"]) > 0 and isinstance(flag["evidence"]["rep_sales"], str)
+
+    def test_bad_date_exits_2(self, demo_db: Path) -> None:
+        out = subprocess.run(
+            [sys.executable, "-m", "analysis", "risks", "--db", str(demo_db), "--as-of", "soon"],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert out.returncode == 2 and "not a date" in out.stderr
