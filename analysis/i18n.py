@@ -156,7 +156,7 @@ TEXT: dict[str, dict[str, str]] = {
     "plan.total_target": {"zh": "年度目标", "en": "Annual target"},
     "plan.reps": {"zh": "销售人员", "en": "Reps"},
     "plan.source": {"zh": "当前方案", "en": "Showing"},
-    "plan.draft": {"zh": "草稿（未保存）", "en": "Draft (unsaved)"},
+    "plan.draft": {"zh": "草稿", "en": "Draft"},
     "plan.tab_results": {"zh": "分解结果", "en": "Breakdown"},
     "plan.tab_edit": {"zh": "调整与锁定", "en": "Edit and lock"},
     "plan.tab_versions": {"zh": "版本与方案", "en": "Versions"},

@@ -310,7 +310,9 @@ def show_money_table(df: pd.DataFrame, lang: str, *, height: int | None = None, 
     view.index.name = first
     fmt = "%.1f" if lang == "zh" else "%,.2f"
     cfg = {c: st.column_config.NumberColumn(f"{c}{suffix}", format=fmt) for c in view.columns}
-    st.dataframe(view, column_config=cfg, width="stretch", height=height or "auto")
+    st.dataframe(
+        view, column_config=cfg, width="stretch" if len(view.columns) > 2 else 480, height=height or "auto"
+    )
 
 
 def ly_months(inputs: PlanInputs, fy: FiscalYear) -> list[float]:
@@ -356,7 +358,8 @@ def explanations(plan: Plan, inputs: PlanInputs) -> pd.DataFrame:
         {
             "team": [inputs.team_names.get(str(t), str(t)) for t in plan.team_ids],
             "rep": [inputs.names.get(str(r), str(r)) for r in plan.rep_ids],
-            "how": [plan.explanations.get(r, "") for r in plan.rep_ids],
+            # the rep's name is already in its own column
+            "how": [str(plan.explanations.get(r, "")).split(": ", 1)[-1] for r in plan.rep_ids],
         }
     )
 
@@ -382,7 +385,7 @@ def grid_frame(w: ps.Working, row_locks: frozenset[object]) -> pd.DataFrame:
 
 def grid_config(sh: Shell, w: ps.Working, *, locked_months: set[str]) -> dict[str, Any]:
     months = w.base.fy.month_labels()
-    fmt = "%.2f" if w.unit < 1 else "%.0f"
+    fmt = "localized"  # thousands separators; cents only where the unit has them
     step = float(min(w.unit, Decimal(1)))
     cfg: dict[str, Any] = {
         "team": st.column_config.TextColumn(sh.t("col.team"), disabled=True),
@@ -499,6 +502,57 @@ def author() -> str:
     except (AttributeError, KeyError, st.errors.StreamlitAPIException):
         pass
     return "manager"
+
+
+def calendar_section(sh: Shell, w: ps.Working) -> None:
+    """Official holidays / make-up workdays entered by the user → store → re-spread the plan."""
+    with store.connect(sh.db, read_only=True) as con:
+        cur = store.calendar_overrides(con)
+    cur = cur[pd.to_datetime(cur["day"]).dt.year == w.base.fy.year] if len(cur) else cur
+    cur = pd.DataFrame(
+        {"day": pd.to_datetime(cur["day"]).dt.date, "kind": cur["kind"], "note": cur["note"]}
+    ).reset_index(drop=True)
+    edited = st.data_editor(
+        cur,
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"plan.cal.{w.base.fy.year}",
+        column_config={
+            "day": st.column_config.DateColumn(sh.t("plan.cal_day"), required=True, format="YYYY-MM-DD"),
+            "kind": st.column_config.SelectboxColumn(
+                sh.t("plan.cal_kind"),
+                options=["holiday", "workday"],
+                required=True,
+                help=sh.t("plan.cal_kind_help"),
+            ),
+            "note": st.column_config.TextColumn(sh.t("plan.note")),
+        },
+    )
+    if st.button(sh.t("plan.cal_save"), key="plan.cal_save", icon=":material/save:"):
+        days = edited.dropna(subset=["day", "kind"])
+        with store.connect(sh.db) as con:
+            store.set_calendar_overrides(con, w.base.fy.year, days)
+        st.cache_data.clear()
+        fresh = load_inputs(
+            sh.db,
+            store.data_version(sh.db),
+            w.base.fy.year,
+            w.req.fy_start_month,
+            w.req.calendar,
+            w.req.history_window,
+            sh.as_of,
+        )
+        ps.put(
+            ps.Working.start(
+                w.source,
+                w.req,
+                fresh,
+                planning.build(fresh, w.req),
+                scenario=w.scenario,
+                based_on=w.based_on,
+            )
+        )
+        st.rerun()
 
 
 # --- sections of the edit and versions tabs ------------------------------------------------------

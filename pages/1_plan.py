@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analysis import planning, store
@@ -81,53 +80,7 @@ if not plan.status.official:
         plan.status.message_zh if sh.lang == "zh" else plan.status.message_en, icon=":material/event_busy:"
     )
     with st.expander(sh.t("plan.cal_enter"), icon=":material/edit_calendar:"):
-        with store.connect(sh.db, read_only=True) as con:
-            cur = store.calendar_overrides(con)
-        cur = cur[pd.to_datetime(cur["day"]).dt.year == plan.fy.year] if len(cur) else cur
-        cur = pd.DataFrame(
-            {"day": pd.to_datetime(cur["day"]).dt.date, "kind": cur["kind"], "note": cur["note"]}
-        ).reset_index(drop=True)
-        edited = st.data_editor(
-            cur,
-            num_rows="dynamic",
-            hide_index=True,
-            key=f"plan.cal.{plan.fy.year}",
-            column_config={
-                "day": st.column_config.DateColumn(sh.t("plan.cal_day"), required=True, format="YYYY-MM-DD"),
-                "kind": st.column_config.SelectboxColumn(
-                    sh.t("plan.cal_kind"),
-                    options=["holiday", "workday"],
-                    required=True,
-                    help=sh.t("plan.cal_kind_help"),
-                ),
-                "note": st.column_config.TextColumn(sh.t("plan.note")),
-            },
-        )
-        if st.button(sh.t("plan.cal_save"), key="plan.cal_save", icon=":material/save:"):
-            days = edited.dropna(subset=["day", "kind"])
-            with store.connect(sh.db) as con:
-                store.set_calendar_overrides(con, plan.fy.year, days)
-            st.cache_data.clear()
-            fresh = pv.load_inputs(
-                sh.db,
-                store.data_version(sh.db),
-                year,
-                w.req.fy_start_month,
-                w.req.calendar,
-                w.req.history_window,
-                sh.as_of,
-            )
-            ps.put(
-                ps.Working.start(
-                    w.source,
-                    w.req,
-                    fresh,
-                    planning.build(fresh, w.req),
-                    scenario=w.scenario,
-                    based_on=w.based_on,
-                )
-            )
-            st.rerun()
+        pv.calendar_section(sh, w)
 for note in (*w.inputs.notes, *plan.notes):
     st.info(note, icon=":material/info:")
 if saved := st.session_state.pop("plan.saved", None):
@@ -142,7 +95,7 @@ m3.metric(sh.t("plan.reps"), f"{len(plan.rep_ids)}")
 m4.metric(sh.t("plan.source"), f"{w.scenario} · v{w.based_on}" if w.based_on else sh.t("plan.draft"))
 
 tab_res, tab_edit, tab_ver = st.tabs(
-    [sh.t("plan.tab_results"), sh.t("plan.tab_edit"), sh.t("plan.tab_versions")]
+    [sh.t("plan.tab_results"), sh.t("plan.tab_edit"), sh.t("plan.tab_versions")], key="plan.tab"
 )
 with tab_res:
     g1, g2 = st.columns(2)
@@ -165,13 +118,11 @@ with tab_res:
     table = pv.period_table(plan, grain, level, names, sh.lang, sh.t("plan.total"))
     pv.show_money_table(table, sh.lang, height=min(38 + 35 * len(table), 460), first=sh.t("plan.period"))
     st.plotly_chart(pv.month_chart(plan, w.inputs, level, sh.lang, sh.t), key="plan.chart")
-    st.markdown(f"#### {sh.t('plan.explain')}")
-    st.dataframe(
-        pv.explanations(plan, w.inputs),
-        hide_index=True,
-        width="stretch",
-        column_config={"team": sh.t("col.team"), "rep": sh.t("col.rep"), "how": sh.t("plan.how")},
-    )
+    with st.expander(sh.t("plan.explain"), icon=":material/functions:"):
+        how = pv.explanations(plan, w.inputs)
+        st.table(
+            how.rename(columns={"team": sh.t("col.team"), "rep": sh.t("col.rep"), "how": sh.t("plan.how")})
+        )
 
 with tab_edit:
     months = plan.fy.month_labels()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -73,7 +74,7 @@ class TestRender:
         assert any("2027 年为估算" in w.value for w in at.warning)
         assert any("FY2026 has sales only up to 2026-11-26" in i.value for i in at.info)
         metrics = {m.label: m.value for m in at.metric}
-        assert metrics["当前方案"] == "草稿（未保存）"
+        assert metrics["当前方案"] == "草稿"
 
     def test_english_from_the_url(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = page(demo_db, monkeypatch, lang="English")
@@ -211,3 +212,26 @@ class TestVersions:
         [as_new] = [b for b in second.button if b.label.startswith("Save as new scenario")]
         second = as_new.click().run()
         assert any("Saved: base-2 · v1" in s.value for s in second.success)
+
+
+class TestCalendar:
+    def test_entered_holiday_is_stored_and_respread(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        day = date(2027, 3, 3)  # a Wednesday: a working day in the estimate
+        assert working(at).plan.cents[:, (day - date(2027, 1, 1)).days].sum() > 0
+        at.session_state["plan.cal.2027"] = {
+            "edited_rows": {},
+            "added_rows": [{"day": day.isoformat(), "kind": "holiday", "note": "official"}],
+            "deleted_rows": [],
+        }
+        at.run()
+        at.button(key="plan.cal_save").click().run()
+        assert not at.exception
+        with store.connect(demo_db, read_only=True) as con:
+            stored = store.calendar_overrides(con)
+        assert list(pd.to_datetime(stored["day"]).dt.date) == [day] and list(stored["kind"]) == ["holiday"]
+        plan = working(at).plan
+        assert plan.cents[:, (day - date(2027, 1, 1)).days].sum() == 0  # re-spread around the holiday
+        assert any("1 user-entered date(s) override it" in w.value for w in at.warning)
