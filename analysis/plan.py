@@ -30,6 +30,7 @@ from analysis.spread import (
     Spread,
     SpreadParams,
     cents_to_decimals,
+    split_int,
     split_topdown,
     spread_target,
     to_cents,
@@ -280,6 +281,21 @@ def catch_up(
     if over:
         notes.append(f"already above the annual target, nothing left to plan: {', '.join(over)}")
     remaining = np.maximum(remaining, 0)
+    if elapsed == "actual":
+        # Keep the company's annual total too: what reps above target sold beyond it comes off
+        # the others' remaining targets, in proportion to what each still has to sell.
+        surplus = int(np.maximum(to_date - annual, 0).sum())
+        pool = int(remaining.sum())
+        if surplus and pool >= surplus:
+            remaining = (
+                split_int(pool - surplus, remaining.astype(np.float64)) if pool > surplus else remaining * 0
+            )
+            notes.append(
+                f"reps above target sold {Decimal(surplus).scaleb(-2):,} beyond it; the other reps' remaining "
+                "targets were reduced by that much so the company total stays the same"
+            )
+        elif surplus:
+            notes.append("the company is already above its annual target: nothing left to plan")
 
     w = np.zeros((n_r, n_d))
     if mode == "even":

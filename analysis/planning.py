@@ -324,9 +324,9 @@ def catch_up_version(
     """Re-plan stored version ``version_id`` after ``as_of`` from the actuals in the store.
 
     Days up to ``as_of`` take the actuals and the rest of each rep's annual target is spread
-    over the remaining days (:func:`analysis.plan.catch_up` with ``elapsed="actual"``), so each
-    rep's and the company's annual totals stay the same (a rep already above target keeps the
-    surplus; said in ``notes``). Returns (version, request, old plan, new plan, changes
+    over the remaining days (:func:`analysis.plan.catch_up` with ``elapsed="actual"``), so the
+    company's annual total stays exactly the same; what reps above target sold beyond it comes off
+    the others' remaining targets (said in ``notes``). Returns (version, request, old plan, new plan, changes
     [rep_id, period (month), old, new] as decimal strings for the change log).
     """
     from analysis.plan import catch_up
