@@ -25,15 +25,14 @@ from analysis.ingest import (
     normalize_header,
     parse_upload,
 )
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
+DATA = SHARED_DATA
 
 
 def real_file(tmp_path: Path, name: str) -> bytes:
     if not (DATA / name).exists():
-        pytest.skip(f"{name} not available")
+        pytest.fail(f"shared fixture {name} missing in {DATA}")
     target = tmp_path / name
     shutil.copy(DATA / name, target)
     return target.read_bytes()
