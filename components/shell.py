@@ -25,6 +25,8 @@ PAGES = [
     ("pages/1_plan.py", "nav.plan", ":material/target:"),
     ("pages/2_progress.py", "nav.progress", ":material/trending_up:"),
     ("pages/3_data.py", "nav.data", ":material/upload_file:"),
+    ("pages/4_risks.py", "nav.risks", ":material/warning:"),
+    ("pages/5_insights.py", "nav.insights", ":material/insights:"),
 ]
 
 

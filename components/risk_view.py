@@ -1,0 +1,218 @@
+"""Risks page helpers: cached report and register reads, evidence and register tables, settings editors.
+
+Rules and numbers come from :mod:`analysis.risks`; this module caches, formats and writes through
+the store. User text (names, plans, owners) is shown as plain text, never as HTML or Markdown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis import risks, store
+from analysis.i18n import fmt_amount, fmt_pct, t
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so user text renders literally inside st.markdown / st.info."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_report(db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int) -> risks.RiskReport:
+    del version  # part of the cache key only
+    with store.connect(db, read_only=True) as con:
+        return risks.evaluate(risks.load_inputs(con, as_of, fy_start_month))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_register(db: str, version: tuple[float, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.register_entries(con), store.register_history(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_settings(db: str, version: tuple[float, int]) -> tuple[risks.Thresholds, dict[str, dict[str, str]]]:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return risks.merge_thresholds(store.risk_thresholds(con)), risks.merge_playbook(
+            store.risk_playbook(con)
+        )
+
+
+def flag_label(f: risks.Flag, lang: str) -> str:
+    sev, rule = t(f"risk.sev.{f.severity}", lang), t(f"risk.rule.{f.rule}", lang)
+    return f"[{sev}] {f.entity_label(lang)} · {rule}"
+
+
+def flags_table(
+    flags: list[risks.Flag], links: dict[tuple[str, str, str], tuple[int, str]], lang: str
+) -> None:
+    rows = []
+    for f in flags:
+        link = links.get(f.key)
+        rows.append(
+            {
+                "severity": t(f"risk.sev.{f.severity}", lang),
+                "rule": t(f"risk.rule.{f.rule}", lang),
+                "scope": t(f"risk.scope.{f.scope}", lang),
+                "entity": f.entity_label(lang),
+                "period": f.period,
+                "reason": f.reason[lang],
+                "register": "" if link is None else f"#{link[0]} " + t(f"risk.status.{link[1]}", lang),
+            }
+        )
+    cfg = {k: st.column_config.TextColumn(t(f"risk.col.{k}", lang)) for k in rows[0]} if rows else None
+    st.dataframe(pd.DataFrame(rows), column_config=cfg, hide_index=True, width="stretch", key="flags_table")
+
+
+def _fmt_value(key: str, v: Any, lang: str) -> str:
+    if isinstance(v, Decimal):
+        return f"{fmt_amount(v, lang)} ({v:,.2f})"
+    if isinstance(v, float) and any(w in key for w in RATIO_WORDS):
+        return fmt_pct(v, lang)
+    if isinstance(v, list) and v and isinstance(v[0], float):
+        return ", ".join(fmt_pct(x, lang) for x in v)
+    if isinstance(v, list) and v and isinstance(v[0], Decimal):
+        return ", ".join(fmt_amount(x, lang) for x in v)
+    if isinstance(v, list):
+        return ", ".join(str(x) for x in v)
+    return str(v)
+
+
+def evidence(f: risks.Flag, lang: str) -> None:
+    """The flag's numbers as a two-column table, plus its follow-up list of customers if any."""
+    rows = [
+        {"item": t(f"risk.ev.{k}", lang), "value": _fmt_value(k, v, lang)}
+        for k, v in f.evidence.items()
+        if k != "follow_up"
+    ]
+    cfg = {
+        "item": st.column_config.TextColumn(t("risk.col.item", lang)),
+        "value": st.column_config.TextColumn(t("risk.col.value", lang)),
+    }
+    st.dataframe(
+        pd.DataFrame(rows), column_config=cfg, hide_index=True, width="stretch", key="evidence_table"
+    )
+    follow = f.evidence.get("follow_up")
+    if follow:
+        st.markdown(f"**{t('risk.follow_up', lang)}**")
+        fu = pd.DataFrame(follow)
+        fu["sales"] = [fmt_amount(x, lang) for x in fu["sales"]]
+        cfg2 = {c: st.column_config.TextColumn(t(f"risk.ev.{c}", lang)) for c in fu.columns}
+        st.dataframe(fu.astype(str), column_config=cfg2, hide_index=True, width="stretch", key="follow_table")
+
+
+def register_editor(reg: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The register as an editor (owner, plan, due date, status editable); returns the edited frame."""
+    status_label = {s: t(f"risk.status.{s}", lang) for s in store.REGISTER_STATUSES}
+    view = pd.DataFrame(
+        {
+            "entry_id": reg["entry_id"].astype(int),
+            "rule": [t(f"risk.rule.{r}", lang) for r in reg["rule"]],
+            "entity": reg["entity_name"].astype(str),
+            "severity": [t(f"risk.sev.{s}", lang) for s in reg["severity"]],
+            "owner": reg["owner"].astype(str),
+            "plan": reg["plan"].astype(str),
+            "due_date": pd.to_datetime(reg["due_date"]).dt.date,
+            "status": [status_label[s] for s in reg["status"]],
+            "occurrences": reg["occurrences"].astype(int),
+            "last_seen": reg["last_seen"].astype(str),
+        }
+    )
+    text = st.column_config.TextColumn
+    cfg = {
+        "entry_id": st.column_config.NumberColumn("#", format="%d"),
+        "rule": text(t("risk.col.rule", lang)),
+        "entity": text(t("risk.col.entity", lang)),
+        "severity": text(t("risk.col.severity", lang)),
+        "owner": text(t("risk.col.owner", lang), required=True),
+        "plan": text(t("risk.col.plan", lang), width="large"),
+        "due_date": st.column_config.DateColumn(t("risk.col.due", lang), format="YYYY-MM-DD"),
+        "status": st.column_config.SelectboxColumn(
+            t("risk.col.status", lang), options=list(status_label.values()), required=True
+        ),
+        "occurrences": st.column_config.NumberColumn(t("risk.col.occurrences", lang)),
+        "last_seen": text(t("risk.col.last_seen", lang)),
+    }
+    locked = ["entry_id", "rule", "entity", "severity", "occurrences", "last_seen"]
+    edited: pd.DataFrame = st.data_editor(
+        view, column_config=cfg, disabled=locked, hide_index=True, width="stretch", key="register_editor"
+    )
+    return edited
+
+
+def register_changes(before: pd.DataFrame, after: pd.DataFrame, lang: str) -> dict[int, dict[str, Any]]:
+    """entry_id -> {field: new value} for rows the user changed in :func:`register_editor`."""
+    code = {t(f"risk.status.{s}", lang): s for s in store.REGISTER_STATUSES}
+    out: dict[int, dict[str, Any]] = {}
+    for (_, old), (_, new) in zip(before.iterrows(), after.iterrows(), strict=True):
+        ch: dict[str, Any] = {}
+        if str(new["owner"]) != str(old["owner"]):
+            ch["owner"] = str(new["owner"])
+        if str(new["plan"]) != str(old["plan"]):
+            ch["plan"] = str(new["plan"])
+        old_due = None if pd.isna(old["due_date"]) else pd.Timestamp(old["due_date"]).date()
+        new_due = None if pd.isna(new["due_date"]) else pd.Timestamp(new["due_date"]).date()
+        if new_due != old_due:
+            ch["due_date"] = new_due
+        if code.get(str(new["status"]), old["status"]) != old["status"]:
+            ch["status"] = code[str(new["status"])]
+        if ch:
+            out[int(old["entry_id"])] = ch
+    return out
+
+
+def settings_editors(
+    thresholds: risks.Thresholds, playbook: dict[str, dict[str, str]], lang: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Editors for thresholds [rule, param, value] and the playbook [rule, action_zh, action_en]."""
+    th = pd.DataFrame(
+        [
+            {"rule_id": r, "rule": t(f"risk.rule.{r}", lang), "param": p, "value": float(v)}
+            for r, ps in thresholds.items()
+            for p, v in ps.items()
+        ]
+    )
+    th_out: pd.DataFrame = st.data_editor(
+        th,
+        column_config={
+            "rule_id": None,
+            "rule": st.column_config.TextColumn(t("risk.col.rule", lang)),
+            "param": st.column_config.TextColumn(t("risk.col.param", lang)),
+            "value": st.column_config.NumberColumn(t("risk.col.value", lang), min_value=0.0, step=0.01),
+        },
+        disabled=["rule", "param"],
+        hide_index=True,
+        width="stretch",
+        key="thresholds_editor",
+    )
+    pb = pd.DataFrame(
+        [
+            {"rule_id": r, "rule": t(f"risk.rule.{r}", lang), "zh": a["zh"], "en": a["en"]}
+            for r, a in playbook.items()
+        ]
+    )
+    pb_out: pd.DataFrame = st.data_editor(
+        pb,
+        column_config={
+            "rule_id": None,
+            "rule": st.column_config.TextColumn(t("risk.col.rule", lang)),
+            "zh": st.column_config.TextColumn(t("risk.col.action_zh", lang), width="large", required=True),
+            "en": st.column_config.TextColumn(t("risk.col.action_en", lang), width="large", required=True),
+        },
+        disabled=["rule"],
+        hide_index=True,
+        width="stretch",
+        key="playbook_editor",
+    )
+    return th_out, pb_out
