@@ -43,6 +43,7 @@ class Working:
     base: Plan
     history: EditHistory
     origin: Grid  # the month grid when loaded/built: changes are recorded against it
+    base_grid: Grid  # the month grid of ``base`` (differs from origin after a catch-up or import)
     scenario: str | None = None  # the loaded version's scenario and number (save is based on it)
     based_on: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # recorded with the saved parameters
@@ -60,7 +61,9 @@ class Working:
         extra: dict[str, Any] | None = None,
     ) -> Working:
         grid = plan.month_grid()
-        return cls(source, req, inputs, plan, EditHistory.start(grid), grid, scenario, based_on, extra or {})
+        return cls(
+            source, req, inputs, plan, EditHistory.start(grid), grid, grid, scenario, based_on, extra or {}
+        )
 
     @property
     def grid(self) -> Grid:
@@ -68,9 +71,13 @@ class Working:
 
     @property
     def plan(self) -> Plan:
-        if len(self.history.past) == 1 and self.grid == self.origin:
-            return self.base
-        return apply_month_grid(self.base, self.grid)
+        """The base plan with the edited months re-spread over their days.
+
+        Only changed cells go to apply_month_grid: the others keep their exact days, which after a
+        catch-up hold actuals to the cent (not multiples of the rounding unit).
+        """
+        changed = {k: v for k, v in self.grid.items() if self.base_grid.get(k) != v}
+        return apply_month_grid(self.base, changed) if changed else self.base
 
     @property
     def unit(self) -> Decimal:
@@ -81,8 +88,9 @@ class Working:
 
     def rebased(self, plan: Plan, **extra: Any) -> Working:
         """A new base plan (catch-up), keeping the origin so the save records every change."""
+        grid = plan.month_grid()
         return replace(
-            self, base=plan, history=self.history.push(plan.month_grid()), extra=self.extra | extra
+            self, base=plan, base_grid=grid, history=self.history.push(grid), extra=self.extra | extra
         )
 
 

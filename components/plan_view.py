@@ -817,18 +817,23 @@ def compare_section(
     )
     changed = diff[diff["diff"] != 0]
     div, suffix = charts.money_scale(sh.lang)
-    by_key = changed.groupby("name", sort=False)["diff"].sum()
     st.metric(sh.t("plan.cmp_total"), f"{sum(diff['diff'], Decimal(0)):+,.2f}")
     if not len(changed):
         st.info(sh.t("plan.cmp_same"), icon=":material/check:")
         return
-    fig = go.Figure(
-        go.Bar(x=list(by_key.index), y=[float(v) / div for v in by_key], marker_color=charts.PALETTE[0])
-    )
+    # Per month and team/rep: moves inside a team show up even when the team's total is unchanged.
+    fig = go.Figure()
+    for i, (who, part) in enumerate(changed.groupby("name", sort=False)):
+        fig.add_bar(
+            x=month_names(list(part["period"]), sh.lang),
+            y=[float(v) / div for v in part["diff"]],
+            name=str(who),
+            marker_color=charts.PALETTE[i % len(charts.PALETTE)],
+            hovertemplate="%{y:,.2f}",
+        )
+    fig.update_layout(barmode="relative")
     st.plotly_chart(
-        charts.style(
-            fig, x_title=sh.t(f"plan.level_{level}"), y_title=sh.t("plan.diff") + suffix, height=300
-        ),
+        charts.style(fig, x_title=sh.t("home.month"), y_title=sh.t("plan.diff") + suffix, height=300),
         key="plan.cmp_chart",
     )
     view = changed.assign(**{c: changed[c].map(lambda v: float(v) / div) for c in ("a", "b", "diff")})
@@ -872,9 +877,10 @@ def catchup_section(sh: Shell, w: ps.Working) -> None:
         st.rerun()
 
 
-def changelog_section(sh: Shell, scenario: str | None) -> None:
+def changelog_section(sh: Shell, scenario: str | None, names: Mapping[str, str]) -> None:
     with store.connect(sh.db, read_only=True) as con:
         log = store.plan_changes(con, scenario)
+    log["rep_id"] = [names.get(str(r), str(r)) for r in log["rep_id"]]
     if not len(log):
         st.caption(sh.t("plan.no_changes"))
         return

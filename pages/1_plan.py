@@ -74,20 +74,23 @@ except store.StoreError as exc:
     shell.store_error(sh, exc)
     st.stop()
 
-# --- status: calendar, notes, headline ----------------------------------------------------------
-if not plan.status.official:
-    st.warning(
-        plan.status.message_zh if sh.lang == "zh" else plan.status.message_en, icon=":material/event_busy:"
-    )
-    with st.expander(sh.t("plan.cal_enter"), icon=":material/edit_calendar:"):
-        pv.calendar_section(sh, w)
-for note in (*w.inputs.notes, *plan.notes):
-    st.info(note, icon=":material/info:")
-if saved := st.session_state.pop("plan.saved", None):
-    st.success(sh.t("plan.saved", name=saved), icon=":material/check_circle:")
-
-if err := st.session_state.pop("plan.error", None):
-    st.error(sh.t("plan.refused", msg=err), icon=":material/block:")
+# --- status: calendar, notes, messages, headline ---------------------------------------------------
+# One container for the messages that come and go, so the tabs below keep their place (and the
+# open tab) across reruns.
+with st.container():
+    if not plan.status.official:
+        st.warning(
+            plan.status.message_zh if sh.lang == "zh" else plan.status.message_en,
+            icon=":material/event_busy:",
+        )
+        with st.expander(sh.t("plan.cal_enter"), icon=":material/edit_calendar:"):
+            pv.calendar_section(sh, w)
+    for note in (*w.inputs.notes, *plan.notes):
+        st.info(note, icon=":material/info:")
+    if saved := st.session_state.pop("plan.saved", None):
+        st.success(sh.t("plan.saved", name=saved), icon=":material/check_circle:")
+    if err := st.session_state.pop("plan.error", None):
+        st.error(sh.t("plan.refused", msg=err), icon=":material/block:")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(sh.t("plan.total_target"), fmt_amount(plan.total, sh.lang))
 m2.metric(sh.t("plan.unit"), f"{w.unit:,}")
@@ -175,6 +178,6 @@ with tab_ver:
     st.markdown(f"#### {sh.t('plan.catchup_title')}")
     pv.catchup_section(sh, w)
     st.markdown(f"#### {sh.t('plan.changes_title')}")
-    pv.changelog_section(sh, w.scenario)
+    pv.changelog_section(sh, w.scenario, w.inputs.names)
     st.markdown(f"#### {sh.t('plan.excel_title')}")
     pv.excel_section(sh, w)

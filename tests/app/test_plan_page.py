@@ -235,3 +235,47 @@ class TestCalendar:
         plan = working(at).plan
         assert plan.cents[:, (day - date(2027, 1, 1)).days].sum() == 0  # re-spread around the holiday
         assert any("1 user-entered date(s) override it" in w.value for w in at.warning)
+
+
+class TestReplan:
+    def test_catch_up_keeps_the_annual_total(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch, lang="English", year="2026")
+        before = working(at).plan
+        at.radio(key="plan.cu_mode").set_value("front_loaded")
+        at.button(key="plan.cu_go").click().run()
+        assert not at.exception and not errors(at)
+        w = working(at)
+        after = w.plan
+        assert int(after.cents.sum()) == int(before.cents.sum())  # reps above target: see notes
+        k = (date(2026, 11, 27) - date(2026, 1, 1)).days + 1
+        with store.connect(demo_db, read_only=True) as con:
+            ytd = store.total_between(con, date(2026, 1, 1), date(2026, 11, 27))
+        assert Decimal(int(after.cents[:, :k].sum())).scaleb(-2) == ytd  # elapsed days = actuals
+        assert w.extra["catch_up"] == {"as_of": "2026-11-27", "mode": "front_loaded"}
+
+    def test_catch_up_outside_the_year_is_refused(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")  # FY2027 has not started on 2026-11-27
+        before = working(at).grid
+        at.button(key="plan.cu_go").click().run()
+        assert "must be inside FY2027" in errors(at)
+        assert working(at).grid == before
+
+    def test_compare_two_versions(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        save_v1(demo_db)
+        at = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        rep = working(at).base.rep_ids[0]
+        old = working(at).grid[(rep, "2027-06")]
+        at = edit_grid(at, {0: {"2027-06": float(old + 1000)}})
+        [save] = [b for b in at.button if b.label == "Save"]
+        at = save.click().run()
+        at.radio(key="plan.cmp_level").set_value("rep").run()
+        assert not at.exception
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Total difference (B − A)"] == "+0.00"
+        [diff] = [d.value for d in at.dataframe if "diff" in d.value.columns]
+        name = working(at).inputs.names[rep]
+        row = diff[(diff["name"] == name) & (diff["period"] == "2027-06")]
+        assert float(row["diff"].iloc[0]) == 1000.0
+        assert abs(float(diff["diff"].sum())) < 1e-6
