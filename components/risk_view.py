@@ -12,10 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import risks, store
+from analysis import insights, risks, store
 from analysis.i18n import fmt_amount, fmt_pct, t
+from components import charts
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
@@ -216,3 +218,79 @@ def settings_editors(
         key="playbook_editor",
     )
     return th_out, pb_out
+
+
+# --- insights page ---------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_insights(
+    db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int
+) -> insights.InsightsView:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return insights.load_view(con, as_of, fy_start_month)
+
+
+def waterfall(parts: pd.DataFrame, base_label: str, now_label: str, lang: str) -> go.Figure:
+    """Base total → one bar per member's gap → current total; the bars add up exactly (cents)."""
+    div, suffix = charts.money_scale(lang)
+    names = [t("ins.others", lang) if n == insights.OTHERS else str(n) for n in parts["name"]]
+    base = int(parts["base_cents"].sum())
+    fig = go.Figure(
+        go.Waterfall(
+            x=[base_label, *names, now_label],
+            measure=["absolute", *["relative"] * len(parts), "total"],
+            y=[base / 100 / div, *[g / 100 / div for g in parts["gap_cents"]], 0],
+            increasing={"marker": {"color": charts.PALETTE[2]}},
+            decreasing={"marker": {"color": charts.PALETTE[4]}},
+            totals={"marker": {"color": charts.PALETTE[0]}},
+            hovertemplate="%{y:,.1f}<extra></extra>",
+        )
+    )
+    fig = charts.style(fig, x_title="", y_title=t("ins.sales", lang) + suffix)
+    # Zoom on the moving part: the deltas are small next to the totals.
+    levels = [base + int(x) for x in [0, *parts["gap_cents"].cumsum()]]
+    lo, hi = min(levels) / 100 / div, max(levels) / 100 / div
+    pad = max((hi - lo) * 0.25, abs(hi) * 0.02, 1e-9)
+    fig.update_yaxes(rangemode="normal", range=[lo - pad, hi + pad])
+    return fig
+
+
+def drivers_table(view: insights.InsightsView, lang: str) -> pd.DataFrame:
+    """One row per scope: the three factors now and last year, and their contributions to the change."""
+    rows = []
+    for key, d in view.drivers.items():
+        opc, aov = d.orders_per_customer, d.order_value_cents
+        c = d.contributions_cents
+        rows.append(
+            {
+                t("ins.scope", lang): t("risk.company", lang)
+                if key == "company"
+                else view.team_names.get(key, key),
+                t("ins.customers", lang): f"{d.customers[0]:,} / {d.customers[1]:,}",
+                t("ins.frequency", lang): " / ".join("n/a" if x is None else f"{x:.2f}" for x in opc),
+                t("ins.order_value", lang): " / ".join(
+                    "n/a" if x is None else fmt_amount(Decimal(round(x)) / 100, lang) for x in aov
+                ),
+                t("ins.change", lang): fmt_amount(
+                    Decimal(d.revenue_cents[0] - d.revenue_cents[1]) / 100, lang
+                ),
+                t("ins.by_customers", lang): fmt_amount(Decimal(c["customers"]) / 100, lang),
+                t("ins.by_frequency", lang): fmt_amount(Decimal(c["frequency"]) / 100, lang),
+                t("ins.by_order_value", lang): fmt_amount(Decimal(c["order_value"]) / 100, lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def health_table(df: pd.DataFrame, first: list[str], lang: str) -> pd.DataFrame:
+    out = df[first].copy()
+    out[t("ins.customers", lang)] = df["customers"]
+    out[t("ins.top1", lang)] = [fmt_pct(x, lang) for x in df["top1_share"]]
+    out[t("ins.top5", lang)] = [fmt_pct(x, lang) for x in df["top5_share"]]
+    out["HHI"] = [f"{x:.3f}" for x in df["hhi"]]
+    for col in ("new_cents", "returning_cents"):
+        if col in df.columns:
+            out[t(f"ins.{col}", lang)] = [fmt_amount(Decimal(int(x)) / 100, lang) for x in df[col]]
+    return out.rename(columns={"rep": t("risk.col.entity", lang), "team": t("ins.team", lang)})
