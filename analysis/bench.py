@@ -51,7 +51,7 @@ def bench_demo(rows: int) -> list[Row]:
 # (module, function name, takes a db path?) — areas register their benches here.
 AREAS: list[tuple[str, str, bool]] = [
     ("analysis.plan", "bench_plan", False),
-    ("analysis.ingest", "bench_ingest", False),
+    ("analysis.importer", "bench_import", False),  # whole upload path; openpyxl read as baseline
     ("analysis.metrics", "bench_progress", True),
 ]
 
