@@ -178,6 +178,7 @@ COMMAND_MODULES = (
     "analysis.cli_import",
     "analysis.cli_progress",
     "analysis.cli_risks",
+    "analysis.cli_admin",
     "analysis.bench",
 )  # bench last: it times the others
 

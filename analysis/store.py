@@ -231,6 +231,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             author VARCHAR, action VARCHAR NOT NULL, changes VARCHAR NOT NULL);
         """,
     ),
+    (
+        7,
+        "share links",
+        """
+        CREATE TABLE share_links (share_id INTEGER PRIMARY KEY, token_hash VARCHAR NOT NULL UNIQUE,
+            version_id INTEGER NOT NULL, created_by VARCHAR, created_at TIMESTAMP NOT NULL,
+            expires_at TIMESTAMP, revoked_at TIMESTAMP, revoked_by VARCHAR, note VARCHAR);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -1252,3 +1261,91 @@ def update_register_entry(
         )
         _history(con, entry_id, author, "updated", diff)
     return diff
+
+
+# --- share and backup ---
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    share_id: int
+    version_id: int
+    created_by: str | None
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    note: str | None
+
+
+_SHARE_COLS = "share_id, version_id, created_by, created_at, expires_at, revoked_at, note"
+
+
+def _share_link(row: Sequence[Any]) -> ShareLink:
+    return ShareLink(int(row[0]), int(row[1]), row[2], row[3], row[4], row[5], row[6])
+
+
+def add_share_link(
+    con: Connection,
+    *,
+    token_hash: str,
+    version_id: int,
+    expires_at: dt.datetime | None,
+    created_by: str | None = None,
+    note: str | None = None,
+) -> ShareLink:
+    """Record a share link by the sha256 hex of its token (the token itself is never stored)."""
+    get_plan_version(con, version_id)  # a link to a version that does not exist is refused
+    with transaction(con):
+        share_id = int(con.execute("SELECT coalesce(max(share_id), 0) + 1 FROM share_links").fetchall()[0][0])
+        con.execute(
+            f"INSERT INTO share_links ({_SHARE_COLS}, token_hash) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+            [share_id, version_id, created_by, _now(), expires_at, note, token_hash],
+        )
+    return get_share_link(con, share_id)
+
+
+def get_share_link(con: Connection, share_id: int) -> ShareLink:
+    row = con.execute(f"SELECT {_SHARE_COLS} FROM share_links WHERE share_id = ?", [share_id]).fetchall()
+    if not row:
+        raise StoreError(f"no share link #{share_id}")
+    return _share_link(row[0])
+
+
+def find_share_link(con: Connection, token_hash: str) -> ShareLink | None:
+    """The share link with this token hash, whatever its state (the caller judges expiry/revocation)."""
+    row = con.execute(f"SELECT {_SHARE_COLS} FROM share_links WHERE token_hash = ?", [token_hash]).fetchall()
+    return _share_link(row[0]) if row else None
+
+
+def list_share_links(con: Connection) -> list[ShareLink]:
+    rows = con.execute(f"SELECT {_SHARE_COLS} FROM share_links ORDER BY share_id").fetchall()
+    return [_share_link(r) for r in rows]
+
+
+def revoke_share_link(con: Connection, share_id: int, revoked_by: str | None = None) -> ShareLink:
+    """Revoke a link (idempotent: an already revoked link keeps its first revocation time)."""
+    with transaction(con):
+        get_share_link(con, share_id)
+        con.execute(
+            "UPDATE share_links SET revoked_at = ?, revoked_by = ? WHERE share_id = ? AND revoked_at IS NULL",
+            [_now(), revoked_by, share_id],
+        )
+    return get_share_link(con, share_id)
+
+
+def checkpoint(con: Connection) -> None:
+    """Fold the write-ahead log into the database file so the file alone is a complete copy."""
+    con.execute("CHECKPOINT")
+
+
+def table_counts(con: Connection) -> dict[str, int]:
+    """Row count of every table in the main schema (for backup manifests and checks)."""
+    names = [
+        str(r[0])
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_type = 'BASE TABLE' ORDER BY table_name"
+        ).fetchall()
+    ]
+    # names come from the catalog, quoted as identifiers; never user text
+    return {n: int(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]) for n in names}
