@@ -115,6 +115,20 @@ def set_widgets_next_run(**values: object) -> None:
     st.session_state[PENDING_KEY] = pending
 
 
+def keep_choices_across_language(lang: str, keys: Iterable[str]) -> None:
+    """Re-assign translated-option widgets' values when the language changes.
+
+    The browser holds a choice as its shown label ("团队"); after a switch to English that label is
+    no longer an option and Streamlit would fall back to the default. Setting the value again
+    from Python before the widget is drawn re-sends it under the new label.
+    """
+    if st.session_state.get("plan.lang_seen") not in (None, lang):
+        for k in keys:
+            if k in st.session_state:
+                st.session_state[k] = st.session_state[k]
+    st.session_state["plan.lang_seen"] = lang
+
+
 def apply_pending() -> None:
     """Call at the top of the page, before any widget whose value was queued is drawn."""
     for k, v in st.session_state.pop(PENDING_KEY, {}).items():

@@ -31,7 +31,26 @@ UNITS = ("0.01", "1", "100", "10000")
 GRAINS = ("quarter", "month", "week", "day")
 LEVELS = ("company", "team", "rep")
 NEW = "—"  # scenario option for an unsaved draft (bound to the URL: a stable, neutral value)
-EDITOR = "plan.grid_key"  # session key holding the current data_editor key
+EDITOR = "plan.grid_key"
+# Widgets whose options are shown translated (format_func): kept across a language switch.
+TRANSLATED_WIDGETS = (
+    "plan.fy_start",
+    "plan.calendar",
+    "plan.spread",
+    "plan.allocate",
+    "plan.window",
+    "plan.season_grain",
+    "plan.custom_by",
+    "plan.blend_a",
+    "plan.blend_b",
+    "plan.grain",
+    "plan.level",
+    "plan.mode",
+    "plan.lock_months",
+    "plan.drag_what",
+    "plan.cmp_level",
+    "plan.cu_mode",
+)  # session key holding the current data_editor key
 
 
 def fy_of(day: dt.date, start_month: int) -> int:

@@ -14,6 +14,7 @@ from components import plan_view as pv
 
 sh = shell.page("nav.plan")
 ps.apply_pending()
+ps.keep_choices_across_language(sh.lang, pv.TRANSLATED_WIDGETS)
 st.title(sh.t("plan.title"))
 st.caption(sh.t("plan.tagline"))
 

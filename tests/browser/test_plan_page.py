@@ -115,10 +115,15 @@ def test_build_drag_and_save(demo_db: Path, server_for: type[Server], page: Page
     r1, r2 = rep_totals(demo_db, v1.version_id), rep_totals(demo_db, v2.version_id)
     assert r1 != r2 and sum(r1.values()) == sum(r2.values())
 
-    # The versions tab in English: the list and the comparison of the two saves.
+    # The versions tab in English: the list and the comparison of the two saves, per rep. A choice
+    # made in Chinese survives the language switch.
+    page.get_by_role("tab", name="版本与方案").click()
+    page.locator("label[data-testid='stRadioOption']:visible", has_text="销售人员").click()
+    wait_idle(page)
     page.get_by_text("English", exact=True).click()
     wait_idle(page)
     page.get_by_role("tab", name="Versions").click()
     expect(page.get_by_text("Total difference (B − A)")).to_be_visible()
+    expect(page.get_by_role("radio", name="Rep")).to_be_checked()
     assert "scenario=browser" in page.url  # the latest version is the default, so not in the URL
     shoot(page, "plan_versions_en")
