@@ -186,6 +186,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "plan.lock_months": {"zh": "锁定月份", "en": "Locked months"},
     "plan.lock_cells": {"zh": "锁定单元格", "en": "Locked cells"},
+    "plan.choose": {"zh": "请选择…", "en": "Choose…"},
     "plan.lock_row": {"zh": "锁定", "en": "Lock"},
     "plan.lock_row_help": {"zh": "锁定此人的全部月份", "en": "Lock all months of this rep"},
     "plan.refused": {"zh": "修改未生效：{msg}", "en": "Edit refused: {msg}"},

@@ -136,12 +136,18 @@ with tab_edit:
         sh.t("plan.mode"), ["row", "column"], format_func=lambda m: sh.t(f"plan.mode.{m}"), key="plan.mode"
     )
     lock_months = e2.multiselect(
-        sh.t("plan.lock_months"), months, format_func=month_name.get, key="plan.lock_months"
+        sh.t("plan.lock_months"),
+        months,
+        format_func=month_name.get,
+        key="plan.lock_months",
+        placeholder=sh.t("plan.choose"),
     )
     cell_opts = {
         f"{w.inputs.names.get(str(r), r)} · {month_name[m]}": (r, m) for r in plan.rep_ids for m in months
     }
-    lock_cells = e3.multiselect(sh.t("plan.lock_cells"), list(cell_opts), key="plan.lock_cells")
+    lock_cells = e3.multiselect(
+        sh.t("plan.lock_cells"), list(cell_opts), key="plan.lock_cells", placeholder=sh.t("plan.choose")
+    )
     row_locks = st.session_state.get("plan.row_locks", frozenset())
     locks = Locks(frozenset(cell_opts[c] for c in lock_cells), frozenset(row_locks), frozenset(lock_months))
     u1, u2, _ = st.columns([1, 1, 6])

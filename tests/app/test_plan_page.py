@@ -279,3 +279,16 @@ class TestReplan:
         row = diff[(diff["name"] == name) & (diff["period"] == "2027-06")]
         assert float(row["diff"].iloc[0]) == 1000.0
         assert abs(float(diff["diff"].sum())) < 1e-6
+
+    def test_set_active_and_export(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        save_v1(demo_db)
+        at = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        at.button(key="plan.set_active").click().run()
+        with store.connect(demo_db, read_only=True) as con:
+            active = store.active_plan(con, 2027)
+        assert active is not None and active.scenario == "base" and active.version == 1
+        [listed] = [d.value for d in at.dataframe if "active" in d.value.columns]
+        assert list(listed["active"]) == [True]
+        at.button(key="plan.xlsx_make").click().run()
+        assert not at.exception
+        assert at.session_state["plan.xlsx"][:2] == b"PK"  # an xlsx (zip) for the download button
