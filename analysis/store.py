@@ -232,6 +232,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        6,
+        "execution loop",
+        """
+        CREATE TABLE tasks (task_id INTEGER PRIMARY KEY, rep_id VARCHAR NOT NULL, customer_id VARCHAR,
+            title VARCHAR NOT NULL,
+            type VARCHAR NOT NULL CHECK (type IN ('key_account', 'new_customer', 'maintenance', 'other')),
+            priority VARCHAR NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
+            deadline DATE NOT NULL,
+            status VARCHAR NOT NULL CHECK (status IN ('open', 'doing', 'done', 'cancelled')),
+            done_date DATE, source VARCHAR, review_week VARCHAR, note VARCHAR, created_by VARCHAR,
+            created_on DATE NOT NULL, created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL);
+        CREATE TABLE review_notes (iso_week VARCHAR NOT NULL, rep_id VARCHAR NOT NULL, note VARCHAR NOT NULL,
+            author VARCHAR, updated_at TIMESTAMP NOT NULL, PRIMARY KEY (iso_week, rep_id));
+        """,
+    ),
+    (
         7,
         "share links",
         """
@@ -1349,3 +1365,119 @@ def table_counts(con: Connection) -> dict[str, int]:
     ]
     # names come from the catalog, quoted as identifiers; never user text
     return {n: int(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]) for n in names}
+
+
+# --- execution loop ---
+
+TASK_COLS = (
+    "task_id, rep_id, customer_id, title, type, priority, deadline, status, done_date, source, review_week, "
+    "note, created_by, created_on, created_at, updated_at"
+)
+TASK_EDITABLE = (
+    "rep_id",
+    "customer_id",
+    "title",
+    "type",
+    "priority",
+    "deadline",
+    "status",
+    "done_date",
+    "note",
+)
+
+
+def add_tasks(con: Connection, rows: pd.DataFrame, author: str | None = None) -> list[int]:
+    """Insert tasks in one transaction; returns their new ids in row order.
+
+    ``rows``: [rep_id, customer_id, title, type, priority, deadline, status, done_date, source,
+    review_week, note, created_on] (validated by ``analysis.tasks``; the table's CHECKs are the backstop)."""
+    if rows.empty:
+        return []
+    now = _now()
+    with transaction(con):
+        first = int(con.execute("SELECT coalesce(max(task_id), 0) + 1 FROM tasks").fetchall()[0][0])
+        ids = list(range(first, first + len(rows)))
+        frame = rows.assign(task_id=ids).reset_index(drop=True)
+        con.register("_tasks", frame)
+        con.execute(
+            f"INSERT INTO tasks ({TASK_COLS}) SELECT task_id, rep_id, customer_id, title, type, priority, "
+            "CAST(deadline AS DATE), status, CAST(done_date AS DATE), source, review_week, note, ?, "
+            "CAST(created_on AS DATE), ?, ? FROM _tasks",
+            [author, now, now],
+        )
+        con.unregister("_tasks")
+    return ids
+
+
+def list_tasks(con: Connection, *, review_week: str | None = None) -> pd.DataFrame:
+    """Every task (or those raised in one weekly review) with rep, team and customer names, by deadline."""
+    sql = (
+        "SELECT t.task_id, t.rep_id, coalesce(r.name, t.rep_id) AS rep, coalesce(tm.name, r.team_id) AS team, "
+        "t.customer_id, coalesce(c.name, t.customer_id) AS customer, t.title, t.type, t.priority, t.deadline, "
+        "t.status, t.done_date, t.source, t.review_week, t.note, t.created_by, t.created_on, t.updated_at "
+        "FROM tasks t LEFT JOIN reps r USING (rep_id) LEFT JOIN teams tm ON tm.team_id = r.team_id "
+        "LEFT JOIN customers c ON c.customer_id = t.customer_id"
+    )
+    args: list[Any] = []
+    if review_week is not None:
+        sql += " WHERE t.review_week = ?"
+        args.append(review_week)
+    return con.execute(sql + " ORDER BY t.deadline, t.task_id", args).df()
+
+
+def update_task(con: Connection, task_id: int, changes: dict[str, Any]) -> dict[str, list[Any]]:
+    """Change editable fields of one task; returns {field: [old, new]} of what changed."""
+    bad = [k for k in changes if k not in TASK_EDITABLE]
+    if bad:
+        raise StoreError(f"cannot change {', '.join(bad)} of a task")
+    with transaction(con):
+        cols = ", ".join(changes) if changes else "task_id"  # keys checked against the fixed list above
+        row = con.execute(f"SELECT {cols} FROM tasks WHERE task_id = ?", [task_id]).fetchall()
+        if not row:
+            raise StoreError(f"no task #{task_id}")
+        old = dict(zip(changes, row[0], strict=False))
+        diff = {k: [old[k], v] for k, v in changes.items() if old[k] != v}
+        if diff:
+            sets = ", ".join(f"{k} = ?" for k in diff)
+            con.execute(
+                f"UPDATE tasks SET {sets}, updated_at = ? WHERE task_id = ?",
+                [*(v[1] for v in diff.values()), _now(), task_id],
+            )
+    return diff
+
+
+def largest_deals(con: Connection, start: dt.date, end: dt.date, n: int = 10) -> pd.DataFrame:
+    """The ``n`` largest live sales rows in [start, end] (drill-down read of the raw table):
+    [day, rep_id, rep, customer, product, amount_cents int64, order_key]."""
+    return con.execute(
+        """SELECT s.day, s.rep_id, coalesce(r.name, s.rep_id) AS rep, coalesce(c.name, s.customer_id) AS customer,
+                  coalesce(p.name, s.product_id) AS product, CAST(s.amount * 100 AS BIGINT) AS amount_cents,
+                  s.order_key
+           FROM sales s LEFT JOIN reps r USING (rep_id) LEFT JOIN customers c USING (customer_id)
+           LEFT JOIN products p USING (product_id)
+           WHERE s.removed_by IS NULL AND s.day BETWEEN ? AND ?
+           ORDER BY s.amount DESC, s.day, s.rep_id LIMIT ?""",
+        [start, end, n],
+    ).df()
+
+
+def review_notes(con: Connection, iso_week: str) -> pd.DataFrame:
+    """Notes of one weekly review: [rep_id, note, author, updated_at]."""
+    return con.execute(
+        "SELECT rep_id, note, author, updated_at FROM review_notes WHERE iso_week = ? ORDER BY rep_id",
+        [iso_week],
+    ).df()
+
+
+def save_review_notes(
+    con: Connection, iso_week: str, notes: dict[str, str], author: str | None = None
+) -> None:
+    """Set the notes of ``iso_week`` per rep (an empty note deletes it), in one transaction."""
+    with transaction(con):
+        for rep_id, note in notes.items():
+            con.execute("DELETE FROM review_notes WHERE iso_week = ? AND rep_id = ?", [iso_week, rep_id])
+            if note.strip():
+                con.execute(
+                    "INSERT INTO review_notes VALUES (?, ?, ?, ?, ?)",
+                    [iso_week, rep_id, note, author, _now()],
+                )
