@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import planning, store
-from components.plan_state import Working
+from analysis.rebalance import Locks, RebalanceError
+from components.plan_state import Working, changes, set_month_totals
 from tests.app.conftest import app
 
 PAGE = "pages/1_plan.py"
@@ -292,3 +293,60 @@ class TestReplan:
         at.button(key="plan.xlsx_make").click().run()
         assert not at.exception
         assert at.session_state["plan.xlsx"][:2] == b"PK"  # an xlsx (zip) for the download button
+
+
+class TestColumnMode:
+    def test_column_edit_keeps_the_team_month_total(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        at.radio(key="plan.mode").set_value("column").run()
+        w = working(at)
+        before, team_of = w.grid, w.base.team_of
+        rep = w.base.rep_ids[0]
+        mates = [r for r in w.base.rep_ids if team_of[r] == team_of[rep]]
+        at = edit_grid(at, {0: {"2027-04": float(before[(rep, "2027-04")] + 2000)}})
+        after = working(at).grid
+        assert not errors(at)
+        assert after[(rep, "2027-04")] == before[(rep, "2027-04")] + 2000
+        assert sum(after[(r, "2027-04")] for r in mates) == sum(before[(r, "2027-04")] for r in mates)
+        assert after[(rep, "2027-05")] == before[(rep, "2027-05")]  # other months untouched
+
+
+class TestDragHelpers:
+    """What the drag component's events do to the grid (the component itself runs only in a browser)."""
+
+    def grid(self) -> dict[tuple[object, str], Decimal]:
+        return {
+            ("a", "2027-01"): Decimal(300),
+            ("b", "2027-01"): Decimal(100),
+            ("a", "2027-02"): Decimal(200),
+            ("b", "2027-02"): Decimal(200),
+        }
+
+    def test_month_totals_spread_over_unlocked_reps(self) -> None:
+        g = self.grid()
+        out = set_month_totals(
+            g,
+            {"2027-01": Decimal(500), "2027-02": Decimal(300)},
+            locks=Locks(cells=frozenset({("b", "2027-02")})),
+            unit=Decimal(100),
+        )
+        assert out[("b", "2027-02")] == 200 and out[("a", "2027-02")] == 100  # locked cell kept
+        assert out[("a", "2027-01")] + out[("b", "2027-01")] == 500
+        assert sum(out.values()) == 800
+
+    def test_month_total_below_the_locked_cells_is_refused(self) -> None:
+        with pytest.raises(RebalanceError, match="2027-02"):
+            set_month_totals(
+                self.grid(), {"2027-02": Decimal(100)}, locks=Locks(rows=frozenset({"b"})), unit=Decimal(100)
+            )
+
+    def test_changes_list_only_changed_cells(self) -> None:
+        g = self.grid()
+        new = {**g, ("a", "2027-01"): Decimal(400), ("b", "2027-01"): Decimal(0)}
+        df = changes(g, new)
+        assert sorted(zip(df["rep_id"], df["period"], df["old"], df["new"], strict=True)) == [
+            ("a", "2027-01", Decimal(300), Decimal(400)),
+            ("b", "2027-01", Decimal(100), Decimal(0)),
+        ]
