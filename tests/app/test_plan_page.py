@@ -350,3 +350,10 @@ class TestDragHelpers:
             ("a", "2027-01", Decimal(300), Decimal(400)),
             ("b", "2027-01", Decimal(100), Decimal(0)),
         ]
+
+
+class TestEmpty:
+    def test_empty_database_says_what_to_do(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(tmp_path / "new.duckdb", monkeypatch, lang="English")
+        assert not at.exception
+        assert any("No reps yet" in i.value for i in at.info)
