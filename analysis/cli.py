@@ -179,6 +179,7 @@ COMMAND_MODULES = (
     "analysis.cli_progress",
     "analysis.cli_risks",
     "analysis.cli_admin",
+    "analysis.cli_loop",
     "analysis.bench",
 )  # bench last: it times the others
 
