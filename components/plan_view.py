@@ -465,6 +465,18 @@ def totals_frame(w: ps.Working, lang: str, total: str) -> pd.DataFrame:
 # --- versions ----------------------------------------------------------------------------------
 
 
+def describe(sh: Shell, req: PlanRequest) -> str:
+    """One line on how the plan was made: calendar, spread, allocation, unit."""
+    return " · ".join(
+        [
+            sh.t(f"plan.cal.{req.calendar}"),
+            sh.t(f"plan.spread.{req.spread_method}"),
+            sh.t(f"plan.alloc.{req.allocate_method}"),
+            f"{sh.t('plan.unit')} {req.unit:,}",
+        ]
+    )
+
+
 def version_label(pv: store.PlanVersion) -> str:
     return f"{pv.scenario} · v{pv.version}"
 
@@ -484,8 +496,11 @@ def versions_frame(vs: Sequence[store.PlanVersion], active: int | None, lang: st
     )
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
 def version_grid(db: str, version_id: int) -> pd.DataFrame:
-    """Stored targets of a version per rep and month: [rep_id, team_id, period, target (Decimal)]."""
+    """Stored targets of a version per rep and month: [rep_id, team_id, period, target (Decimal)].
+
+    Cached without a data version: a saved version never changes."""
     with store.connect(db, read_only=True) as con:
         t = store.plan_targets(con, version_id)
     t["period"] = pd.to_datetime(t["day"]).dt.strftime("%Y-%m")

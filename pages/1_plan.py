@@ -8,7 +8,7 @@ from analysis import planning, store
 from analysis.calendar import CalendarError
 from analysis.i18n import fmt_amount
 from analysis.rebalance import Locks, RebalanceError
-from components import data, shell
+from components import data, links, shell
 from components import plan_state as ps
 from components import plan_view as pv
 
@@ -97,6 +97,7 @@ m1.metric(sh.t("plan.total_target"), fmt_amount(plan.total, sh.lang))
 m2.metric(sh.t("plan.unit"), f"{w.unit:,}")
 m3.metric(sh.t("plan.reps"), f"{len(plan.rep_ids)}")
 m4.metric(sh.t("plan.source"), f"{w.scenario} · v{w.based_on}" if w.based_on else sh.t("plan.draft"))
+st.caption(pv.describe(sh, w.req))
 
 tab_res, tab_edit, tab_ver = st.tabs(
     [sh.t("plan.tab_results"), sh.t("plan.tab_edit"), sh.t("plan.tab_versions")], key="plan.tab"
@@ -188,3 +189,5 @@ with tab_ver:
     pv.changelog_section(sh, w.scenario, w.inputs.names)
     st.markdown(f"#### {sh.t('plan.excel_title')}")
     pv.excel_section(sh, w)
+
+links.copy_link(sh.lang)

@@ -214,6 +214,20 @@ class TestVersions:
         second = as_new.click().run()
         assert any("Saved: base-2 · v1" in s.value for s in second.success)
 
+    def test_stale_save_can_reload_the_latest(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        save_v1(demo_db)
+        first = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        second = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        [save] = [b for b in first.button if b.label == "Save"]
+        save.click().run()
+        [save] = [b for b in second.button if b.label == "Save"]
+        second = save.click().run()
+        assert "changed by manager" in errors(second)
+        second.button(key="plan.reload").click().run()
+        assert not second.exception and not errors(second)
+        assert working(second).based_on == 2
+        assert second.selectbox(key="version").value == "v2"
+
 
 class TestCalendar:
     def test_entered_holiday_is_stored_and_respread(
