@@ -46,7 +46,12 @@ def _put(ws: Worksheet, row: int, col: int, value: object, fmt: str | None = Non
 
 
 def _table(
-    ws: Worksheet, top: int, headers: list[str], rows: Sequence[Sequence[object]], fmts: list[str | None]
+    ws: Worksheet,
+    top: int,
+    headers: list[str],
+    rows: Sequence[Sequence[object]],
+    fmts: list[str | None],
+    wrap: bool = False,
 ) -> int:
     """Header + rows starting at row ``top``; returns the last row written."""
     for j, h in enumerate(headers, start=1):
@@ -56,6 +61,8 @@ def _table(
     for i, r in enumerate(rows, start=top + 1):
         for j, (v, f) in enumerate(zip(r, fmts, strict=True), start=1):
             _put(ws, i, j, v, f)
+            if wrap:
+                ws.cell(row=i, column=j).alignment = Alignment(wrap_text=True, vertical="top")
     return top + len(rows)
 
 
@@ -144,7 +151,7 @@ def weekly_workbook(rv: WeeklyReview, lang: str) -> bytes:
         for p in _records(rv.problems(lang))
     ]
     row = _table(ws, row + 1, [t("rep.severity", lang), t("rep.who", lang), t("rep.reason", lang),
-                               t("rep.action", lang)], probs, [None] * 4) + 2  # fmt: skip
+                               t("rep.action", lang)], probs, [None] * 4, wrap=True) + 2  # fmt: skip
     _put(ws, row, 1, t("rev.last_actions", lang))
     ws.cell(row=row, column=1).font = BOLD
     acts = [
@@ -164,7 +171,7 @@ def weekly_workbook(rv: WeeklyReview, lang: str) -> bytes:
     last = _table(teams, 1, [t("col.team", lang), *num_heads], team_rows, [None, *num_fmts])
     teams.freeze_panes = "B2"
     _widths(teams, [18, 16, 16, 16, 12, 12])
-    _bar_chart(teams, t("rep.chart_teams", lang), 1, last, 1, 2, 3, "H2", t("rep.amount", lang))
+    _bar_chart(teams, t("rep.chart_teams", lang), 1, last, 1, 2, 3, f"A{last + 3}", t("rep.amount", lang))
 
     reps = wb.create_sheet(t("rep.sheet_reps", lang))
     rep_rows = [
@@ -177,9 +184,15 @@ def weekly_workbook(rv: WeeklyReview, lang: str) -> bytes:
     )  # fmt: skip
     reps.freeze_panes = "C2"
     _widths(reps, [14, 14, 16, 16, 16, 12, 12, 40])
-    _bar_chart(reps, t("rep.chart_reps", lang), 1, last, 1, 3, 4, "J2", t("rep.amount", lang))
+    _bar_chart(reps, t("rep.chart_reps", lang), 1, last, 1, 3, 4, f"A{last + 3}", t("rep.amount", lang))
     for sheet in (ws, teams, reps):
         sheet.sheet_view.showGridLines = True
+        # print on landscape pages one page wide, so a PDF or a printout keeps every column together
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
         for r in sheet.iter_rows(min_row=1, max_row=1):
             for c in r:
                 c.alignment = Alignment(vertical="center")
