@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import demo, store
 from analysis.i18n import fmt_amount, fmt_pct, month_label
-from components import charts, data, shell
+from components import charts, data, links, shell
 
 sh = shell.page("nav.home")
 st.title(sh.t("app.title"))
@@ -81,3 +81,5 @@ with left:
 with right:
     st.markdown(f"#### {sh.t('home.top_reps')}")
     _table(ov.reps.head(10), ["rep", "team"])
+
+links.copy_link(sh.lang)

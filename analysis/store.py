@@ -1328,7 +1328,11 @@ def get_share_link(con: Connection, share_id: int) -> ShareLink:
 
 
 def find_share_link(con: Connection, token_hash: str) -> ShareLink | None:
-    """The share link with this token hash, whatever its state (the caller judges expiry/revocation)."""
+    """The share link with this token hash, whatever its state (the caller judges expiry/revocation).
+
+    None also when the table does not exist yet (a read-only reader of a database not migrated)."""
+    if not has_table(con, "share_links"):
+        return None
     row = con.execute(f"SELECT {_SHARE_COLS} FROM share_links WHERE token_hash = ?", [token_hash]).fetchall()
     return _share_link(row[0]) if row else None
 

@@ -46,6 +46,14 @@ def page(title_key: str) -> Shell:
     label_now = st.session_state.get("lang") or st.query_params.get("lang") or ""
     lang_now = LANG_BY_LABEL.get(str(label_now), DEFAULT_LANG)
     st.set_page_config(page_title=f"{t(title_key, lang_now)} · {t('app.title', lang_now)}", layout="wide")
+    if "share" in st.query_params:  # a share link shows only its plan version, on any page
+        from components import share_view
+
+        share_view.render(str(st.query_params.get("share") or ""), lang_now)
+        st.stop()
+    exposed = exposed_address()
+    if exposed is not None:
+        st.warning(t("access.exposed", lang_now, address=exposed), icon=":material/public:")
     with st.sidebar:
         st.markdown(f"### {t('app.title', lang_now)}")
         # Links need folder navigation, which Streamlit only enables when pages/ holds pages.
@@ -66,6 +74,27 @@ def page(title_key: str) -> Shell:
     if not isinstance(as_of, dt.date):
         as_of = dt.date.today()
     return Shell(lang=str(lang), as_of=as_of, db=db)
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def auth_configured() -> bool:
+    """True when ``[auth]`` exists in .streamlit/secrets.toml (sign-in with st.login is possible)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file (or an unreadable one) means no sign-in
+        return False
+
+
+def exposed_address() -> str | None:
+    """The bind address when the server is reachable from other machines without sign-in, else None.
+
+    An unset ``server.address`` makes Streamlit listen on every interface, so it counts as exposed."""
+    address = str(st.get_option("server.address") or "")
+    if address in LOOPBACK or address.startswith("127.") or auth_configured():
+        return None
+    return address or "0.0.0.0"
 
 
 def store_error(shell: Shell, exc: Exception) -> None:

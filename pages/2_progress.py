@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import metrics, store
-from components import data, progress_view, shell
+from components import data, links, progress_view, shell
 
 sh = shell.page("nav.progress")
 st.title(sh.t("prog.title"))
@@ -113,3 +113,5 @@ with right:
 st.markdown(f"#### {sh.t('prog.heatmap')}")
 if len(view.heatmap):
     st.plotly_chart(progress_view.heatmap_chart(view.heatmap, sh.lang), width="stretch", key="heatmap_chart")
+
+links.copy_link(sh.lang)

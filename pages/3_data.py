@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import importer, store
 from analysis.filesafety import DEFAULT_LIMITS, IngestError
-from components import data, import_view, shell
+from components import data, import_view, links, shell
 
 sh = shell.page("nav.data")
 st.title(sh.t("data.title"))
@@ -166,3 +166,5 @@ def history_section() -> None:
 import_section()
 st.divider()
 history_section()
+
+links.copy_link(sh.lang)

@@ -9,6 +9,7 @@ import streamlit as st
 from analysis import risks, store
 from analysis.i18n import t
 from components import data, risk_view, shell
+from components.links import copy_link
 
 sh = shell.page("nav.risks")
 st.title(sh.t("risk.title"))
@@ -157,3 +158,5 @@ with st.expander(sh.t("risk.settings")):
             st.rerun()
         except store.StoreError as exc:
             shell.store_error(sh, exc)
+
+copy_link(sh.lang)

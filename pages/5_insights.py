@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis import insights, store
 from analysis.i18n import fmt_amount
-from components import data, risk_view, shell
+from components import data, links, risk_view, shell
 
 sh = shell.page("nav.insights")
 st.title(sh.t("ins.title"))
@@ -90,3 +90,5 @@ if view.has_stages:
     st.info(sh.t("ins.funnel_todo"), icon=":material/info:")
 else:
     st.info(sh.t("ins.funnel_needs_stages"), icon=":material/info:")
+
+links.copy_link(sh.lang)
