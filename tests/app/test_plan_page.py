@@ -116,6 +116,34 @@ class TestBreakdown:
         assert (cents.drop(columns="Total").sum(axis=1) == cents["Total"]).all()
         assert int(cents.iloc[:4]["Total"].sum()) == int(target * 100)
 
+    def test_custom_percentages_must_total_100(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = page(demo_db, monkeypatch, lang="English")
+        at.selectbox(key="plan.spread").set_value("custom").run()
+        assert not errors(at)
+        at.session_state["plan.custom.quarter.2027"] = {
+            "edited_rows": {0: {"pct": 30.0}},
+            "added_rows": [],
+            "deleted_rows": [],
+        }
+        at.run()
+        assert "Custom percentages must total exactly 100 %; they total 105.0 %" in errors(at)
+        assert at.button(key="plan.build").disabled
+        at.session_state["plan.custom.quarter.2027"] = {
+            "edited_rows": {0: {"pct": 30.0}, 1: {"pct": 20.0}},
+            "added_rows": [],
+            "deleted_rows": [],
+        }
+        at.run()
+        at.button(key="plan.build").click().run()
+        assert not errors(at)
+        plan = working(at).plan
+        wanted = [plan.total * Decimal(p) / 100 for p in ("30", "20", "25", "25")]
+        got = list(plan.by("quarter", "company")["target"])
+        # The engine rounds each rep's months to the unit and keeps rep totals exact, so company
+        # quarters may drift from the percentages by a few units (reported to the engine's owner).
+        assert all(abs(g - x) <= plan.unit * len(plan.rep_ids) for g, x in zip(got, wanted, strict=True))
+        assert got[0] > got[2] > got[1]
+
 
 class TestEdit:
     def test_edit_keeps_a_locked_cell_and_the_rep_total(
