@@ -930,6 +930,33 @@ TEXT: dict[str, dict[str, str]] = {
     "rep.action": {"zh": "建议行动", "en": "Suggested action"},
     "rep.chart_teams": {"zh": "团队：周目标 vs 实际", "en": "Teams: weekly target vs actual"},
     "rep.chart_reps": {"zh": "销售人员：周目标 vs 实际", "en": "Reps: weekly target vs actual"},
+    "sc.title": {"zh": "考核评分卡", "en": "Rep scorecard"},
+    "sc.caption": {
+        "zh": "每项指标在参与评分的销售之间按最低 0 分、最高 100 分换算；综合分 = 各项得分的加权平均（缺少数据的指标不计入，权重按比例重新分配）。",
+        "en": "Each KPI is scaled from 0 (lowest rep) to 100 (highest rep); the composite is the weighted mean of the KPI scores (a KPI without data is left out and the other weights re-normalised).",
+    },
+    "sc.period": {"zh": "考核周期", "en": "Period"},
+    "sc.kpi.attainment": {"zh": "达成率（截至当日）", "en": "Attainment to date"},
+    "sc.kpi.growth": {"zh": "周增长 vs 计划", "en": "Weekly growth vs plan"},
+    "sc.kpi.new_customers": {"zh": "新客户数", "en": "New customers"},
+    "sc.kpi.aov": {"zh": "客单价", "en": "Average order value"},
+    "sc.kpi.on_time": {"zh": "任务按时完成率", "en": "Tasks on time"},
+    "sc.composite": {"zh": "综合分", "en": "Score"},
+    "sc.rank": {"zh": "排名", "en": "Rank"},
+    "sc.explain": {"zh": "计算说明", "en": "How the score is made"},
+    "sc.tasks_counted": {"zh": "计入任务数", "en": "Tasks counted"},
+    "sc.weights": {"zh": "指标权重", "en": "KPI weights"},
+    "sc.weights_save": {"zh": "保存权重", "en": "Save weights"},
+    "sc.weights_saved": {"zh": "权重已保存。", "en": "Weights saved."},
+    "sc.focus": {"zh": "培训与发展建议", "en": "Development focus"},
+    "sc.focus_help": {
+        "zh": "销售在以下指标上低于本团队中位数：可一键转为该销售的任务。",
+        "en": "Reps below their team's median on these KPIs; turn a suggestion into a task for the rep.",
+    },
+    "sc.focus_task": {"zh": "提升{kpi}（团队中位数 {median}）", "en": "Improve {kpi} (team median {median})"},
+    "sc.focus_go": {"zh": "为所选建议创建任务", "en": "Create tasks for the selected suggestions"},
+    "sc.none": {"zh": "该周期没有可评分的销售。", "en": "No rep to score in this period."},
+    "sc.err": {"zh": "无法评分：{msg}", "en": "Cannot score: {msg}"},
 }
 
 

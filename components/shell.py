@@ -27,6 +27,9 @@ PAGES = [
     ("pages/3_data.py", "nav.data", ":material/upload_file:"),
     ("pages/4_risks.py", "nav.risks", ":material/warning:"),
     ("pages/5_insights.py", "nav.insights", ":material/insights:"),
+    ("pages/6_tasks.py", "nav.tasks", ":material/task_alt:"),
+    ("pages/7_review.py", "nav.review", ":material/event_note:"),
+    ("pages/8_scorecard.py", "nav.scorecard", ":material/leaderboard:"),
 ]
 
 

@@ -1,0 +1,143 @@
+"""Tasks and deadlines (设定时间节点): overdue / due-soon views, a timeline, new tasks with a suggested
+owner and default deadline, status updates, bulk follow-ups from the quiet-customer list."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis import store, tasks
+from components import data, loop_view, shell
+
+sh = shell.page("nav.tasks")
+st.title(sh.t("task.title_page"))
+st.caption(sh.t("task.caption"))
+
+try:
+    data.ensure_db(sh.db)
+    version = store.data_version(sh.db)
+    df = loop_view.load_tasks(sh.db, version, sh.as_of)
+    reps = loop_view.load_reps(sh.db, version)
+    rules = loop_view.load_rules(sh.db, version)
+except store.StoreError as exc:
+    shell.store_error(sh, exc)
+    st.stop()
+
+types = loop_view.label_map("task.type", tasks.TASK_TYPES, sh.lang)
+prios = loop_view.label_map("task.prio", tasks.PRIORITIES, sh.lang)
+statuses = loop_view.label_map("task.status", tasks.STATUSES, sh.lang)
+states = loop_view.label_map("task.state", tasks.STATES, sh.lang)
+rep_names = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str), strict=True))
+
+for key in ("msg", "err"):
+    if text := st.session_state.pop(f"task_{key}", None):
+        (st.success if key == "msg" else st.error)(text)
+
+live = df[~df["status"].isin(["done", "cancelled"])]
+k1, k2, k3, k4 = st.columns(4)
+k1.metric(sh.t("task.n_overdue"), int((df["state"] == "overdue").sum()))
+k2.metric(sh.t("task.n_soon"), int((df["state"] == "due_soon").sum()))
+k3.metric(sh.t("task.n_open"), len(live))
+k4.metric(sh.t("task.n_done"), int(df["status"].eq("done").sum()))
+
+# Bound to the URL with language-neutral codes (a bound widget writes the option it shows).
+view = st.segmented_control(
+    sh.t("task.view"), ["all", "overdue", "due_soon", "open", "done"], default="all", key="view",
+    bind="query-params",
+)  # fmt: skip
+view = str(view or "all")
+shown = df if view == "all" else df[df["state"].isin(["done", "done_late"] if view == "done" else [view])]
+if shown.empty:
+    st.info(sh.t("task.none"), icon=":material/info:")
+else:
+    table = shown.assign(
+        type=shown["type"].map(types),
+        priority=shown["priority"].map(prios),
+        state=shown["state"].map(states),
+        deadline=shown["deadline"].astype(str),
+        done_date=shown["done_date"].astype(str).replace({"NaT": "", "None": ""}),
+    )
+    cols = {"task_id": "#", "rep": sh.t("task.owner"), "customer": sh.t("task.customer"), "title": sh.t("task.title"),
+            "type": sh.t("task.type"), "priority": sh.t("task.priority"), "deadline": sh.t("task.deadline"),
+            "state": sh.t("task.status"), "days_left": sh.t("task.days_left"), "done_date": sh.t("task.done_date")}  # fmt: skip
+    st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="task_table")
+    st.markdown(f"#### {sh.t('task.timeline')}")
+    st.plotly_chart(loop_view.timeline_chart(shown, sh.as_of, sh.lang), width="stretch", key="timeline")
+
+# Status update: pick a task, pick a status.
+if len(df):
+    with st.form("status_form"):
+        st.markdown(f"#### {sh.t('task.save')}")
+        c1, c2 = st.columns([3, 1])
+        ids = [int(i) for i in df["task_id"]]
+        label = {
+            int(i): f"#{i} {r}: {ti}" for i, r, ti in zip(df["task_id"], df["rep"], df["title"], strict=True)
+        }
+        pick = c1.selectbox(sh.t("task.title"), ids, format_func=label.__getitem__, key="status_task")
+        new_status = c2.selectbox(
+            sh.t("task.status"), list(statuses), index=2, format_func=statuses.__getitem__, key="status_value"
+        )
+        if st.form_submit_button(sh.t("task.save"), type="primary"):
+            try:
+                changed = loop_view.write(
+                    sh.db, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
+                )
+                st.session_state["task_msg"] = sh.t("task.saved", n=len(changed))
+            except (store.StoreError, tasks.TaskError) as exc:
+                st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
+            st.rerun()
+
+# New task: the type sets the default deadline and priority, seniority suggests the owner.
+st.markdown(f"#### {sh.t('task.new')}")
+c1, c2 = st.columns(2)
+kind = c1.selectbox(sh.t("task.type"), list(types), format_func=types.__getitem__, key="new_type")
+active = reps[reps["leave_date"].isna()]
+suggested = tasks.suggest_assignee(str(kind), active, tasks.open_counts(df))
+rep_ids = [str(r) for r in active["rep_id"]]
+owner = c2.selectbox(
+    sh.t("task.owner"), rep_ids, index=rep_ids.index(suggested) if suggested in rep_ids else 0,
+    format_func=lambda r: rep_names.get(r, r), key=f"new_owner_{kind}",
+)  # fmt: skip
+if suggested:
+    level = str(active.set_index("rep_id").loc[suggested, "level"])
+    c2.caption(sh.t("task.suggested", rep=rep_names[suggested], level=sh.t(f"task.level.{level}")))
+default_due = tasks.default_deadline(str(kind), sh.as_of, rules)
+with st.form("new_task", clear_on_submit=True):
+    title = st.text_input(sh.t("task.title"), key="new_title")
+    c3, c4 = st.columns(2)
+    prio = c3.selectbox(
+        sh.t("task.priority"), list(prios), index=list(prios).index(tasks.DEFAULT_PRIORITY[str(kind)]),
+        format_func=prios.__getitem__, key="new_prio",
+    )  # fmt: skip
+    due = c4.date_input(sh.t("task.deadline"), value=default_due, key=f"new_due_{kind}")
+    c4.caption(sh.t("task.default_deadline", day=default_due))
+    if st.form_submit_button(sh.t("task.create"), type="primary"):
+        if not str(title).strip():
+            st.session_state["task_err"] = sh.t("task.need_title")
+        else:
+            item = tasks.NewTask(str(owner), str(title), str(kind), str(prio), due)  # type: ignore[arg-type]
+            try:
+                ids = loop_view.write(sh.db, lambda con: tasks.create(con, [item], sh.as_of))
+                st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
+            except (store.StoreError, tasks.TaskError) as exc:
+                st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
+        st.rerun()
+
+with st.expander(sh.t("task.bulk")):
+    quiet = loop_view.load_quiet(sh.db, version, sh.as_of)
+    todo = tasks.from_quiet_customers(quiet, df, sh.t("task.quiet_title", customer="{customer}"))
+    st.caption(sh.t("task.bulk_help", n=len(todo)))
+    if st.button(sh.t("task.bulk_go"), disabled=not todo, key="bulk_go"):
+        ids = loop_view.write(sh.db, lambda con: tasks.create(con, todo, sh.as_of))
+        st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
+        st.rerun()
+
+with st.expander(sh.t("task.rules")):
+    with st.form("rules_form"):
+        new_rules = {k: st.text_input(types[k], value=rules[k], key=f"rule_{k}") for k in tasks.TASK_TYPES}
+        if st.form_submit_button(sh.t("task.rules_save")):
+            try:
+                loop_view.write(sh.db, lambda con: tasks.save_rules(con, new_rules))
+                st.session_state["task_msg"] = sh.t("task.saved", n=len(new_rules))
+            except tasks.TaskError as exc:
+                st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
+            st.rerun()

@@ -1,0 +1,120 @@
+"""Rep scorecard (制定评估标准): KPIs, weights, composite score and rank with the arithmetic shown,
+and development suggestions that become tasks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis import metrics, scorecard, store, tasks
+from analysis.i18n import fmt_pct
+from components import data, loop_view, progress_view, shell
+
+sh = shell.page("nav.scorecard")
+st.title(sh.t("sc.title"))
+st.caption(sh.t("sc.caption"))
+
+try:
+    data.ensure_db(sh.db)
+    version = store.data_version(sh.db)
+    fy_start = data.fy_start_month(sh.db)
+    pdata = progress_view.load_data(sh.db, version, sh.as_of, fy_start)
+except store.StoreError as exc:
+    shell.store_error(sh, exc)
+    st.stop()
+
+# Bound to the URL: period labels (2026-11, 2026-Q4, 2026) are language-neutral.
+periods = [
+    p.label
+    for p in metrics.fiscal_periods(pdata.fy)
+    if p.grain in ("year", "quarter", "month") and p.start <= sh.as_of
+]
+default = metrics.period_of(pdata.fy, sh.as_of, "month").label
+period = st.selectbox(
+    sh.t("sc.period"), periods, index=periods.index(default), key="period", bind="query-params"
+)
+try:
+    sc = loop_view.load_scorecard(sh.db, version, sh.as_of, str(period), fy_start)
+except (scorecard.ScorecardError, metrics.MetricsError) as exc:
+    st.error(sh.t("sc.err", msg=str(exc)))
+    st.stop()
+
+if msg := st.session_state.pop("sc_msg", None):
+    st.success(msg)
+labels = {k: sh.t(f"sc.kpi.{k}") for k in scorecard.KPIS}
+tbl = sc.table
+if tbl.empty:
+    st.info(sh.t("sc.none"), icon=":material/info:")
+    st.stop()
+
+view = pd.DataFrame(
+    {
+        sh.t("sc.rank"): tbl["rank"],
+        sh.t("col.rep"): tbl["rep"].astype(str),
+        sh.t("col.team"): tbl["team"].astype(str),
+        sh.t("sc.composite"): tbl["composite"].round(1),
+        labels["attainment"]: [fmt_pct(v if pd.notna(v) else None, sh.lang) for v in tbl["attainment"]],
+        labels["growth"]: [fmt_pct(v if pd.notna(v) else None, sh.lang, signed=True) for v in tbl["growth"]],
+        labels["new_customers"]: tbl["new_customers"],
+        labels["aov"]: tbl["aov"].round(0),
+        labels["on_time"]: [fmt_pct(v if pd.notna(v) else None, sh.lang) for v in tbl["on_time"]],
+        sh.t("sc.tasks_counted"): tbl["tasks_counted"],
+        sh.t("sc.explain"): [scorecard.explain(r, sc.weights, labels) for r in tbl.to_dict(orient="records")],
+    }
+)
+st.dataframe(view, hide_index=True, width="stretch", key="sc_table")
+
+with st.expander(sh.t("sc.weights")):
+    with st.form("weights_form"):
+        cols = st.columns(len(scorecard.KPIS))
+        new_w = {
+            k: c.number_input(labels[k], 0.0, 100.0, float(sc.weights[k]), 5.0, key=f"w_{k}")
+            for k, c in zip(scorecard.KPIS, cols, strict=True)
+        }
+        if st.form_submit_button(sh.t("sc.weights_save")):
+            try:
+                loop_view.write(sh.db, lambda con: scorecard.save_weights(con, new_w))
+                st.session_state["sc_msg"] = sh.t("sc.weights_saved")
+            except scorecard.ScorecardError as exc:
+                st.session_state["sc_msg"] = sh.t("sc.err", msg=str(exc))
+            st.rerun()
+
+st.markdown(f"#### {sh.t('sc.focus')}")
+st.caption(sh.t("sc.focus_help"))
+focus = sc.focus
+
+
+def _fmt(kpi: str, v: float) -> str:
+    return fmt_pct(v, sh.lang) if kpi == "on_time" else f"{v:,.0f}"
+
+
+if focus.empty:
+    st.caption(sh.t("rev.none"))
+else:
+    titles = [
+        sh.t("sc.focus_task", kpi=labels[k], median=_fmt(k, m))
+        for k, m in zip(focus["kpi"], focus["team_median"], strict=True)
+    ]
+    pick = pd.DataFrame({"pick": False, "rep": focus["rep"].astype(str), "task": titles})
+    with st.form("focus_form"):
+        edited = st.data_editor(
+            pick,
+            hide_index=True,
+            width="stretch",
+            disabled=["rep", "task"],
+            key="focus_editor",
+            column_config={
+                "pick": st.column_config.CheckboxColumn(""),
+                "rep": st.column_config.TextColumn(sh.t("col.rep")),
+                "task": st.column_config.TextColumn(sh.t("task.title")),
+            },
+        )
+        if st.form_submit_button(sh.t("sc.focus_go")):
+            items = [
+                tasks.NewTask(str(rid), title, "other", source="scorecard")
+                for rid, title, chosen in zip(focus["rep_id"], titles, edited["pick"], strict=True)
+                if bool(chosen)
+            ]
+            ids = loop_view.write(sh.db, lambda con: tasks.create(con, items, sh.as_of)) if items else []
+            st.session_state["sc_msg"] = sh.t("task.created", n=len(ids))
+            st.rerun()
