@@ -53,6 +53,7 @@ AREAS: list[tuple[str, str, bool]] = [
     ("analysis.plan", "bench_plan", False),
     ("analysis.importer", "bench_import", False),  # whole upload path; openpyxl read as baseline
     ("analysis.metrics", "bench_progress", True),
+    ("analysis.risks", "bench_risks", True),  # all reps, load + rules; raw customer read as baseline
 ]
 
 

@@ -169,13 +169,15 @@ def _who(scope: str, name: str, lang: str) -> str:
     return t(f"risk.who.{scope}", lang, name=name)
 
 
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
 def _dates(col: pd.Series) -> NDArray[np.int64]:
     """Date column as day ordinals; missing → -1."""
-    d = pd.to_datetime(col)
-    out = np.full(len(d), -1, dtype=np.int64)
-    ok = d.notna().to_numpy()
-    if ok.any():
-        out[ok] = np.array([x.date().toordinal() for x in d[ok]], dtype=np.int64)
+    days = pd.to_datetime(col).to_numpy(dtype="datetime64[D]", na_value=np.datetime64("NaT"))
+    ok = ~np.isnat(days)
+    out = np.full(len(days), -1, dtype=np.int64)
+    out[ok] = days[ok].astype(np.int64) + _EPOCH_ORDINAL
     return out
 
 
@@ -454,14 +456,15 @@ def rule_concentration(inputs: RiskInputs) -> list[Flag]:
     top = c.sort_values(["amount_cents", "customer_id"], ascending=[False, True]).drop_duplicates("rep_id")
     n_cust = c.groupby("rep_id")["customer_id"].nunique()
     rows: list[dict[str, Any]] = top.to_dict(orient="records")  # type: ignore[assignment]
+    names = dict(zip(reps["rep_id"], reps["name"], strict=True))
     for r in rows:
-        if r["rep_id"] not in set(reps["rep_id"]):
+        if r["rep_id"] not in names:
             continue
         total = int(tot[r["rep_id"]])
         share = int(r["amount_cents"]) / total
         if share <= thr:
             continue
-        name = reps.loc[reps["rep_id"] == r["rep_id"], "name"].iloc[0]
+        name = names[r["rep_id"]]
         ev = {
             "top_customer_share": _r4(share),
             "top_customer": str(r["customer"]),
@@ -498,20 +501,24 @@ def silent_customers(
     total_cents], longest overdue first."""
     cols = ["rep_id", "customer_id", "customer", "last_day", "interval_days", "silent_days", "overdue_ratio",
             "amount_cents", "total_cents"]  # fmt: skip
-    c = customers[customers["order_days"] >= max(2, min_orders)].copy()
-    if c.empty:
-        return pd.DataFrame(columns=cols)
-    first, last = _dates(c["first_day"]), _dates(c["last_day"])
-    interval = (last - first) / (c["order_days"].to_numpy(dtype=np.float64) - 1)
+    n = customers["order_days"].to_numpy(dtype=np.float64)
+    first, last = _dates(customers["first_day"]), _dates(customers["last_day"])
+    regular = n >= max(2, min_orders)
+    # Judge on arrays first: only the few silent rows are copied and get Python dates.
+    interval = np.divide(last - first, n - 1, out=np.zeros(len(n)), where=regular)
     silent = as_of.toordinal() - last
+    hit = regular & (silent > k * interval) & (silent >= min_days)
+    if not hit.any():
+        return pd.DataFrame(columns=cols)
+    c = customers[hit].copy()
+    interval, silent, last = interval[hit], silent[hit], last[hit]
     c["interval_days"] = np.round(interval, 1)
     c["silent_days"] = silent
     c["overdue_ratio"] = np.round(
         np.divide(silent, interval, out=np.full(len(c), np.inf), where=interval > 0), 2
     )
     c["last_day"] = [dt.date.fromordinal(int(o)) for o in last]
-    hit = (silent > k * interval) & (silent >= min_days)
-    out: pd.DataFrame = c.loc[hit, cols].sort_values(["overdue_ratio", "total_cents"], ascending=False)
+    out: pd.DataFrame = c[cols].sort_values(["overdue_ratio", "total_cents"], ascending=False)
     return out.reset_index(drop=True)
 
 
@@ -550,10 +557,11 @@ def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
     )
     reps = data.reps[employed(data.reps, data.as_of)]
     tot = c.groupby("rep_id")["total_cents"].sum()
+    by_rep = dict(tuple(quiet.groupby("rep_id", sort=False))) if not quiet.empty else {}
     out = []
     for rid, name in zip(reps["rep_id"], reps["name"], strict=True):
-        q = quiet[quiet["rep_id"] == rid]
-        if q.empty or int(tot.get(rid, 0)) <= 0:
+        q = by_rep.get(rid)
+        if q is None or int(tot.get(rid, 0)) <= 0:
             continue
         lost = int(q["total_cents"].sum())
         share = lost / int(tot[rid])
@@ -779,12 +787,20 @@ def evaluate(inputs: RiskInputs, rules: Iterable[str] | None = None) -> RiskRepo
     return RiskReport(inputs.data.as_of, flags, skipped)
 
 
-def load_inputs(con: store.Connection, as_of: dt.date, fy_start_month: int = 1) -> RiskInputs:
-    """Read everything the rules need: progress arrays (summary tables + plan), two years of
-    rep x customer activity, open tasks (if a task table exists), thresholds and playbook."""
+def load_inputs(
+    con: store.Connection, as_of: dt.date, fy_start_month: int = 1, *, raw: bool = False
+) -> RiskInputs:
+    """Read everything the rules need: progress arrays (rep x day summary + plan), two years of
+    rep x customer activity (rep x customer x month summary plus the raw days of cut months),
+    open tasks (if a task table exists), thresholds and playbook. ``raw=True`` reads the customer
+    activity from the raw sales as before migration 5 (benchmark baseline; same inputs)."""
     data = metrics.load_inputs(con, as_of, fy_start_month)
     customers = store.customer_activity(
-        con, as_of - dt.timedelta(days=HISTORY_DAYS - 1), as_of - dt.timedelta(days=TRAILING_DAYS - 1), as_of
+        con,
+        as_of - dt.timedelta(days=HISTORY_DAYS - 1),
+        as_of - dt.timedelta(days=TRAILING_DAYS - 1),
+        as_of,
+        raw=raw,
     )
     return RiskInputs(
         data=data,
@@ -846,3 +862,51 @@ def acknowledge(
         seen=seen,
         author=author,
     )
+
+
+def bench_risks(db_path: str, runs: int = 20, as_of: dt.date | None = None) -> list[dict[str, object]]:
+    """Time risk evaluation for all reps on ``db_path`` (read + every rule), with a same-run baseline.
+
+    1. :func:`load_inputs` (rep x day and rep x customer x month summaries) + :func:`evaluate`;
+    2. the previous approach: the same with the two-year customer activity aggregated from the raw
+       sales table (``raw=True``), which is the baseline of row 1;
+    3. the rules alone on inputs already in memory.
+    The as-of day defaults to the last sale day. Rows {"operation", "rows", "p50_ms", "p95_ms",
+    "baseline_ms", "ratio"}; ratio = baseline / p50, times in milliseconds."""
+    from analysis.bench import timeit  # a leaf module; imported here so risks stays light to import
+
+    with store.connect(db_path, read_only=True) as con:
+        _, last, n_rows = store.sales_bounds(con)
+        if last is None:
+            raise RiskError(f"{db_path} has no sales to benchmark")
+        day = as_of or last
+        fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        note = "" if store.has_table(con, "sum_rep_customer_month") else ", NO rep×customer×month summary"
+        s50, s95 = timeit(lambda: evaluate(load_inputs(con, day, fy_start)), runs)
+        b50, b95 = timeit(lambda: evaluate(load_inputs(con, day, fy_start, raw=True)), max(5, runs // 4), 1)
+        inputs = load_inputs(con, day, fy_start)
+    e50, e95 = timeit(lambda: evaluate(inputs), runs)
+    return [
+        {
+            "operation": f"risk evaluation, all reps (summary tables{note})",
+            "rows": n_rows,
+            "p50_ms": round(s50, 1),
+            "p95_ms": round(s95, 1),
+            "baseline_ms": round(b50, 1),
+            "ratio": round(b50 / s50, 1),
+        },
+        {
+            "operation": "risk evaluation, customers from raw sales (previous) baseline",
+            "rows": n_rows,
+            "p50_ms": round(b50, 1),
+            "p95_ms": round(b95, 1),
+            "baseline_ms": None,
+        },
+        {
+            "operation": "risk rules only (inputs in memory)",
+            "rows": n_rows,
+            "p50_ms": round(e50, 1),
+            "p95_ms": round(e95, 1),
+            "baseline_ms": None,
+        },
+    ]

@@ -232,6 +232,21 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         """,
     ),
     (
+        5,
+        "rep x customer x month summary",
+        # Filled here from the raw sales so databases created before it get it; refresh_summaries keeps it.
+        """
+        CREATE TABLE sum_rep_customer_month (rep_id VARCHAR NOT NULL, customer_id VARCHAR, month DATE NOT NULL,
+            amount DECIMAL(18,2) NOT NULL, orders BIGINT NOT NULL, order_days BIGINT NOT NULL,
+            first_day DATE NOT NULL, last_day DATE NOT NULL);
+        INSERT INTO sum_rep_customer_month
+        SELECT rep_id, customer_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)),
+               sum(orders), count(*), min(day), max(day)
+        FROM (SELECT rep_id, customer_id, day, sum(amount) AS amount, count(*) AS orders FROM sales
+              WHERE removed_by IS NULL GROUP BY ALL) GROUP BY ALL;
+        """,
+    ),
+    (
         6,
         "execution loop",
         """
@@ -319,6 +334,13 @@ _SUMMARY_SQL = {
         SELECT rep_id, product_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)),
                count(*)
         FROM sales WHERE removed_by IS NULL {filter} GROUP BY ALL""",
+    # order_days = distinct order days, counted after a rep x customer x day pass (cheaper than DISTINCT).
+    "sum_rep_customer_month": """
+        INSERT INTO sum_rep_customer_month
+        SELECT rep_id, customer_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)),
+               sum(orders), count(*), min(day), max(day)
+        FROM (SELECT rep_id, customer_id, day, sum(amount) AS amount, count(*) AS orders FROM sales
+              WHERE removed_by IS NULL {filter} GROUP BY ALL) GROUP BY ALL""",
 }
 
 
@@ -1053,21 +1075,95 @@ def rep_month_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataF
     ).df()
 
 
-def customer_activity(con: Connection, start: dt.date, recent_start: dt.date, as_of: dt.date) -> pd.DataFrame:
-    """Rep x customer activity over [start, as_of] from the raw sales (drill-down read; replayable as of a day).
+def _month_first(d: dt.date) -> dt.date:
+    return d.replace(day=1)
+
+
+def _next_month(d: dt.date) -> dt.date:
+    return (d.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _whole_months(con: Connection, lo: dt.date, hi: dt.date) -> tuple[dt.date, dt.date]:
+    """[first, stop) months of rep x customer x month that [lo, hi] may read whole.
+
+    A month cut by lo or hi still counts as whole when no live sale falls in its part outside
+    [lo, hi] (checked on rep x day), so the usual "as of the last data day" read needs no raw rows."""
+    first, stop = _month_first(lo), _next_month(hi)
+    if first < lo and _any_sales(con, first, lo - dt.timedelta(days=1)):
+        first = _next_month(first)
+    month_end = stop - dt.timedelta(days=1)
+    if hi < month_end and _any_sales(con, hi + dt.timedelta(days=1), month_end):
+        stop = _month_first(hi)
+    return first, max(first, stop)
+
+
+def _any_sales(con: Connection, lo: dt.date, hi: dt.date) -> bool:
+    return bool(con.execute("SELECT count(*) FROM sum_rep_day WHERE day BETWEEN ? AND ?", [lo, hi]).fetchall()[0][0])
+
+
+def customer_activity(
+    con: Connection, start: dt.date, recent_start: dt.date, as_of: dt.date, *, raw: bool = False
+) -> pd.DataFrame:
+    """Rep x customer activity over [start, as_of] (replayable as of a day), customers only.
 
     Columns [rep_id, customer_id, customer, amount_cents (in [recent_start, as_of]), total_cents
-    (whole window), orders, order_days, first_day, last_day]; money int64 cents."""
+    (whole window), orders, order_days, first_day, last_day]; money int64 cents. Whole months come
+    from rep x customer x month; only the days of a month cut by start, recent_start or as_of are
+    read from the raw sales (none when those cuts hold no sales). ``raw=True`` reads everything from
+    the raw sales (benchmark baseline; same result)."""
+    if raw or not has_table(con, "sum_rep_customer_month"):
+        return con.execute(
+            """SELECT s.rep_id, s.customer_id, coalesce(c.name, s.customer_id) AS customer,
+                      CAST(coalesce(sum(s.amount) FILTER (WHERE s.day >= ?), 0) * 100 AS BIGINT) AS amount_cents,
+                      CAST(sum(s.amount) * 100 AS BIGINT) AS total_cents,
+                      count(*) AS orders, count(DISTINCT s.day) AS order_days, min(s.day) AS first_day,
+                      max(s.day) AS last_day
+               FROM sales s LEFT JOIN customers c USING (customer_id)
+               WHERE s.removed_by IS NULL AND s.day BETWEEN ? AND ? AND s.customer_id IS NOT NULL
+               GROUP BY ALL ORDER BY s.rep_id, amount_cents DESC, s.customer_id""",
+            [recent_start, start, as_of],
+        ).df()
+    recent_start = max(recent_start, start)
+    # Window statistics: whole months [m0, m1) from the summary, the cut days [start, m0) and
+    # [m1, as_of] from raw. The recent amount likewise with [r0, r1). Days read raw: the union of cuts.
+    m0, m1 = _whole_months(con, start, as_of)
+    r0, r1 = _whole_months(con, recent_start, as_of) if recent_start <= as_of else (m1, m1)
     return con.execute(
-        """SELECT s.rep_id, s.customer_id, coalesce(c.name, s.customer_id) AS customer,
-                  CAST(coalesce(sum(s.amount) FILTER (WHERE s.day >= ?), 0) * 100 AS BIGINT) AS amount_cents,
-                  CAST(sum(s.amount) * 100 AS BIGINT) AS total_cents,
-                  count(*) AS orders, count(DISTINCT s.day) AS order_days, min(s.day) AS first_day,
-                  max(s.day) AS last_day
-           FROM sales s LEFT JOIN customers c USING (customer_id)
-           WHERE s.removed_by IS NULL AND s.day BETWEEN ? AND ? AND s.customer_id IS NOT NULL
-           GROUP BY ALL ORDER BY s.rep_id, amount_cents DESC, s.customer_id""",
-        [recent_start, start, as_of],
+        """WITH cut AS (
+               SELECT rep_id, customer_id, day, sum(amount) AS amount, count(*) AS orders
+               FROM sales
+               WHERE removed_by IS NULL AND customer_id IS NOT NULL AND day BETWEEN $start AND $as_of
+                 AND (day < $m0 OR day >= $m1 OR (day >= $recent AND (day < $r0 OR day >= $r1)))
+               GROUP BY ALL),
+           parts AS (
+               SELECT rep_id, customer_id,
+                      sum(amount) FILTER (WHERE day >= $recent AND (day < $r0 OR day >= $r1)) AS recent,
+                      sum(amount) FILTER (WHERE day < $m0 OR day >= $m1) AS total,
+                      sum(orders) FILTER (WHERE day < $m0 OR day >= $m1) AS orders,
+                      count(*) FILTER (WHERE day < $m0 OR day >= $m1) AS order_days,
+                      min(day) FILTER (WHERE day < $m0 OR day >= $m1) AS first_day,
+                      max(day) FILTER (WHERE day < $m0 OR day >= $m1) AS last_day
+               FROM cut GROUP BY ALL
+               UNION ALL
+               SELECT rep_id, customer_id,
+                      sum(amount) FILTER (WHERE month >= $r0 AND month < $r1),
+                      sum(amount) FILTER (WHERE month >= $m0 AND month < $m1),
+                      sum(orders) FILTER (WHERE month >= $m0 AND month < $m1),
+                      sum(order_days) FILTER (WHERE month >= $m0 AND month < $m1),
+                      min(first_day) FILTER (WHERE month >= $m0 AND month < $m1),
+                      max(last_day) FILTER (WHERE month >= $m0 AND month < $m1)
+               FROM sum_rep_customer_month
+               WHERE customer_id IS NOT NULL AND month >= least($m0, $r0) AND month < greatest($m1, $r1)
+               GROUP BY ALL)
+           SELECT p.rep_id, p.customer_id, coalesce(c.name, p.customer_id) AS customer,
+                  CAST(coalesce(sum(p.recent), 0) * 100 AS BIGINT) AS amount_cents,
+                  CAST(sum(p.total) * 100 AS BIGINT) AS total_cents,
+                  CAST(sum(p.orders) AS BIGINT) AS orders, CAST(sum(p.order_days) AS BIGINT) AS order_days,
+                  min(p.first_day) AS first_day, max(p.last_day) AS last_day
+           FROM parts p LEFT JOIN customers c USING (customer_id)
+           GROUP BY ALL HAVING sum(p.orders) > 0
+           ORDER BY p.rep_id, amount_cents DESC, p.customer_id""",
+        {"start": start, "as_of": as_of, "recent": recent_start, "m0": m0, "m1": m1, "r0": r0, "r1": r1},
     ).df()
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from analysis import metrics, risks, store
 from analysis.calendar import FiscalYear, WorkCalendar
+from tests.conftest import DEMO_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 FY = FiscalYear(2026)
@@ -450,6 +451,31 @@ class TestDemo:
         assert [f.entity_id for f in orphan] == ["R016"]
         assert orphan[0].evidence["customers"] > 10 and orphan[0].evidence["left_on"] == dt.date(2026, 6, 30)
         assert all(f.entity_id != "R016" for f in report.flags if f.rule == "rep_no_sales")
+
+    @pytest.mark.parametrize("as_of", [dt.date(2026, 11, 27), dt.date(2026, 6, 17), dt.date(2025, 12, 31)])
+    def test_summary_read_gives_the_same_flags_as_the_raw_read(
+        self, demo_db_master: Path, as_of: dt.date
+    ) -> None:
+        with store.connect(demo_db_master, read_only=True) as con:
+            fast = risks.evaluate(risks.load_inputs(con, as_of))
+            raw = risks.evaluate(risks.load_inputs(con, as_of, raw=True))
+        assert fast.flags and [f.to_dict("en") for f in fast.flags] == [f.to_dict("en") for f in raw.flags]
+
+
+class TestBench:
+    def test_rows_have_the_bench_shape_and_a_same_run_baseline(self, demo_db_master: Path) -> None:
+        rows = risks.bench_risks(str(demo_db_master), runs=2)
+        assert [set(r) >= {"operation", "rows", "p50_ms", "p95_ms", "baseline_ms"} for r in rows] == [
+            True
+        ] * 3
+        head = rows[0]
+        assert "NO rep" not in str(head["operation"]) and head["rows"] == DEMO_ROWS
+        assert head["baseline_ms"] == rows[1]["p50_ms"] and 0 < head["p50_ms"] <= head["p95_ms"]  # type: ignore[operator]
+
+    def test_registered_in_the_bench(self) -> None:
+        from analysis import bench
+
+        assert ("analysis.risks", "bench_risks", True) in bench.AREAS
 
 
 class TestCli:

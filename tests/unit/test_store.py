@@ -39,6 +39,13 @@ SUMMARY_CHECKS = [
         "GROUP BY ALL",
         "SELECT rep_id, customer_id, amount, orders, first_day, last_day FROM sum_rep_customer",
     ),
+    (
+        "sum_rep_customer_month",
+        "SELECT rep_id, customer_id, date_trunc('month', day)::DATE, sum(amount), count(*), count(DISTINCT day), "
+        "min(day), max(day) FROM sales WHERE removed_by IS NULL GROUP BY ALL",
+        "SELECT rep_id, customer_id, month, amount, orders, order_days, first_day, last_day "
+        "FROM sum_rep_customer_month",
+    ),
 ]
 
 
@@ -101,6 +108,33 @@ class TestSummaries:
             store.undo_import(con, res.import_id)
             assert store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1)) == before
         assert_summaries_match(demo_db)
+
+    def test_migration_5_fills_rep_customer_month_on_an_existing_database(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            con.execute("DROP TABLE sum_rep_customer_month")
+            con.execute("DELETE FROM schema_migrations WHERE version = 5")
+            assert store.migrate(con) == [5]
+        assert_summaries_match(demo_db)
+
+    @pytest.mark.parametrize(
+        ("start", "recent", "as_of"),
+        [
+            ("2024-11-27", "2025-11-27", "2026-11-26"),  # the risk window on the last data day
+            ("2024-06-18", "2025-06-18", "2026-06-17"),  # cut months on both ends, sales after as_of
+            ("2025-01-01", "2025-07-01", "2025-12-31"),  # whole months only
+            ("2026-03-05", "2026-03-10", "2026-03-20"),  # inside one month
+            ("2026-02-10", "2026-01-01", "2026-12-31"),  # recent start before start, as_of after the data
+        ],
+    )
+    def test_customer_activity_from_summaries_equals_raw(
+        self, demo_db_master: Path, start: str, recent: str, as_of: str
+    ) -> None:
+        days = [dt.date.fromisoformat(d) for d in (start, recent, as_of)]
+        with store.connect(demo_db_master, read_only=True) as con:
+            fast = store.customer_activity(con, *days)
+            raw = store.customer_activity(con, *days, raw=True)
+        assert len(fast) > 0
+        pd.testing.assert_frame_equal(fast, raw)
 
 
 class TestImports:
