@@ -121,7 +121,7 @@ with tab_res:
     )
     names = w.inputs.team_names if level == "team" else w.inputs.names
     table = pv.period_table(plan, grain, level, names, sh.lang, sh.t("plan.total"))
-    pv.show_money_table(table, sh.lang, height=min(38 + 35 * len(table), 460), first=sh.t("plan.period"))
+    pv.show_money_table(table, sh.lang, height=min(40 + 35 * len(table), 560), first=sh.t("plan.period"))
     st.plotly_chart(pv.month_chart(plan, w.inputs, level, sh.lang, sh.t), key="plan.chart")
     with st.expander(sh.t("plan.explain"), icon=":material/functions:"):
         how = pv.explanations(plan, w.inputs)
