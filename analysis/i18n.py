@@ -957,6 +957,10 @@ TEXT: dict[str, dict[str, str]] = {
     "sc.focus_go": {"zh": "为所选建议创建任务", "en": "Create tasks for the selected suggestions"},
     "sc.none": {"zh": "该周期没有可评分的销售。", "en": "No rep to score in this period."},
     "sc.err": {"zh": "无法评分：{msg}", "en": "Cannot score: {msg}"},
+    "sc.tasks_line": {
+        "zh": "本期计入任务 {n} 个，其中按时完成 {on_time} 个。",
+        "en": "{n} tasks count in this period, {on_time} of them done on time.",
+    },
 }
 
 

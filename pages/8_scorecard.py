@@ -63,6 +63,8 @@ view = pd.DataFrame(
     }
 )
 st.dataframe(view, hide_index=True, width="stretch", key="sc_table")
+on_time_n = int((tbl["on_time"] * tbl["tasks_counted"]).fillna(0).round().sum())
+st.caption(sh.t("sc.tasks_line", n=int(tbl["tasks_counted"].sum()), on_time=on_time_n))
 
 with st.expander(sh.t("sc.weights")):
     with st.form("weights_form"):
