@@ -17,12 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "browser" / "screenshots"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+# Assertions wait for the app, not a fixed time: on a loaded 2-core machine a first render after a
+# cold start can take well over Playwright's 5 s default, which made passing tests flaky.
+expect.set_options(timeout=30_000)
 
 
 def free_port() -> int:
