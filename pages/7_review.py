@@ -74,7 +74,8 @@ with c1:
     if rv.actions.empty:
         st.caption(sh.t("rev.none"))
     for a in rv.actions.to_dict(orient="records"):
-        st.markdown(f"- **{a['rep']}**: {a['title']} — {sh.t('task.state.' + str(a['state']))}")
+        state = sh.t(f"task.state.{a['state']}")
+        st.markdown(f"- **{a['rep']}**: {a['title']} — {state}")
 with c2:
     st.markdown(f"#### {sh.t('rev.problems')}")
     probs = rv.problems(sh.lang)
