@@ -54,6 +54,8 @@ class ZipInspection:
 
     names: list[str]
     kept: dict[str, bytes] = field(default_factory=dict)
+    heads: dict[str, bytes] = field(default_factory=dict)  # first inflated chunk (≤ 1 MB) of ``head`` members
+    flagged: set[str] = field(default_factory=set)  # ``head`` members that contain one of ``needles``
 
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -133,7 +135,13 @@ def detect_kind(data: bytes, filename: str = "") -> FileKind:
     return "text"
 
 
-def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, ...] = ()) -> ZipInspection:
+def inspect_zip(
+    data: bytes,
+    limits: Limits = DEFAULT_LIMITS,
+    keep: tuple[str, ...] = (),
+    head: tuple[str, ...] = (),
+    needles: tuple[bytes, ...] = (),
+) -> ZipInspection:
     """Refuse zip bombs and XML with a DOCTYPE/ENTITY before any reader inflates the workbook.
 
     Declared sizes are checked first (count, per member, total, ratio), then every member is
@@ -141,8 +149,10 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
     zipfile stops at the declared size and the CRC check fails). XML parts must reach their
     root element within ``max_xml_prolog_bytes`` and carry no DOCTYPE or ENTITY declaration,
     which closes the door on entity expansion ("billion laughs") and external entities.
-    Members whose names start with one of ``keep`` are returned inflated (worksheets, for the
-    formula and error-cell scan).
+    Members whose names start with one of ``keep`` are returned inflated. Members whose names
+    start with one of ``head`` keep only their first chunk (enough for a sheet's first rows) and
+    are searched, while they stream, for ``needles`` (e.g. formula or error cells), so a large
+    worksheet is inflated once here and never held in memory.
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -180,6 +190,10 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
         if info.is_dir():
             continue
         want = info.filename.startswith(keep) if keep else False
+        headed = info.filename.startswith(head) if head else False
+        search = headed and bool(needles)
+        overlap = max((len(n) for n in needles), default=1) - 1
+        tail = b""
         chunks: list[bytes] = []
         first = True
         try:
@@ -193,7 +207,15 @@ def inspect_zip(data: bytes, limits: Limits = DEFAULT_LIMITS, keep: tuple[str, .
                         )
                     if first and info.filename.endswith((".xml", ".rels", ".vml")):
                         _check_xml_prolog(info.filename, chunk, limits)
+                    if first and headed:
+                        result.heads[info.filename] = chunk
                     first = False
+                    if search:
+                        seam = tail + chunk[:overlap]  # a needle split across two chunks
+                        if any(n in chunk or n in seam for n in needles):
+                            result.flagged.add(info.filename)
+                            search = False
+                        tail = chunk[-overlap:] if overlap else b""
                     if want:
                         chunks.append(chunk)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -222,10 +244,15 @@ def _check_xml_prolog(name: str, first_chunk: bytes, limits: Limits) -> None:
 
 
 def check_upload(
-    data: bytes, filename: str = "", limits: Limits = DEFAULT_LIMITS, keep: tuple[str, ...] = ()
+    data: bytes,
+    filename: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    keep: tuple[str, ...] = (),
+    head: tuple[str, ...] = (),
+    needles: tuple[bytes, ...] = (),
 ) -> tuple[FileKind, ZipInspection | None]:
     """Run every pre-parse check: size, signature, and for zip workbooks the bomb and XML checks."""
     check_size(data, limits)
     kind = detect_kind(data, filename)
-    inspection = inspect_zip(data, limits, keep) if kind in ("xlsx", "xlsb", "ods") else None
+    inspection = inspect_zip(data, limits, keep, head, needles) if kind in ("xlsx", "xlsb", "ods") else None
     return kind, inspection

@@ -36,6 +36,7 @@ import statistics
 import tempfile
 import time
 import unicodedata
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -52,6 +53,7 @@ from analysis.filesafety import (
     IngestError,
     Limits,
     UploadRefused,
+    ZipInspection,
     check_upload,
 )
 
@@ -489,6 +491,235 @@ class _Sheet:
     bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # (row0, col0) → reason
     ragged: dict[int, int] = field(default_factory=dict)  # grid index → field count, text files
     date1904: bool = False
+    body: _FastBody | None = None  # xlsx fast path: ``grid`` holds only the first rows
+
+
+class _NoFastPath(Exception):
+    """The typed fast path cannot prove it reads this workbook exactly as the grid path; use that."""
+
+
+_FORMULA_NEEDLES = (b"<f", b":f", b't="e"')
+_HEAD_ROWS = 20
+_NOT_TEXT = object()  # a non-text, non-empty cell in the first rows (number, date, bool, error)
+# How fastexcel renders a non-text cell in a column it typed as string: if a string column has
+# such a value, it may mix cell types (a number's text there is not its shortest repr), so the
+# grid path reads the file instead.
+_NON_TEXT_RENDERING = r"^(-?\d+(\.\d+)?|true|false|\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}:\d{2}(\.\d+)?)?)$"
+
+
+@dataclass
+class _FastBody:
+    """A worksheet read through fastexcel (calamine → Arrow, typed columns, no Python object per cell)."""
+
+    data: bytes
+    name: str
+    start_row: int  # 0-based Excel row of the first row calamine's range holds
+    width: int  # columns from A to the last column holding a value in the first rows
+
+    def load(
+        self, h: int, header: Sequence[str], wanted: Iterable[int], limits: Limits
+    ) -> dict[int, pd.Series]:
+        """Typed body columns (Excel column index → Series, one cell per Excel row below the header)."""
+        import fastexcel
+
+        want = set(wanted)
+        seen: list[int] = []
+
+        def pick(col: Any) -> bool:
+            seen.append(int(col.absolute_index))
+            return int(col.absolute_index) in want
+
+        try:
+            sheet = fastexcel.read_excel(self.data).load_sheet(
+                self.name,
+                header_row=h - self.start_row,
+                schema_sample_rows=None,
+                dtype_coercion="strict",
+                use_columns=pick,
+            )
+            if max(seen, default=-1) + 1 != self.width:
+                raise _NoFastPath("range width differs from the dimension")
+            n = int(sheet.height)
+            if n + h + 1 > limits.max_rows + 20:
+                raise UploadRefused(
+                    f"sheet {self.name!r} has more than {limits.max_rows} rows; split it", "too_many_rows"
+                )
+            batch = sheet.to_arrow()
+        except fastexcel.FastExcelError as exc:
+            raise _NoFastPath(str(exc)) from exc
+        out: dict[int, pd.Series] = {}
+        for info, arr in zip(sheet.selected_columns, batch.columns, strict=True):
+            i = int(info.absolute_index)
+            cell = header[i] if i < len(header) else ""
+            name = str(info.name)
+            if not (
+                name == cell or name.startswith(cell + "_") or (not cell and name.startswith("__UNNAMED__"))
+            ):
+                raise _NoFastPath("header alignment")
+            out[i] = _arrow_to_series(arr, str(info.dtype))
+        for i in want:
+            out.setdefault(i, pd.Series([""] * n, dtype="str"))
+        return out
+
+
+def _arrow_to_series(arr: Any, dtype: str) -> pd.Series:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if dtype in ("float", "int"):
+        return pd.Series(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
+    if dtype in ("datetime", "date"):
+        return pd.Series(arr.cast(pa.timestamp("ms")).to_pandas(), dtype="datetime64[ms]")
+    if dtype == "string":
+        if pc.any(pc.match_substring_regex(arr, _NON_TEXT_RENDERING)).as_py():
+            raise _NoFastPath("a text column may hold numbers, dates or booleans")
+        return pd.Series(arr.fill_null("").to_pandas(), dtype="str")
+    if dtype == "null":
+        return pd.Series([""] * len(arr), dtype="str")
+    raise _NoFastPath(f"column type {dtype}")
+
+
+_DIM_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')
+
+
+def _shared_strings(data: bytes, names: Sequence[str]) -> Callable[[int], str]:
+    """Shared string ``i`` of the workbook, parsed lazily only as far as needed."""
+    import xml.etree.ElementTree as ET
+
+    items: list[str] = []
+    state: dict[str, Any] = {}
+
+    def get(i: int) -> str:
+        if "it" not in state:
+            part = "xl/sharedStrings.xml"
+            if part not in names:
+                raise _NoFastPath("no shared strings part")
+            # DOCTYPE/ENTITY declarations were refused by the zip pass, so no entity expansion here.
+            state["it"] = ET.iterparse(
+                io.BytesIO(zipfile.ZipFile(io.BytesIO(data)).read(part)), events=("end",)
+            )
+        for _ev, el in state["it"]:
+            if el.tag.rsplit("}", 1)[-1] == "si":
+                items.append(_rich_text(el))
+                el.clear()
+                if len(items) > i:
+                    break
+        if i >= len(items):
+            raise _NoFastPath("shared string index out of range")
+        return items[i]
+
+    return get
+
+
+def _rich_text(el: Any) -> str:
+    """Text of an <si>/<is> element: its <t>, or the <t> of its runs (phonetic <rPh> left out)."""
+    parts: list[str] = []
+    for child in el:
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "t":
+            parts.append(child.text or "")
+        elif tag == "r":
+            parts += [(g.text or "") for g in child if g.tag.rsplit("}", 1)[-1] == "t"]
+    return "".join(parts)
+
+
+def _ref_pos(ref: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\$?([A-Z]+)\$?(\d+)", ref)
+    if m is None:
+        raise _NoFastPath(f"cell reference {ref!r}")
+    return int(m.group(2)) - 1, _col_index(m.group(1))
+
+
+def _head_grid(head: bytes, sst: Callable[[int], str]) -> tuple[list[list[Any]], int, int]:
+    """The first ``_HEAD_ROWS`` Excel rows of a worksheet (text cells as str, other cells
+    ``_NOT_TEXT``, empty cells ""), the first row holding a value, and the width (column A to
+    the last column holding a value in those rows), from the first chunk of its XML."""
+    import xml.etree.ElementTree as ET
+
+    parser: ET.XMLPullParser[Any] = ET.XMLPullParser(events=("end",))
+    cells: dict[tuple[int, int], Any] = {}
+    first_row: int | None = None
+    complete = False
+    events = _feed_pieces(parser, head)
+    try:
+        for _ev, el in events:
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "row":
+                r = el.get("r")
+                if r is None:
+                    raise _NoFastPath("row without r")
+                if int(r) > _HEAD_ROWS:
+                    complete = True
+                    break
+                el.clear()
+            elif tag == "sheetData":
+                complete = True
+                break
+            elif tag == "c":
+                ref = el.get("r")
+                if ref is None:
+                    raise _NoFastPath("cell without r")
+                pos = _ref_pos(ref)
+                t = el.get("t", "n")
+                v = next((c.text for c in el if c.tag.rsplit("}", 1)[-1] == "v"), None)
+                value: Any
+                if t == "s":
+                    value = sst(int(v)) if v else ""
+                elif t == "inlineStr":
+                    is_ = next((c for c in el if c.tag.rsplit("}", 1)[-1] == "is"), None)
+                    value = _rich_text(is_) if is_ is not None else ""
+                elif t == "str":
+                    value = v or ""
+                else:
+                    value = _NOT_TEXT if v else ""
+                if value != "" or t in ("s", "inlineStr", "str"):
+                    first_row = pos[0] if first_row is None else min(first_row, pos[0])
+                cells[pos] = value
+    except ET.ParseError as exc:
+        raise _NoFastPath(f"head XML: {exc}") from exc
+    if not complete and len(head) >= 1024 * 1024:
+        raise _NoFastPath("first rows do not fit the head chunk")
+    filled = [pos for pos, value in cells.items() if value != "" and pos[0] < _HEAD_ROWS]
+    if not filled:
+        return [], 0, 0
+    rows = max(r for r, _c in filled) + 1
+    width = max(c for _r, c in filled) + 1
+    grid: list[list[Any]] = [[""] * width for _ in range(rows)]
+    for (r0, c0), value in cells.items():
+        if r0 < rows and c0 < width:
+            grid[r0][c0] = value
+    return grid, (first_row if first_row is not None else 0), width
+
+
+def _feed_pieces(parser: Any, head: bytes, piece: int = 16 * 1024) -> Iterable[tuple[str, Any]]:
+    """Parse events of ``head`` fed in small pieces, so reading stops soon after row 20."""
+    for at in range(0, len(head), piece):
+        parser.feed(head[at : at + piece])
+        yield from parser.read_events()
+
+
+def _fast_sheets(data: bytes, zinfo: Any, limits: Limits) -> list[_Sheet]:
+    """Sheets whose grids hold only their first rows; the chosen sheet's body is read typed later."""
+    date1904, parts = _xlsx_structure(zinfo.kept, zinfo.names)
+    wb_sheets = re.findall(rb"<(?:\w+:)?sheet\b", zinfo.kept.get("xl/workbook.xml", b""))
+    if not parts or len(parts) != len(wb_sheets):
+        raise _NoFastPath("sheet parts")
+    sst = _shared_strings(data, zinfo.names)
+    sheets: list[_Sheet] = []
+    for name, part in parts.items():
+        head = zinfo.heads.get(part)
+        if head is None:
+            raise _NoFastPath("no head")
+        grid, start_row, width = _head_grid(head, sst)
+        dim = _DIM_RE.search(head[:4096])
+        if dim is not None and int(dim.group(4) or dim.group(2)) > limits.max_rows + 20:
+            raise _NoFastPath("over the row limit: the grid path refuses with its message")
+        if width > limits.max_cols:
+            raise _NoFastPath("over the column limit: the grid path refuses with its message")
+        bad = _scan_sheet_xml(zipfile.ZipFile(io.BytesIO(data)).read(part)) if part in zinfo.flagged else {}
+        body = _FastBody(data=data, name=name, start_row=start_row, width=width)
+        sheets.append(_Sheet(name=name, grid=grid, bad_cells=bad, date1904=date1904, body=body))
+    return sheets
 
 
 def _col_index(letters: str) -> int:
@@ -563,8 +794,16 @@ def _xlsx_structure(kept: dict[str, bytes], zip_names: Iterable[str]) -> tuple[b
 
 
 def _read_workbook(
-    data: bytes, kind: str, kept: dict[str, bytes], zip_names: list[str], limits: Limits
+    data: bytes,
+    kind: str,
+    kept: dict[str, bytes],
+    zip_names: list[str],
+    limits: Limits,
+    flagged: set[str] | None = None,
 ) -> list[_Sheet]:
+    """Every sheet as a grid of Python values (python-calamine). Worksheet XML is scanned for
+    formula/error cells when it is in ``kept``, or re-read from the zip when its name is in
+    ``flagged`` (the zip pass saw a formula or an error cell in it)."""
     from python_calamine import CalamineError, CalamineWorkbook
 
     date1904, parts = _xlsx_structure(kept, zip_names) if kind == "xlsx" else (False, {})
@@ -590,7 +829,12 @@ def _read_workbook(
         except CalamineError as exc:
             raise UploadRefused(f"sheet {name!r} cannot be read ({exc})", "unreadable") from exc
         part = parts.get(name)
-        bad = _scan_sheet_xml(kept[part]) if part and part in kept else {}
+        if part and part in kept:
+            bad = _scan_sheet_xml(kept[part])
+        elif part and flagged is not None and part in flagged:
+            bad = _scan_sheet_xml(zipfile.ZipFile(io.BytesIO(data)).read(part))
+        else:
+            bad = {}
         sheets.append(_Sheet(name=name, grid=grid, bad_cells=bad, date1904=date1904))
     return sheets
 
@@ -715,21 +959,37 @@ _KIND_BY_TYPE: dict[type, str] = {
 }
 
 
+_KIND_DTYPE = pd.CategoricalDtype(["empty", "str", "num", "date", "bool", "time", "other", "bad"])
+
+
+def _two_kinds(is_first: np.ndarray, first: str, second: str, index: pd.Index) -> pd.Series:
+    """A kinds Series from a boolean mask, built from integer codes (no string per cell)."""
+    cats = list(_KIND_DTYPE.categories)
+    codes = np.where(is_first, cats.index(first), cats.index(second)).astype("int8")
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=_KIND_DTYPE), index=index)
+
+
 def _cell_kinds(s: pd.Series) -> pd.Series:
-    """Per cell: 'empty', 'str', 'num', 'date', 'bool' (the Python type calamine/csv produced)."""
-    inferred = pd.api.types.infer_dtype(s, skipna=False)
+    """Per cell: 'empty', 'str', 'num', 'date', 'bool' (the Python type calamine/csv produced).
+
+    Categorical: the many kind comparisons below compare small integer codes."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return _two_kinds(s.isna().to_numpy(dtype=bool), "empty", "date", s.index)
+    if s.dtype == "float64":
+        return _two_kinds(s.isna().to_numpy(dtype=bool), "empty", "num", s.index)
+    inferred = "string" if s.dtype == "str" else pd.api.types.infer_dtype(s, skipna=False)
     if inferred == "string":
         blank = s.astype("str").str.strip(" \t\r\n\u3000\xa0") == ""
-        return pd.Series(np.where(blank.to_numpy(dtype=bool), "empty", "str"), index=s.index, dtype="str")
+        return _two_kinds(blank.to_numpy(dtype=bool), "empty", "str", s.index)
     if inferred in ("floating", "integer", "mixed-integer-float"):
-        return pd.Series(np.where(s.isna().to_numpy(dtype=bool), "empty", "num"), index=s.index, dtype="str")
+        return _two_kinds(s.isna().to_numpy(dtype=bool), "empty", "num", s.index)
     kinds = s.map(lambda v: _KIND_BY_TYPE.get(type(v), "other")).astype(object)
     is_str = kinds == "str"
     blank = pd.Series(False, index=s.index)
     if is_str.any():
         blank[is_str] = s[is_str].astype(str).str.strip(" \t\r\n\u3000\xa0") == ""
     kinds[s.isna() | blank] = "empty"
-    return kinds.astype("str")  # Arrow-backed: the many kind comparisons below stay vectorised
+    return kinds.astype(_KIND_DTYPE)
 
 
 def _ymd_to_dates(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
@@ -1030,14 +1290,15 @@ def _choose_sheet(sheets: list[_Sheet], wanted: str | None) -> _Sheet:
         names = ", ".join(repr(s.name) for s in sheets)
         raise UploadRefused(f"no sheet named {wanted!r}; the workbook has {names}", "no_sheet")
 
-    def score(sh: _Sheet) -> tuple[int, int, int]:
-        _h, _s, found = _sheet_profile(sh)
-        core = sum(2 for f in ("date", "amount") if f in found) + sum(
-            1 for f in ("rep", "region", "customer") if f in found
-        )
-        return core, len(found), len(sh.grid)
+    return max(sheets, key=_sheet_score)
 
-    return max(sheets, key=score)
+
+def _sheet_score(sh: _Sheet) -> tuple[int, int, int]:
+    _h, _s, found = _sheet_profile(sh)
+    core = sum(2 for f in ("date", "amount") if f in found) + sum(
+        1 for f in ("rep", "region", "customer") if f in found
+    )
+    return core, len(found), len(sh.grid)
 
 
 def _people_map(sheets: list[_Sheet], chosen: _Sheet) -> tuple[str, str, dict[str, str]] | None:
@@ -1172,8 +1433,36 @@ def parse_upload(
     if date_order not in (None, "ymd", "dmy", "mdy"):
         raise UploadRefused(f"date order must be ymd, dmy or mdy, not {date_order!r}", "bad_option")
     kind, zinfo = check_upload(
-        data, filename, limits, keep=("xl/worksheets/", "xl/workbook.xml", "xl/_rels/")
+        data,
+        filename,
+        limits,
+        keep=("xl/workbook.xml", "xl/_rels/"),
+        head=("xl/worksheets/",),
+        needles=_FORMULA_NEEDLES,
     )
+    args = (data, filename, sheet, mapping, date_order, count_stages, limits, remembered, kind, zinfo)
+    if kind == "xlsx" and zinfo is not None:
+        try:
+            return _parse(*args, fast=True)
+        except _NoFastPath:
+            pass  # read again through the grid path, which handles every case
+    return _parse(*args, fast=False)
+
+
+def _parse(
+    data: bytes,
+    filename: str,
+    sheet: str | None,
+    mapping: dict[str, str] | None,
+    date_order: str | None,
+    count_stages: set[str] | None,
+    limits: Limits,
+    remembered: Callable[[str], dict[str, str] | None] | None,
+    kind: str,
+    zinfo: ZipInspection | None,
+    *,
+    fast: bool,
+) -> ParsedUpload:
     notes: list[str] = []
     ext = Path(filename).suffix.lower()
     expected = {
@@ -1188,20 +1477,40 @@ def parse_upload(
     if kind == "text":
         sheets, how = _read_text(data, limits)
         notes.append(f"text read as {how}")
+    elif fast and zinfo is not None:
+        sheets = _fast_sheets(data, zinfo, limits)
     else:
-        sheets = _read_workbook(data, kind, zinfo.kept if zinfo else {}, zinfo.names if zinfo else [], limits)
+        sheets = _read_workbook(
+            data,
+            kind,
+            zinfo.kept if zinfo else {},
+            zinfo.names if zinfo else [],
+            limits,
+            zinfo.flagged if zinfo else None,
+        )
     if not sheets or not any(sh.grid for sh in sheets):
+        if fast:
+            raise _NoFastPath("no rows")
         raise UploadRefused("the file has no rows", "empty")
+    if fast and sheet is None and len(sheets) > 1:
+        scores = sorted((_sheet_score(sh)[:2] for sh in sheets), reverse=True)
+        if scores[0] == scores[1]:
+            raise _NoFastPath("sheets tie on their headers; the grid path compares their lengths")
     chosen = _choose_sheet(sheets, sheet)
     grid = chosen.grid
     if not grid:
+        if fast:
+            raise _NoFastPath("empty sheet")
         raise UploadRefused(f"sheet {chosen.name!r} is empty", "empty")
-    if len(grid) > limits.max_rows + 20:
+    height = len(grid)
+    if height > limits.max_rows + 20:
         raise UploadRefused(
             f"sheet {chosen.name!r} has more than {limits.max_rows} rows; split it", "too_many_rows"
         )
     h = _find_header(grid)
-    width = max(len(r) for r in grid[h : h + 50])
+    width = chosen.body.width if chosen.body is not None else max(len(r) for r in grid[h : h + 50])
+    if chosen.body is not None and any(c is _NOT_TEXT for c in grid[h]):
+        raise _NoFastPath("the header row holds a number or date")
     header = [str(c).strip() if c is not None else "" for c in grid[h]] + [""] * 0
     header = header + [""] * (width - len(header))
     header = [c if c else f"column {i + 1}" for i, c in enumerate(header)]
@@ -1221,6 +1530,8 @@ def parse_upload(
     map_names = {f: header[i] for f, i in cols.items()}
     people = None
     if "rep" not in cols and "region" in cols:
+        if fast:
+            raise _NoFastPath("the People join reads other sheets whole")
         people = _people_map(sheets, chosen)
     missing = [f for f in REQUIRED if f not in cols and not (f == "rep" and people)]
     if missing:
@@ -1231,20 +1542,31 @@ def parse_upload(
             missing,
             header,
         )
+    typed: dict[int, pd.Series] = {}
+    if chosen.body is not None:
+        typed = chosen.body.load(h, header, [0, *cols.values()], limits)
+        height = h + 1 + len(typed[0])
     if chosen.row_numbers is not None:
         rows_no = pd.Series(chosen.row_numbers[h + 1 :], dtype="int64")
     else:
-        rows_no = pd.Series(np.arange(h + 2, len(grid) + 1), dtype="int64")
-    n = len(grid) - h - 1
+        rows_no = pd.Series(np.arange(h + 2, height + 1), dtype="int64")
+    n = height - h - 1
     if n <= 0:
+        if fast:
+            raise _NoFastPath("no rows below the header")
         raise UploadRefused(f"sheet {chosen.name!r} has a header but no rows below it", "empty")
 
-    body_cols = _columns(grid, h + 1, width)
-    raw = {f: body_cols[i] for f, i in cols.items()}
+    if chosen.body is not None:
+        raw = {f: typed[i] for f, i in cols.items()}
+        first = typed[0]
+    else:
+        body_cols = _columns(grid, h + 1, width)
+        raw = {f: body_cols[i] for f, i in cols.items()}
+        first = body_cols[0]
     for f, col in raw.items():
         # Text-only columns become Arrow strings once, so the many string steps below do not
         # each convert 100k Python objects again.
-        if pd.api.types.infer_dtype(col, skipna=False) == "string":
+        if col.dtype == object and pd.api.types.infer_dtype(col, skipna=False) == "string":
             raw[f] = col.astype("str")
     kinds = {f: _cell_kinds(s) for f, s in raw.items()}
     for f, i in cols.items():
@@ -1261,7 +1583,6 @@ def parse_upload(
         (kinds["date"] == "str") & ~raw["date"].astype(str).str.contains(r"\d", regex=True)
     )
     total_hit = pd.Series(False, index=rows_no.index)
-    first = body_cols[0]
     for f, col in [("", first), *((f, raw[f]) for f in total_cols)]:
         k = kinds[f] if f else _cell_kinds(first)
         t = col[k == "str"].astype(str).str.strip().str.lower()
