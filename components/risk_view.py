@@ -21,6 +21,8 @@ from components import charts
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
+FLAG_COLUMNS = ("severity", "entity", "rule", "reason", "register", "scope", "period")
+FLAG_ROW_PX = 78  # three wrapped lines of the reason
 
 
 def plain(text: str) -> str:
@@ -73,8 +75,23 @@ def flags_table(
                 "register": "" if link is None else f"#{link[0]} " + t(f"risk.status.{link[1]}", lang),
             }
         )
-    cfg = {k: st.column_config.TextColumn(t(f"risk.col.{k}", lang)) for k in rows[0]} if rows else None
-    st.dataframe(pd.DataFrame(rows), column_config=cfg, hide_index=True, width="stretch", key="flags_table")
+    # Reason wraps (a row taller than 4rem lets glide wrap text) in a wide column placed before the
+    # secondary columns, so the sentence is read whole; scope and period may scroll off on narrow screens.
+    widths: dict[str, int] = {"severity": 70, "entity": 90, "rule": 150, "reason": 430, "register": 100}
+    cfg = (
+        {k: st.column_config.TextColumn(t(f"risk.col.{k}", lang), width=widths.get(k)) for k in rows[0]}
+        if rows
+        else None
+    )
+    st.dataframe(
+        pd.DataFrame(rows),
+        column_config=cfg,
+        column_order=FLAG_COLUMNS,
+        row_height=FLAG_ROW_PX,
+        hide_index=True,
+        width="stretch",
+        key="flags_table",
+    )
 
 
 def _fmt_value(key: str, v: Any, lang: str) -> str:
@@ -134,11 +151,11 @@ def register_editor(reg: pd.DataFrame, lang: str) -> pd.DataFrame:
     text = st.column_config.TextColumn
     cfg = {
         "entry_id": st.column_config.NumberColumn("#", format="%d"),
-        "rule": text(t("risk.col.rule", lang)),
-        "entity": text(t("risk.col.entity", lang)),
-        "severity": text(t("risk.col.severity", lang)),
-        "owner": text(t("risk.col.owner", lang), required=True),
-        "plan": text(t("risk.col.plan", lang), width="large"),
+        "rule": text(t("risk.col.rule", lang), width=150),
+        "entity": text(t("risk.col.entity", lang), width=80),
+        "severity": text(t("risk.col.severity", lang), width=70),
+        "owner": text(t("risk.col.owner", lang), required=True, width=110),
+        "plan": text(t("risk.col.plan", lang), width=290),
         "due_date": st.column_config.DateColumn(t("risk.col.due", lang), format="YYYY-MM-DD"),
         "status": st.column_config.SelectboxColumn(
             t("risk.col.status", lang), options=list(status_label.values()), required=True
@@ -147,8 +164,18 @@ def register_editor(reg: pd.DataFrame, lang: str) -> pd.DataFrame:
         "last_seen": text(t("risk.col.last_seen", lang)),
     }
     locked = ["entry_id", "rule", "entity", "severity", "occurrences", "last_seen"]
+    # Status and due date before the long plan, which wraps like the flags' reason.
+    order = ["entry_id", "entity", "rule", "severity", "owner", "status", "due_date", "plan", "occurrences",
+             "last_seen"]  # fmt: skip
     edited: pd.DataFrame = st.data_editor(
-        view, column_config=cfg, disabled=locked, hide_index=True, width="stretch", key="register_editor"
+        view,
+        column_config=cfg,
+        column_order=order,
+        row_height=FLAG_ROW_PX,
+        disabled=locked,
+        hide_index=True,
+        width="stretch",
+        key="register_editor",
     )
     return edited
 

@@ -78,6 +78,10 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"##### {sh.t('risk.evidence')}")
+        st.caption(
+            f"{sh.t('risk.col.scope')}: {sh.t(f'risk.scope.{flag.scope}')} · "
+            f"{sh.t('risk.col.period')}: {flag.period}"
+        )
         st.info(risk_view.plain(flag.reason[sh.lang]), icon=":material/warning:")
         risk_view.evidence(flag, sh.lang)
     with right:

@@ -36,7 +36,7 @@ class TestRisksPage:
         assert at.title[0].value == "风险预警与风险登记"
         table = at.dataframe[0].value
         assert {"华北", "陈静", "郭燕"} <= set(table.iloc[:, 3])
-        assert any("尚无任务数据" in c.value for c in at.caption)  # overdue tasks skipped, said so
+        assert any("本财年没有生效方案" in c.value for c in at.caption)  # unrealistic target skipped, said so
 
     def test_english_url_filters(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(demo_db, monkeypatch, lang="English", rule="concentration").run()
