@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import store, tasks
-from components import data, loop_view, shell
+from components import data, links, loop_view, shell
 
 sh = shell.page("nav.tasks")
 st.title(sh.t("task.title_page"))
@@ -141,3 +141,4 @@ with st.expander(sh.t("task.rules")):
             except tasks.TaskError as exc:
                 st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
             st.rerun()
+links.copy_link(sh.lang)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis import report, review, store, tasks
 from analysis.i18n import fmt_amount, fmt_pct
-from components import data, loop_view, shell
+from components import data, links, loop_view, shell
 
 sh = shell.page("nav.review")
 st.title(sh.t("rev.title"))
@@ -138,3 +138,4 @@ d2.download_button(
 )  # fmt: skip
 with st.expander(sh.t("rev.markdown")):
     st.code(markdown, language="markdown")
+links.copy_link(sh.lang)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis import metrics, scorecard, store, tasks
 from analysis.i18n import fmt_pct
-from components import data, loop_view, progress_view, shell
+from components import data, links, loop_view, progress_view, shell
 
 sh = shell.page("nav.scorecard")
 st.title(sh.t("sc.title"))
@@ -120,3 +120,4 @@ else:
             ids = loop_view.write(sh.db, lambda con: tasks.create(con, items, sh.as_of)) if items else []
             st.session_state["sc_msg"] = sh.t("task.created", n=len(ids))
             st.rerun()
+links.copy_link(sh.lang)
