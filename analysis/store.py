@@ -1098,7 +1098,9 @@ def _whole_months(con: Connection, lo: dt.date, hi: dt.date) -> tuple[dt.date, d
 
 
 def _any_sales(con: Connection, lo: dt.date, hi: dt.date) -> bool:
-    return bool(con.execute("SELECT count(*) FROM sum_rep_day WHERE day BETWEEN ? AND ?", [lo, hi]).fetchall()[0][0])
+    return bool(
+        con.execute("SELECT count(*) FROM sum_rep_day WHERE day BETWEEN ? AND ?", [lo, hi]).fetchall()[0][0]
+    )
 
 
 def customer_activity(
