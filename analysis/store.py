@@ -271,6 +271,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             expires_at TIMESTAMP, revoked_at TIMESTAMP, revoked_by VARCHAR, note VARCHAR);
         """,
     ),
+    (
+        8,
+        "incentives",
+        # A commission plan is saved as a new plan_id each time (versions, not overwrites); the
+        # latest is in force. Rates and attainment bounds are fractions (0.035 = 3.5 %).
+        """
+        CREATE TABLE incentive_plans (plan_id INTEGER PRIMARY KEY,
+            base_rate DECIMAL(12,8) NOT NULL CHECK (base_rate >= 0),
+            gate DECIMAL(12,8) NOT NULL DEFAULT 0 CHECK (gate >= 0), author VARCHAR,
+            created_at TIMESTAMP NOT NULL);
+        CREATE TABLE incentive_tiers (plan_id INTEGER NOT NULL, row_no INTEGER NOT NULL,
+            lower_bound DECIMAL(12,8) NOT NULL CHECK (lower_bound >= 0), upper_bound DECIMAL(12,8),
+            multiplier DECIMAL(12,4) NOT NULL CHECK (multiplier >= 0), PRIMARY KEY (plan_id, row_no));
+        CREATE TABLE incentive_caps (plan_id INTEGER NOT NULL,
+            grain VARCHAR NOT NULL CHECK (grain IN ('month', 'quarter', 'year')),
+            cap DECIMAL(18,2) CHECK (cap >= 0), PRIMARY KEY (plan_id, grain));
+        CREATE TABLE incentive_bonuses (plan_id INTEGER NOT NULL, row_no INTEGER NOT NULL,
+            grain VARCHAR NOT NULL CHECK (grain IN ('month', 'quarter', 'year')),
+            threshold DECIMAL(12,8) NOT NULL CHECK (threshold >= 0),
+            amount DECIMAL(18,2) NOT NULL CHECK (amount >= 0), PRIMARY KEY (plan_id, row_no));
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -1583,3 +1605,64 @@ def save_review_notes(
                     "INSERT INTO review_notes VALUES (?, ?, ?, ?, ?)",
                     [iso_week, rep_id, note, author, _now()],
                 )
+
+
+# --- incentives ---
+
+
+def save_incentive_plan(
+    con: Connection,
+    *,
+    base_rate: Decimal,
+    gate: Decimal,
+    tiers: Sequence[tuple[Decimal, Decimal | None, Decimal]],
+    caps: dict[str, Decimal | None],
+    bonuses: Sequence[tuple[str, Decimal, Decimal]],
+    author: str | None = None,
+) -> int:
+    """Store a commission plan as a new version in one transaction; returns its plan_id.
+
+    ``tiers``: (lower, upper or None, multiplier); ``caps``: grain -> yuan or None;
+    ``bonuses``: (grain, threshold, yuan). Validated by ``analysis.incentives``; CHECKs are the backstop."""
+    with transaction(con):
+        pid = int(con.execute("SELECT coalesce(max(plan_id), 0) + 1 FROM incentive_plans").fetchall()[0][0])
+        con.execute(
+            "INSERT INTO incentive_plans VALUES (?, ?, ?, ?, ?)", [pid, base_rate, gate, author, _now()]
+        )
+        for i, (lo, hi, m) in enumerate(tiers, start=1):
+            con.execute("INSERT INTO incentive_tiers VALUES (?, ?, ?, ?, ?)", [pid, i, lo, hi, m])
+        for grain, cap in caps.items():
+            con.execute("INSERT INTO incentive_caps VALUES (?, ?, ?)", [pid, grain, cap])
+        for i, (grain, th, amount) in enumerate(bonuses, start=1):
+            con.execute("INSERT INTO incentive_bonuses VALUES (?, ?, ?, ?, ?)", [pid, i, grain, th, amount])
+    return pid
+
+
+def latest_incentive_plan(con: Connection) -> dict[str, Any] | None:
+    """The newest commission plan as plain values (Decimals), or None when none is saved:
+    {plan_id, base_rate, gate, author, created_at, tiers: [(lower, upper, multiplier)],
+    caps: {grain: cap or None}, bonuses: [(grain, threshold, amount)]}."""
+    head = con.execute(
+        "SELECT plan_id, base_rate, gate, author, created_at FROM incentive_plans ORDER BY plan_id DESC LIMIT 1"
+    ).fetchall()
+    if not head:
+        return None
+    pid, rate, gate, author, created = head[0]
+    tiers = con.execute(
+        "SELECT lower_bound, upper_bound, multiplier FROM incentive_tiers WHERE plan_id = ? ORDER BY row_no",
+        [pid],
+    ).fetchall()
+    caps = con.execute("SELECT grain, cap FROM incentive_caps WHERE plan_id = ?", [pid]).fetchall()
+    bonuses = con.execute(
+        "SELECT grain, threshold, amount FROM incentive_bonuses WHERE plan_id = ? ORDER BY row_no", [pid]
+    ).fetchall()
+    return {
+        "plan_id": int(pid),
+        "base_rate": rate,
+        "gate": gate,
+        "author": author,
+        "created_at": created,
+        "tiers": [tuple(r) for r in tiers],
+        "caps": dict(caps),
+        "bonuses": [tuple(r) for r in bonuses],
+    }
