@@ -961,6 +961,190 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "本期计入任务 {n} 个，其中按时完成 {on_time} 个。",
         "en": "{n} tasks count in this period, {on_time} of them done on time.",
     },
+    # --- access ---
+    "access.sign_in_needed": {
+        "zh": "请先登录。登录后按您的角色显示可编辑的内容。",
+        "en": "Please sign in. What you may edit depends on your role.",
+    },
+    "access.sign_in": {"zh": "登录", "en": "Sign in"},
+    "access.sign_out": {"zh": "退出登录", "en": "Sign out"},
+    "access.bad_config": {
+        "zh": "角色配置有误，请联系管理员：{msg}",
+        "en": "The role configuration is invalid; ask the administrator: {msg}",
+    },
+    "access.no_email": {"zh": "（无邮箱）", "en": "(no e-mail)"},
+    "access.signed_in_as": {"zh": "{who} · {role}", "en": "{who} · {role}"},
+    "access.role.admin": {"zh": "管理员", "en": "admin"},
+    "access.role.manager": {"zh": "经理", "en": "manager"},
+    "access.role.viewer": {"zh": "只读", "en": "viewer"},
+    "access.read_only": {
+        "zh": "您是只读用户：可以查看方案，不能编辑或保存。",
+        "en": "You have read-only access: you can view plans but not edit or save them.",
+    },
+    "access.manager_scope": {
+        "zh": "您只能修改这些团队的目标：{teams}。其他团队的行已锁定。",
+        "en": "You may change only these teams' targets: {teams}. Other teams' rows are locked.",
+    },
+    "access.refused.viewer": {"zh": "只读用户不能保存方案。", "en": "Read-only users cannot save plans."},
+    "access.refused.draft": {
+        "zh": "新建或导入的方案会设定所有团队的目标，只有管理员可以保存。请打开已保存的版本再修改本团队。",
+        "en": "A new or imported plan sets every team's targets, so only an admin can save it. "
+        "Open a saved version and change your teams there.",
+    },
+    "access.refused.teams": {
+        "zh": "不能保存：其他团队的目标被修改了（{teams}）。",
+        "en": "Cannot save: other teams' targets were changed ({teams}).",
+    },
+    "access.admin_only": {
+        "zh": "只有管理员可以执行此操作。",
+        "en": "Only an admin can do this.",
+    },
+    "access.data_admin_only": {
+        "zh": "只有管理员可以导入或撤销数据。您可以查看导入历史。",
+        "en": "Only an admin can import or undo data. You can view the import history.",
+    },
+    # --- incentives ---
+    "nav.incentives": {"zh": "激励与提成", "en": "Incentives"},
+    "inc.title": {"zh": "激励机制：提成、奖金与表彰", "en": "Incentives: commission, bonuses, recognition"},
+    "inc.caption": {
+        "zh": "提成按达成率分档累进：每档费率只作用于落在该档内的那部分销售额（边际分段）。"
+        "金额精确到分，按精确值一次性四舍五入（0.5 分进位）后再封顶；奖金不受封顶限制。",
+        "en": "Commission is tiered by attainment on marginal slices: a tier's rate applies only to the "
+        "sales inside that tier. Money is exact: the exact commission is rounded once, half-up to the "
+        "cent, then capped; bonuses are paid on top of the cap.",
+    },
+    "inc.period": {"zh": "结算周期", "en": "Settlement period"},
+    "inc.err": {"zh": "无法计算激励：{msg}", "en": "Cannot compute incentives: {msg}"},
+    "inc.plan_version": {"zh": "当前提成方案：第 {n} 版", "en": "Commission plan in force: version {n}"},
+    "inc.plan_default": {
+        "zh": "当前使用默认提成方案（尚未保存）。",
+        "en": "Using the default commission plan (not saved yet).",
+    },
+    "inc.pay_actual": {"zh": "按实际应发", "en": "Payout on actuals"},
+    "inc.pay_forecast": {"zh": "按预测应发", "en": "Payout at forecast"},
+    "inc.pay_plan": {"zh": "全员恰好达成计划", "en": "Everyone exactly on plan"},
+    "inc.cost_of_sales": {"zh": "占销售额 {pct}", "en": "{pct} of sales"},
+    "inc.tab.payouts": {"zh": "提成与奖金", "en": "Payouts"},
+    "inc.tab.recognition": {"zh": "排行与表彰", "en": "Recognition"},
+    "inc.tab.plan": {"zh": "提成方案设置", "en": "Commission plan"},
+    "inc.none": {
+        "zh": "该周期没有有目标或销售的销售人员。",
+        "en": "No rep with a target or sales in this period.",
+    },
+    "inc.col.target": {"zh": "目标", "en": "Target"},
+    "inc.col.actual": {"zh": "实际", "en": "Actual"},
+    "inc.col.attainment": {"zh": "达成率", "en": "Attainment"},
+    "inc.col.commission": {"zh": "提成", "en": "Commission"},
+    "inc.col.bonus": {"zh": "奖金", "en": "Bonus"},
+    "inc.col.payout": {"zh": "应发合计", "en": "Payout"},
+    "inc.col.forecast": {"zh": "预测销售", "en": "Forecast sales"},
+    "inc.col.forecast_att": {"zh": "预测达成率", "en": "Forecast attainment"},
+    "inc.col.forecast_payout": {"zh": "预测应发", "en": "Payout at forecast"},
+    "inc.col.plan_payout": {"zh": "达成计划时应发", "en": "Payout on plan"},
+    "inc.col.note": {"zh": "计算说明", "en": "How it is computed"},
+    "inc.col.rank": {"zh": "名次", "en": "Rank"},
+    "inc.col.current": {"zh": "当前连续周数", "en": "Current streak (weeks)"},
+    "inc.col.best": {"zh": "本财年最长", "en": "Best this FY"},
+    "inc.col.met": {"zh": "达标周 / 计入周", "en": "Weeks met / counted"},
+    "inc.word.cap": {"zh": "封顶", "en": "cap"},
+    "inc.word.bonus": {"zh": "奖金", "en": "bonus"},
+    "inc.word.gated": {"zh": "未达门槛", "en": "below the gate"},
+    "inc.chart": {"zh": "每人应发：实际 vs 预测", "en": "Payout per rep: actuals vs forecast"},
+    "inc.leaderboard": {"zh": "达成率排行榜", "en": "Attainment leaderboard"},
+    "inc.streaks": {"zh": "连续达标（周实际 ≥ 周计划）", "en": "Streaks (weekly actual ≥ weekly plan)"},
+    "inc.streaks_help": {
+        "zh": "只计本财年已结束的自然周（截至 {week}）；计划为 0 的周（如假期）不计入也不中断。",
+        "en": "Complete ISO weeks of this fiscal year (up to {week}); weeks with no plan (holidays) "
+        "neither count nor break a streak.",
+    },
+    "inc.badge": {"zh": "🏅 {rep}：连续 {n} 周达标", "en": "🏅 {rep}: {n} weeks above pace"},
+    "inc.no_badge": {
+        "zh": "目前没有人连续 {n} 周以上达标。",
+        "en": "Nobody is {n} or more weeks above pace now.",
+    },
+    "inc.base_rate": {"zh": "基础提成率 %", "en": "Base rate %"},
+    "inc.gate": {
+        "zh": "门槛达成率 %（低于则无提成，0 = 无门槛）",
+        "en": "Gate attainment % (below it no commission; 0 = none)",
+    },
+    "inc.tiers": {"zh": "达成率分档（加速器）", "en": "Attainment tiers (accelerators)"},
+    "inc.tiers_help": {
+        "zh": "各档首尾相接、从 0% 开始、逐档上升；最后一档上限留空表示不封顶。倍数乘以基础提成率，只作用于该档内的销售额。",
+        "en": "Tiers start at 0 %, are contiguous and ascending; leave the last tier's upper bound blank "
+        "(open). The multiplier × base rate applies only to the sales inside the tier.",
+    },
+    "inc.caps": {
+        "zh": "每人每期提成封顶（元，留空 = 不封顶）",
+        "en": "Commission cap per rep per period (CNY, blank = none)",
+    },
+    "inc.bonuses": {
+        "zh": "奖金（达成率 ≥ 门槛时发放固定金额，可叠加）",
+        "en": "Bonuses (fixed amount when attainment ≥ threshold; they stack)",
+    },
+    "inc.save": {"zh": "保存为新版本", "en": "Save as a new version"},
+    "inc.saved": {"zh": "提成方案已保存（第 {n} 版）。", "en": "Commission plan saved (version {n})."},
+    "inc.refused": {"zh": "未保存：{where}{why}", "en": "Not saved: {where}{why}"},
+    "inc.where.row": {"zh": "{table}第 {row} 行「{field}」：", "en": "{table} row {row}, {field}: "},
+    "inc.where.field": {"zh": "「{field}」：", "en": "{field}: "},
+    "inc.table.tiers": {"zh": "分档表", "en": "Tiers"},
+    "inc.table.bonuses": {"zh": "奖金表", "en": "Bonuses"},
+    "inc.field.lower_pct": {"zh": "下限 %", "en": "From %"},
+    "inc.field.upper_pct": {"zh": "上限 %", "en": "To %"},
+    "inc.field.multiplier": {"zh": "倍数（× 基础提成率）", "en": "× base rate"},
+    "inc.field.base_rate": {"zh": "基础提成率 %", "en": "Base rate %"},
+    "inc.field.gate": {"zh": "门槛达成率 %", "en": "Gate %"},
+    "inc.field.cap_month": {"zh": "月度封顶", "en": "Monthly cap"},
+    "inc.field.cap_quarter": {"zh": "季度封顶", "en": "Quarterly cap"},
+    "inc.field.cap_year": {"zh": "年度封顶", "en": "Annual cap"},
+    "inc.field.grain": {"zh": "周期", "en": "Period"},
+    "inc.field.threshold_pct": {"zh": "达成率门槛 %", "en": "Threshold %"},
+    "inc.field.amount": {"zh": "奖金金额（元）", "en": "Amount (CNY)"},
+    "inc.grain.month": {"zh": "月度", "en": "Month"},
+    "inc.grain.quarter": {"zh": "季度", "en": "Quarter"},
+    "inc.grain.year": {"zh": "年度", "en": "Year"},
+    "inc.why.missing": {"zh": "需要填写数值。", "en": "a value is required."},
+    "inc.why.not_number": {"zh": "「{value}」不是数字。", "en": "{value} is not a number."},
+    "inc.why.negative": {
+        "zh": "{value} 是负数，不能小于 0。",
+        "en": "{value} is negative; it must be 0 or more.",
+    },
+    "inc.why.too_large": {
+        "zh": "{value} 超过上限 {expected}。",
+        "en": "{value} is above the limit {expected}.",
+    },
+    "inc.why.too_precise": {
+        "zh": "{value} 的小数超过 {expected} 位。",
+        "en": "{value} has more than {expected} decimals.",
+    },
+    "inc.why.no_tiers": {"zh": "至少需要一档。", "en": "the plan needs at least one tier."},
+    "inc.why.first_not_zero": {
+        "zh": "第一档必须从 {expected}% 开始，而不是 {value}%。",
+        "en": "the first tier must start at {expected} %, not {value} %.",
+    },
+    "inc.why.gap": {
+        "zh": "从 {value}% 开始，但上一档在 {expected}% 结束，中间有空档：各档必须首尾相接。",
+        "en": "starts at {value} % but the tier above ends at {expected} %, leaving a gap: tiers must be contiguous.",
+    },
+    "inc.why.overlap": {
+        "zh": "从 {value}% 开始，但上一档在 {expected}% 才结束，两档重叠：各档必须首尾相接、逐档上升。",
+        "en": "starts at {value} % but the tier above ends at {expected} %, so they overlap: tiers must be contiguous and ascending.",
+    },
+    "inc.why.open_not_last": {
+        "zh": "只有最后一档的上限可以留空。",
+        "en": "only the last tier may have a blank (open) upper bound.",
+    },
+    "inc.why.not_ascending": {
+        "zh": "上限 {value}% 必须大于下限 {expected}%。",
+        "en": "the upper bound {value} % must be above the lower bound {expected} %.",
+    },
+    "inc.why.last_closed": {
+        "zh": "最后一档的上限应留空（不封顶），而不是 {value}%。",
+        "en": "the last tier's upper bound must be blank (open), not {value} %.",
+    },
+    "inc.why.bad_grain": {
+        "zh": "周期必须是月度、季度或年度。",
+        "en": "the period must be month, quarter or year.",
+    },
 }
 
 

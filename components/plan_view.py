@@ -440,7 +440,10 @@ def read_editor_delta(
                     return w, row_locks, str(exc)
     if not edits:
         return w, frozenset(new_locks), None
-    locks = Locks(cells=locks.cells, rows=frozenset(new_locks), columns=locks.columns)
+    # Rows locked beyond the session's own locks (other teams' reps for a manager) stay locked.
+    locks = Locks(
+        cells=locks.cells, rows=frozenset(new_locks) | (locks.rows - row_locks), columns=locks.columns
+    )
     try:
         grid = ps.apply_cell_edits(
             w.grid,
@@ -538,6 +541,11 @@ def author() -> str:
     return "manager"
 
 
+def foreign_reps(sh: Shell, w: ps.Working) -> frozenset[object]:
+    """Reps of the teams this user may not edit: kept locked so no edit or rebalance moves them."""
+    return frozenset(r for r in w.base.rep_ids if not sh.access.can_edit_team(w.base.team_of[r]))
+
+
 def calendar_section(sh: Shell, w: ps.Working) -> None:
     """Official holidays / make-up workdays entered by the user → store → re-spread the plan."""
     with store.connect(sh.db, read_only=True) as con:
@@ -562,6 +570,9 @@ def calendar_section(sh: Shell, w: ps.Working) -> None:
             "note": st.column_config.TextColumn(sh.t("plan.note")),
         },
     )
+    if not sh.access.can_manage_data:
+        st.caption(sh.t("access.admin_only"))
+        return
     if st.button(sh.t("plan.cal_save"), key="plan.cal_save", icon=":material/save:"):
         days = edited.dropna(subset=["day", "kind"])
         with store.connect(sh.db) as con:
@@ -598,6 +609,8 @@ def _unit_cents(w: ps.Working) -> int:
 
 def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
     """Drag bar tops: the selected team's reps' annual totals, or the company's months."""
+    if not sh.access.can_edit:
+        return
     try:
         from components import drag_bars  # noqa: PLC0415 - built by a colleague; the page works without it
     except ImportError:
@@ -613,7 +626,9 @@ def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
     grid, plan = w.grid, w.base
     uc = _unit_cents(w)
     if what == "team":
-        teams = list(dict.fromkeys(plan.team_ids))
+        teams = [t for t in dict.fromkeys(plan.team_ids) if sh.access.can_edit_team(t)]
+        if not teams:
+            return
         team = st.selectbox(
             sh.t("col.team"),
             teams,
@@ -697,11 +712,14 @@ def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
 
 def rep_total_form(sh: Shell, w: ps.Working, locks: Locks) -> None:
     """Set one rep's annual total; the other reps of the team absorb the change."""
+    mine = [r for r in w.base.rep_ids if sh.access.can_edit_team(w.base.team_of[r])]
+    if not mine:
+        return
     totals = ps.rep_totals(w.grid)
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     rep = c1.selectbox(
         sh.t("col.rep"),
-        list(w.base.rep_ids),
+        mine,
         format_func=lambda r: w.inputs.names.get(str(r), str(r)),
         key="plan.rt_rep",
     )
@@ -727,6 +745,9 @@ def rep_total_form(sh: Shell, w: ps.Working, locks: Locks) -> None:
 
 def save_section(sh: Shell, w: ps.Working, versions: Sequence[store.PlanVersion]) -> None:
     """Save the working plan as a version; a stale save offers reload or a new scenario."""
+    if not sh.access.can_edit:
+        st.info(sh.t("access.read_only"), icon=":material/visibility:")
+        return
     default = w.scenario or sh.t("plan.default_scenario")
     with st.form("plan.save_form"):
         c1, c2 = st.columns([1, 2])
@@ -762,6 +783,16 @@ def save_section(sh: Shell, w: ps.Working, versions: Sequence[store.PlanVersion]
 
 
 def _save(sh: Shell, w: ps.Working, name: str, note: str, based_on: int | None) -> None:
+    # The one write path for plans: the role check runs here, on the server, for every save.
+    changed = ps.changes(w.origin, w.grid)
+    team_of = {str(r): t for r, t in w.base.team_of.items()}
+    refusal = sh.access.plan_save_refusal(
+        {team_of.get(str(r), r) for r in changed["rep_id"]}, from_saved_version=w.source[0] == "version"
+    )
+    if refusal is not None:
+        kind, _, teams = refusal.partition(":")
+        st.error(sh.t(f"access.refused.{kind}", teams=teams), icon=":material/block:")
+        return
     who = author()
     try:
         with store.connect(sh.db) as con:
@@ -819,7 +850,9 @@ def versions_section(sh: Shell, vs: Sequence[store.PlanVersion], active: int | N
     pick = c1.selectbox(
         sh.t("plan.set_active_pick"), list(labels), index=len(labels) - 1, key="plan.active_pick"
     )
-    if c2.button(sh.t("plan.set_active"), key="plan.set_active", icon=":material/star:"):
+    if sh.access.can_manage_data and c2.button(
+        sh.t("plan.set_active"), key="plan.set_active", icon=":material/star:"
+    ):
         with store.connect(sh.db) as con:
             store.set_active_plan(con, labels[pick].version_id, set_by=author())
         st.cache_data.clear()

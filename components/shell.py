@@ -13,7 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from analysis import store
+from analysis.access import LOCAL, Access
 from analysis.i18n import DEFAULT_LANG, LANGS, t
+from components import auth
 
 LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": "zh", "English": "en"}
 
@@ -30,6 +32,7 @@ PAGES = [
     ("pages/6_tasks.py", "nav.tasks", ":material/task_alt:"),
     ("pages/7_review.py", "nav.review", ":material/event_note:"),
     ("pages/8_scorecard.py", "nav.scorecard", ":material/leaderboard:"),
+    ("pages/9_incentives.py", "nav.incentives", ":material/workspace_premium:"),
 ]
 
 
@@ -38,6 +41,7 @@ class Shell:
     lang: str
     as_of: dt.date
     db: str
+    access: Access = LOCAL  # who is signed in and may change what (components/auth.py)
 
     def t(self, key: str, **fmt: object) -> str:
         return t(key, self.lang, **fmt)
@@ -54,6 +58,7 @@ def page(title_key: str) -> Shell:
 
         share_view.render(str(st.query_params.get("share") or ""), lang_now)
         st.stop()
+    access = auth.current(lang_now)  # every rerun; stops with a sign-in screen when needed
     exposed = exposed_address()
     if exposed is not None:
         st.warning(t("access.exposed", lang_now, address=exposed), icon=":material/public:")
@@ -74,9 +79,10 @@ def page(title_key: str) -> Shell:
         )
         db = str(store.db_path())
         st.caption(f"{t('side.db', lang)}: `{Path(db).name}`")
+        auth.sidebar(access, lang)
     if not isinstance(as_of, dt.date):
         as_of = dt.date.today()
-    return Shell(lang=str(lang), as_of=as_of, db=db)
+    return Shell(lang=str(lang), as_of=as_of, db=db, access=access)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

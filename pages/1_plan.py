@@ -98,6 +98,10 @@ m2.metric(sh.t("plan.unit"), f"{w.unit:,}")
 m3.metric(sh.t("plan.reps"), f"{len(plan.rep_ids)}")
 m4.metric(sh.t("plan.source"), f"{w.scenario} · v{w.based_on}" if w.based_on else sh.t("plan.draft"))
 st.caption(pv.describe(sh, w.req))
+if not sh.access.can_edit:
+    st.info(sh.t("access.read_only"), icon=":material/visibility:")
+elif sh.access.role == "manager":
+    st.info(sh.t("access.manager_scope", teams=", ".join(sorted(sh.access.teams))), icon=":material/group:")
 
 tab_res, tab_edit, tab_ver = st.tabs(
     [sh.t("plan.tab_results"), sh.t("plan.tab_edit"), sh.t("plan.tab_versions")], key="plan.tab"
@@ -150,7 +154,11 @@ with tab_edit:
         sh.t("plan.lock_cells"), list(cell_opts), key="plan.lock_cells", placeholder=sh.t("plan.choose")
     )
     row_locks = st.session_state.get("plan.row_locks", frozenset())
-    locks = Locks(frozenset(cell_opts[c] for c in lock_cells), frozenset(row_locks), frozenset(lock_months))
+    locks = Locks(
+        frozenset(cell_opts[c] for c in lock_cells),
+        frozenset(row_locks) | pv.foreign_reps(sh, w),  # other teams' reps stay put for a manager
+        frozenset(lock_months),
+    )
     u1, u2, _ = st.columns([1, 1, 6])
     if u1.button(sh.t("plan.undo"), disabled=not w.history.can_undo, key="plan.undo", icon=":material/undo:"):
         ps.put(ps.replace_history(w, w.history.undo()))
@@ -160,7 +168,14 @@ with tab_edit:
         st.rerun()
     ekey = st.session_state.setdefault(pv.EDITOR, "plan.grid.0")
     cfg = pv.grid_config(sh, w, locked_months=set(lock_months))
-    st.data_editor(pv.grid_frame(w, row_locks), key=ekey, column_config=cfg, hide_index=True, width="stretch")
+    st.data_editor(
+        pv.grid_frame(w, row_locks | pv.foreign_reps(sh, w)),
+        key=ekey,
+        column_config=cfg,
+        hide_index=True,
+        width="stretch",
+        disabled=not sh.access.can_edit,
+    )
     delta = st.session_state.get(ekey)
     if delta and delta.get("edited_rows"):
         new_w, new_rows, err = pv.read_editor_delta(delta, w, row_locks, locks, mode)

@@ -36,14 +36,18 @@ if done is not None:
     st.page_link("dashboard.py", label=sh.t("data.to_home"), icon=":material/dashboard:")
 
 mb = DEFAULT_LIMITS.max_bytes // (1024 * 1024)
-upload = st.file_uploader(
-    sh.t("data.upload"),
-    type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"],
-    key=f"upload_{ss.get('upload_round', 0)}",
-    max_upload_size=mb,
-    help=sh.t("data.size_cap", mb=mb, rows=f"{DEFAULT_LIMITS.max_rows:,}"),
-)
-st.caption(sh.t("data.size_cap", mb=mb, rows=f"{DEFAULT_LIMITS.max_rows:,}"))
+upload = None
+if sh.access.can_manage_data:  # imports and undo change every team's actuals: admins only
+    upload = st.file_uploader(
+        sh.t("data.upload"),
+        type=["xlsx", "xlsm", "xls", "csv", "txt", "tsv"],
+        key=f"upload_{ss.get('upload_round', 0)}",
+        max_upload_size=mb,
+        help=sh.t("data.size_cap", mb=mb, rows=f"{DEFAULT_LIMITS.max_rows:,}"),
+    )
+    st.caption(sh.t("data.size_cap", mb=mb, rows=f"{DEFAULT_LIMITS.max_rows:,}"))
+else:
+    st.info(sh.t("access.data_admin_only"), icon=":material/lock:")
 
 
 def import_section() -> None:
@@ -125,6 +129,8 @@ def history_section() -> None:
         st.info(sh.t("data.no_history"), icon=":material/history:")
         return
     st.dataframe(import_view.history_frame(sh, df), hide_index=True, width="stretch")
+    if not sh.access.can_manage_data:
+        return
     live = df[df["undone_at"].isna()]
     pending = ss.get("undo_pending")
     if pending is not None and pending in set(live["import_id"].astype(int)):
