@@ -84,7 +84,9 @@ class TestLoad:
         assert sorted(t["rank"].tolist()) == list(range(1, len(t) + 1))
         assert t["composite"].between(0, 100).all()
         with_target = t["expected_cents"] > 0
-        assert t.loc[with_target, "attainment"].notna().all() and t.loc[~with_target, "attainment"].isna().all()
+        assert (
+            t.loc[with_target, "attainment"].notna().all() and t.loc[~with_target, "attainment"].isna().all()
+        )
 
     def test_future_period_refused(self, demo_db: Path) -> None:
         with store.connect(demo_db) as con, pytest.raises(scorecard.ScorecardError, match="after"):

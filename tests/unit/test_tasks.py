@@ -171,9 +171,9 @@ class TestStore:
             assert df["rep"].notna().all() and df["created_by"].tolist() == ["test", "test"]
             inputs = risks.load_inputs(con, D(2026, 11, 26))
             flags = risks.evaluate(inputs, ["overdue_tasks"]).flags
-            assert [(f.entity_id, f.evidence["overdue_tasks"], f.evidence["days_overdue"]) for f in flags] == [
-                ("R001", 1, 16)
-            ]
+            assert [
+                (f.entity_id, f.evidence["overdue_tasks"], f.evidence["days_overdue"]) for f in flags
+            ] == [("R001", 1, 16)]
             assert tasks.set_status(con, 1, "done", D(2026, 11, 26)) == {
                 "status": ["open", "done"],
                 "done_date": [None, D(2026, 11, 26)],
