@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 Row = dict[str, Any]
+LOAD_MARKER = "<!-- load -->"
 
 
 def timeit(fn: Callable[[], object], runs: int = 20, warmup: int = 2) -> tuple[float, float]:
@@ -103,7 +104,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
     table = render(results, args.rows)
     print(table)
     if args.out:
-        Path(args.out).write_text("# Benchmarks\n\n" + table, encoding="utf-8")
+        out = Path(args.out)
+        # Sections measured by other tools (the load test) live below this marker and are kept.
+        kept = ""
+        if out.exists():
+            text = out.read_text(encoding="utf-8")
+            if LOAD_MARKER in text:
+                kept = "\n" + text[text.index(LOAD_MARKER) :]
+        out.write_text("# Benchmarks\n\n" + table + kept, encoding="utf-8")
     return 0
 
 
