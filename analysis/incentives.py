@@ -67,13 +67,23 @@ class PlanError(ValueError):
     offending value as entered; ``str(exc)`` is an English sentence."""
 
     def __init__(
-        self, code: str, message: str, *, table: str = "", row: int | None = None, value: object = None
+        self,
+        code: str,
+        message: str,
+        *,
+        table: str = "",
+        row: int | None = None,
+        field: str = "",
+        value: object = None,
+        expected: object = None,
     ):
         super().__init__(message)
         self.code = code
-        self.table = table
+        self.table = table  # "tiers", "bonuses" or "" (a plan-level field)
         self.row = row
+        self.field = field  # the editor column or plan field
         self.value = value
+        self.expected = expected  # what was wanted (previous tier's end, a limit, decimals)
 
 
 @dataclass(frozen=True)
@@ -152,23 +162,35 @@ def _number(
     """Parse one entered number: not blank (unless allowed), finite, 0 <= d <= ``limit``, at most
     ``places`` decimals."""
     where = f"{table} row {row}, {name}" if row is not None else name
+    at: dict[str, Any] = {"table": table, "row": row, "field": name}
     if _blank(v):
         if allow_blank:
             return None
-        raise PlanError("missing", f"{where}: a value is required", table=table, row=row, value=name)
+        raise PlanError("missing", f"{where}: a value is required", **at)
     try:
         d = to_decimal(v)
     except ValueError as exc:
-        raise PlanError("not_number", f"{where}: {exc}", table=table, row=row, value=v) from exc
+        raise PlanError("not_number", f"{where}: {exc}", value=v, **at) from exc
     if d < 0:
-        raise PlanError("negative", f"{where}: {d} is negative", table=table, row=row, value=d)
+        raise PlanError("negative", f"{where}: {_pct(d)} is negative", value=_pct(d), **at)
     if d > limit:
-        raise PlanError("too_large", f"{where}: {d} is above {limit}", table=table, row=row, value=d)
+        raise PlanError(
+            "too_large", f"{where}: {_pct(d)} is above {limit}", value=_pct(d), expected=_pct(limit), **at
+        )
     if d != d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
         raise PlanError(
-            "too_precise", f"{where}: {d} has more than {places} decimals", table=table, row=row, value=d
+            "too_precise",
+            f"{where}: {d} has more than {places} decimals",
+            value=f"{d:f}",
+            expected=places,
+            **at,
         )
     return d
+
+
+def _pct(d: Decimal) -> str:
+    """A percent Decimal without trailing zeros or exponent (80.0000 → 80)."""
+    return f"{d.normalize():f}"
 
 
 def parse_tiers(rows: Sequence[Mapping[str, object]]) -> tuple[Tier, ...]:
@@ -189,10 +211,12 @@ def parse_tiers(rows: Sequence[Mapping[str, object]]) -> tuple[Tier, ...]:
         if i == 1 and lo != 0:
             raise PlanError(
                 "first_not_zero",
-                f"tiers row 1: must start at 0 %, not {lo} %",
+                f"tiers row 1: must start at 0 %, not {_pct(lo)} %",
                 table="tiers",
                 row=1,
-                value=lo,
+                field="lower_pct",
+                value=_pct(lo),
+                expected="0",
             )
         if out:
             prev = out[-1].upper
@@ -201,10 +225,13 @@ def parse_tiers(rows: Sequence[Mapping[str, object]]) -> tuple[Tier, ...]:
                 code = "gap" if lo > prev * HUNDRED else "overlap"
                 raise PlanError(
                     code,
-                    f"tiers row {i}: starts at {lo} % but row {i - 1} ends at {prev * HUNDRED:f} % ({code})",
+                    f"tiers row {i}: starts at {_pct(lo)} % but row {i - 1} ends at {_pct(prev * HUNDRED)} %"
+                    f" ({code}: tiers must be contiguous)",
                     table="tiers",
                     row=i,
-                    value=lo,
+                    field="lower_pct",
+                    value=_pct(lo),
+                    expected=_pct(prev * HUNDRED),
                 )
         if hi is None:
             if i != n:
@@ -213,23 +240,28 @@ def parse_tiers(rows: Sequence[Mapping[str, object]]) -> tuple[Tier, ...]:
                     f"tiers row {i}: only the last tier may be open-ended",
                     table="tiers",
                     row=i,
+                    field="upper_pct",
                 )
         elif hi <= lo:
             raise PlanError(
                 "not_ascending",
-                f"tiers row {i}: upper {hi} % is not above lower {lo} %",
+                f"tiers row {i}: upper {_pct(hi)} % is not above lower {_pct(lo)} %",
                 table="tiers",
                 row=i,
-                value=hi,
+                field="upper_pct",
+                value=_pct(hi),
+                expected=_pct(lo),
             )
         out.append(Tier(lo / HUNDRED, None if hi is None else hi / HUNDRED, m))
-    if out[-1].upper is not None:
+    last = out[-1].upper
+    if last is not None:
         raise PlanError(
             "last_closed",
             f"tiers row {n}: the last tier must be open-ended (leave its upper bound blank)",
             table="tiers",
             row=n,
-            value=out[-1].upper * HUNDRED,
+            field="upper_pct",
+            value=_pct(last * HUNDRED),
         )
     return tuple(out)
 
@@ -245,6 +277,7 @@ def parse_bonuses(rows: Sequence[Mapping[str, object]]) -> tuple[Bonus, ...]:
                 f"bonuses row {i}: period {g!r} is not month, quarter or year",
                 table="bonuses",
                 row=i,
+                field="grain",
                 value=g,
             )
         th = _number(r.get("threshold_pct"), table="bonuses", row=i, name="threshold_pct", places=4)
@@ -267,7 +300,13 @@ def build_plan(
     gate = _number(gate_pct, table="", row=None, name="gate", places=4)
     assert rate is not None and gate is not None
     if rate > HUNDRED:
-        raise PlanError("rate_too_high", f"base_rate: {rate} % is above 100 %", value=rate)
+        raise PlanError(
+            "too_large",
+            f"base_rate: {rate} % is above 100 %",
+            field="base_rate",
+            value=rate,
+            expected=HUNDRED,
+        )
     cap_cents: dict[Grain, int | None] = {}
     for g in GRAINS:
         c = _number(

@@ -235,7 +235,7 @@ class TestValidation:
         "kwargs,code",
         [
             ({"base_rate_pct": -1}, "negative"),
-            ({"base_rate_pct": 101}, "rate_too_high"),
+            ({"base_rate_pct": 101}, "too_large"),
             ({"gate_pct": -5}, "negative"),
             ({"caps": {"month": -1}}, "negative"),
             ({"caps": {"month": 10.001}}, "too_precise"),

@@ -1,0 +1,161 @@
+"""Incentives page (pages/9_incentives.py) in AppTest: renders in both languages, payouts on the demo
+match the analysis, URL period, tier editor refusals name the row, a valid plan is saved as a version."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analysis import incentives, store
+from components import incentive_view
+from tests.app.conftest import app as app_for
+
+PAGE = "pages/9_incentives.py"
+AS_OF = dt.date(2026, 11, 26)
+
+
+def app(db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    at = app_for("dashboard.py", db, monkeypatch, asof=AS_OF.isoformat(), **params)
+    at.switch_page(PAGE)
+    return at
+
+
+def edit(
+    at: AppTest, key: str, rows: dict[int, dict[str, object]], added: list[dict[str, object]] | None = None
+) -> None:
+    at.session_state[key] = {"edited_rows": rows, "added_rows": added or [], "deleted_rows": []}
+
+
+def save(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+class TestRender:
+    @pytest.mark.parametrize(
+        "lang,title,payout_col",
+        [
+            ("中文", "激励机制：提成、奖金与表彰", "应发合计"),
+            ("English", "Incentives: commission, bonuses, recognition", "Payout"),
+        ],
+    )
+    def test_both_languages(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str, title: str, payout_col: str
+    ) -> None:
+        at = app(demo_db, monkeypatch, lang=lang).run()
+        assert not at.exception
+        assert at.title[0].value == title
+        table = at.dataframe[0].value
+        assert payout_col in table.columns and len(table) > 5
+        assert not at.dataframe[1].value.empty
+        assert not at.dataframe[2].value.empty
+
+    def test_payouts_on_the_demo_match_the_analysis(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = app(demo_db, monkeypatch, lang="English").run()
+        assert not at.exception
+        with store.connect(demo_db, read_only=True) as con:
+            res = incentives.load(con, AS_OF, "2026-11")
+        first = res.table.iloc[0]
+        expected = incentives.payout(
+            incentives.DEFAULT_PLAN, int(first["actual_cents"]), int(first["target_cents"]), "month"
+        )
+        table = at.dataframe[0].value
+        assert table["Rep"].iloc[0] == first["rep"]
+        assert table["Payout"].iloc[0] == incentive_view.money(expected.total_cents)
+        assert table["Payout at forecast"].iloc[0] == incentive_view.money(first["forecast_payout_cents"])
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Payout on actuals"] == incentive_view.money(int(res.table["payout_cents"].sum()))
+        assert metrics["Everyone exactly on plan"] == incentive_view.money(res.cost.at_plan_cents)
+        assert "Using the default commission plan (not saved yet)." in [c.value for c in at.caption]
+
+    def test_url_period(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch, lang="English", period="FY2026-Q3").run()
+        assert not at.exception
+        assert at.selectbox(key="period").value == "FY2026-Q3"
+        # Q3 is over: the quarter bonus (5,000.00) is what a rep on plan earns on top of commission
+        bonus = at.dataframe[0].value["Bonus"]
+        assert set(bonus) <= {"0.00", "5,000.00"}
+
+
+class TestPlanEditor:
+    def test_overlapping_row_is_refused_with_its_row(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = app(demo_db, monkeypatch).run()
+        # row 2 now ends at 110 % while row 3 still starts at 100 %
+        edit(at, "tier_editor", {1: {"upper_pct": 110.0}})
+        at = save(at, "保存为新版本")
+        assert not at.exception
+        errors = [e.value for e in at.error]
+        assert errors == [
+            "未保存：分档表第 3 行「下限 %」：从 100% 开始，但上一档在 110% 才结束，两档重叠：各档必须首尾相接、逐档上升。"
+        ]
+        with store.connect(demo_db, read_only=True) as con:
+            assert store.latest_incentive_plan(con) is None
+
+    @pytest.mark.parametrize(
+        "rows,added,message",
+        [
+            (
+                {2: {"multiplier": -1.0}},
+                None,
+                "Tiers row 3, × base rate: -1 is negative; it must be 0 or more.",
+            ),
+            (
+                {3: {"upper_pct": 150.0}},
+                None,
+                "Tiers row 4, To %: the last tier's upper bound must be blank (open), not 150 %.",
+            ),
+            (
+                {1: {"lower_pct": 85.0}},
+                None,
+                "Tiers row 2, From %: starts at 85 % but the tier above ends at 80 %, leaving a gap: tiers must be contiguous.",
+            ),
+            (
+                {},
+                [{"lower_pct": 150.0, "upper_pct": None, "multiplier": 3.0}],
+                "Tiers row 4, To %: only the last tier may have a blank (open) upper bound.",
+            ),
+        ],
+    )
+    def test_refusals_in_english(
+        self,
+        demo_db: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        rows: dict[int, dict[str, object]],
+        added: list[dict[str, object]] | None,
+        message: str,
+    ) -> None:
+        at = app(demo_db, monkeypatch, lang="English").run()
+        edit(at, "tier_editor", rows, added)
+        at = save(at, "Save as a new version")
+        assert not at.exception
+        assert [e.value for e in at.error] == [f"Not saved: {message}"]
+
+    def test_negative_cap_is_refused(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch, lang="English").run()
+        at.number_input(key="inc_cap_year").set_value(-1.0)
+        at = save(at, "Save as a new version")
+        assert [e.value for e in at.error] == ["Not saved: Annual cap: -1 is negative; it must be 0 or more."]
+
+    def test_valid_plan_is_saved_and_used(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch, lang="English").run()
+        before = at.dataframe[0].value
+        at.number_input(key="inc_rate").set_value(5.0)
+        edit(at, "tier_editor", {3: {"multiplier": 3.0}})
+        edit(at, "bonus_editor", {}, [{"grain": "Month", "threshold_pct": 50.0, "amount": 10.5}])
+        at = save(at, "Save as a new version")
+        assert not at.exception and not at.error
+        assert at.success[0].value == "Commission plan saved (version 1)."
+        with store.connect(demo_db, read_only=True) as con:
+            plan = incentives.load_plan(con)
+        assert plan.plan_id == 1 and plan.base_rate * 100 == 5 and plan.tiers[3].multiplier == 3
+        assert (plan.bonuses[-1].grain, plan.bonuses[-1].amount_cents) == ("month", 1050)
+        assert plan.bonuses[-1].threshold * 100 == 50
+        assert "Commission plan in force: version 1" in [c.value for c in at.caption]
+        after = at.dataframe[0].value
+        assert after["Commission"].tolist() != before["Commission"].tolist()
