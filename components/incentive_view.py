@@ -138,9 +138,13 @@ def refusal(exc: incentives.PlanError, lang: str) -> str:
     return t("inc.refused", lang, where=where, why=why)
 
 
-def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.CommissionPlan | None:
+def plan_editor(
+    plan: incentives.CommissionPlan, lang: str, *, editable: bool = True
+) -> incentives.CommissionPlan | None:
     """The plan form. Returns the validated plan when saved, None otherwise; a refusal is shown
-    as an error naming the table, row, column and value."""
+    as an error naming the table, row, column and value. ``editable=False`` shows the plan read-only."""
+    if not editable:
+        st.info(t("access.admin_only", lang), icon=":material/lock:")
     labels = grain_labels(lang)
     code_of = {v: k for k, v in labels.items()}
     with st.form("inc_plan_form"):
@@ -151,9 +155,15 @@ def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.Commis
             step=0.5,
             format="%.4f",
             key="inc_rate",
+            disabled=not editable,
         )
         gate = c2.number_input(
-            t("inc.gate", lang), value=float(plan.gate * 100), step=5.0, format="%.2f", key="inc_gate"
+            t("inc.gate", lang),
+            value=float(plan.gate * 100),
+            step=5.0,
+            format="%.2f",
+            key="inc_gate",
+            disabled=not editable,
         )
         st.markdown(f"**{t('inc.tiers', lang)}**")
         st.caption(t("inc.tiers_help", lang))
@@ -161,10 +171,11 @@ def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.Commis
             pd.DataFrame(incentives.tier_rows(plan), columns=["lower_pct", "upper_pct", "multiplier"]).astype(
                 "float64"
             ),
-            num_rows="dynamic",
+            num_rows="dynamic" if editable else "fixed",
             hide_index=True,
             width="stretch",
             key="tier_editor",
+            disabled=not editable,
             column_config={
                 k: st.column_config.NumberColumn(t(f"inc.field.{k}", lang), format="%.2f")
                 for k in ("lower_pct", "upper_pct", "multiplier")
@@ -179,6 +190,7 @@ def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.Commis
                 step=1000.0,
                 format="%.2f",
                 key=f"inc_cap_{g}",
+                disabled=not editable,
             )
             for g, col in zip(incentives.GRAINS, cap_cols, strict=True)
         }
@@ -189,10 +201,11 @@ def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.Commis
         bonus_frame["grain"] = bonus_frame["grain"].map(labels).astype(object)
         bonuses = st.data_editor(
             bonus_frame,
-            num_rows="dynamic",
+            num_rows="dynamic" if editable else "fixed",
             hide_index=True,
             width="stretch",
             key="bonus_editor",
+            disabled=not editable,
             column_config={
                 "grain": st.column_config.SelectboxColumn(
                     t("inc.field.grain", lang), options=list(labels.values())
@@ -203,7 +216,7 @@ def plan_editor(plan: incentives.CommissionPlan, lang: str) -> incentives.Commis
                 "amount": st.column_config.NumberColumn(t("inc.field.amount", lang), format="%.2f"),
             },
         )
-        if not st.form_submit_button(t("inc.save", lang)):
+        if not st.form_submit_button(t("inc.save", lang), disabled=not editable) or not editable:
             return None
     bonus_rows = [{**r, "grain": code_of.get(str(r.get("grain")), r.get("grain"))} for r in _rows(bonuses)]
     try:

@@ -101,8 +101,9 @@ with tab_rec:
         )
 
 with tab_plan:
-    new_plan = incentive_view.plan_editor(plan, sh.lang)
-    if new_plan is not None:
+    # A commission plan pays every team's reps: only an admin may change it (others see it read-only).
+    new_plan = incentive_view.plan_editor(plan, sh.lang, editable=sh.access.can_manage_data)
+    if new_plan is not None and sh.access.can_manage_data:
         chosen = new_plan
         pid = loop_view.write(sh.db, lambda con: incentives.save_plan(con, chosen))
         for key in ("tier_editor", "bonus_editor"):  # the edits now live in the saved plan

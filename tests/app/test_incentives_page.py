@@ -159,3 +159,41 @@ class TestPlanEditor:
         assert "Commission plan in force: version 1" in [c.value for c in at.caption]
         after = at.dataframe[0].value
         assert after["Commission"].tolist() != before["Commission"].tolist()
+
+
+class TestAccess:
+    AUTH = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "not-a-real-secret",
+        "client_id": "planner",
+        "client_secret": "not-a-real-secret",
+        "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration",
+    }
+    ROLES = {"admins": ["boss@example.com"], "managers": {"east@example.com": ["T01"]}}
+
+    def signed_in(self, db: Path, monkeypatch: pytest.MonkeyPatch, email: str) -> AppTest:
+        at = app_for("dashboard.py", db, monkeypatch, asof=AS_OF.isoformat(), lang="English")
+        at.secrets["auth"] = self.AUTH
+        at.secrets["roles"] = self.ROLES
+        at.user = {"is_logged_in": True, "email": email}
+        at.switch_page(PAGE)
+        return at.run()
+
+    @pytest.mark.parametrize("email", ["east@example.com", "guest@example.com"])
+    def test_only_an_admin_can_change_the_plan(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch, email: str
+    ) -> None:
+        at = self.signed_in(demo_db, monkeypatch, email)
+        assert not at.exception
+        assert "Only an admin can do this." in [i.value for i in at.info]
+        assert at.number_input(key="inc_rate").disabled
+        assert len(at.dataframe[0].value) > 5  # payouts are still shown
+        assert next(b for b in at.button if b.label == "Save as a new version").disabled
+        with store.connect(demo_db, read_only=True) as con:
+            assert store.latest_incentive_plan(con) is None
+
+    def test_admin_can(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = self.signed_in(demo_db, monkeypatch, "boss@example.com")
+        edit(at, "tier_editor", {3: {"multiplier": 3.0}})
+        at = save(at, "Save as a new version")
+        assert at.success[0].value == "Commission plan saved (version 1)."
