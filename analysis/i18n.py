@@ -1057,7 +1057,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Complete ISO weeks of this fiscal year (up to {week}); weeks with no plan (holidays) "
         "neither count nor break a streak.",
     },
-    "inc.badge": {"zh": "🏅 {rep}：连续 {n} 周达标", "en": "🏅 {rep}: {n} weeks above pace"},
+    "inc.badge": {"zh": "{rep}：连续 {n} 周达标", "en": "{rep}: {n} weeks above pace"},
     "inc.no_badge": {
         "zh": "目前没有人连续 {n} 周以上达标。",
         "en": "Nobody is {n} or more weeks above pace now.",

@@ -95,7 +95,7 @@ with tab_rec:
         if badges.empty:
             st.caption(sh.t("inc.no_badge", n=incentives.STREAK_BADGE))
         for rep, n in zip(badges["rep"], badges["current"], strict=True):
-            st.text(sh.t("inc.badge", rep=str(rep), n=int(n)))  # names as text, never markdown
+            st.success(sh.t("inc.badge", rep=str(rep), n=int(n)), icon=":material/military_tech:")
         st.dataframe(
             incentive_view.streak_table(streaks, sh.lang), hide_index=True, width="stretch", key="inc_streaks"
         )

@@ -71,6 +71,11 @@ class TestRender:
         assert metrics["Payout on actuals"] == incentive_view.money(int(res.table["payout_cents"].sum()))
         assert metrics["Everyone exactly on plan"] == incentive_view.money(res.cost.at_plan_cents)
         assert "Using the default commission plan (not saved yet)." in [c.value for c in at.caption]
+        badges = res.streaks[res.streaks["badge"]]
+        assert not badges.empty  # the demo has a rep 3+ weeks above pace as of 2026-11-26
+        assert [s.value for s in at.success] == [
+            f"{r}: {n} weeks above pace" for r, n in zip(badges["rep"], badges["current"], strict=True)
+        ]
 
     def test_url_period(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(demo_db, monkeypatch, lang="English", period="FY2026-Q3").run()
