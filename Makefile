@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DB ?= $(if $(SALES_DB),$(SALES_DB),data/sales.duckdb)
 PORT ?= 8501
 
-.PHONY: run test lint typecheck unit app browser demo bench clean
+.PHONY: run test lint typecheck unit app browser demo bench load clean
 
 $(BIN)/.runtime: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ demo: $(BIN)/.runtime
 
 bench: $(BIN)/.runtime
 	$(BIN)/python -m analysis bench
+
+## make load: bounded load test on 127.0.0.1 (20 browser sessions, 2 min; not part of make test);
+## LOAD_ARGS="--sessions 5,10,20 --write" sweeps and writes the Load section of BENCHMARKS.md
+load: $(BIN)/.dev
+	$(BIN)/python tests/load/run_load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
