@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.calendar import FiscalYear
+from analysis.messages import Message
 from analysis.spread import (
     FloatArray,
     IntArray,
@@ -69,7 +70,7 @@ class AllocateParams:
             return params
         unknown = sorted(set(params) - {f.name for f in fields(cls)})
         if unknown:
-            raise PlanInputError(f"unknown allocation option(s): {', '.join(unknown)}")
+            raise PlanInputError(Message("msg.alloc.unknown_options", names=", ".join(unknown)))
         return cls(**params)  # type: ignore[arg-type]
 
 
@@ -81,8 +82,10 @@ class Allocation:
     team_ids: tuple[object, ...]
     weights: FloatArray  # [rep, day], the cell weights (rep_weight x active x ramp x day_weight)
     cents: IntArray  # [rep, day]
+    # rep_id -> Message "name: how" (English as str; render in a language with analysis.messages);
+    # its "how" parameter is the formula without the name
     explanations: dict[object, str]
-    factors: pd.DataFrame  # rep_id, team_id, rep_weight, basis, active_months, ramp, share
+    factors: pd.DataFrame  # rep_id, team_id, rep_weight, basis (Message), active_months, ramp, share
 
     @property
     def annual_cents(self) -> IntArray:
@@ -98,12 +101,12 @@ def _dates(col: pd.Series) -> list[date | None]:
 def _check_reps(reps: pd.DataFrame) -> None:
     missing = [c for c in _REQUIRED if c not in reps.columns]
     if missing:
-        raise PlanInputError(f"the rep list needs the column(s) {', '.join(missing)}")
+        raise PlanInputError(Message("msg.alloc.rep_columns", columns=", ".join(missing)))
     if len(reps) == 0:
-        raise PlanInputError("the rep list is empty: add at least one sales rep")
+        raise PlanInputError(Message("msg.alloc.no_reps"))
     dup = reps["rep_id"][reps["rep_id"].duplicated()].unique().tolist()
     if dup:
-        raise PlanInputError(f"rep ids appear more than once: {', '.join(map(str, dup))}")
+        raise PlanInputError(Message("msg.alloc.duplicate_reps", reps=", ".join(map(str, dup))))
 
 
 def _rep_weights(
@@ -112,53 +115,64 @@ def _rep_weights(
     """Method weight per rep and a short text saying where it came from."""
     n = len(reps)
     if method in ("even", "manual"):
-        return np.ones(n), ["even 1" if method == "even" else "manual"] * n
+        return np.ones(n), [Message(f"msg.alloc.basis.{method}")] * n
     if method == "capacity":
         if "level" not in reps.columns:
-            raise PlanInputError("the capacity method needs a level column (senior, mid or junior)")
+            raise PlanInputError(Message("msg.alloc.no_level"))
         bad_w = {k: v for k, v in p.level_weights.items() if not float(v) >= 0}
         if bad_w:
-            raise PlanInputError(f"capacity weights must be 0 or more: {bad_w}")
+            raise PlanInputError(Message("msg.alloc.capacity_negative", weights=str(bad_w)))
         levels = reps["level"].astype(str).str.strip().str.lower().tolist()
         unknown = sorted(set(levels) - set(p.level_weights))
         if unknown:
             raise PlanInputError(
-                f"unknown level(s) {', '.join(unknown)}; use {', '.join(map(str, p.level_weights))}"
+                Message(
+                    "msg.alloc.unknown_levels",
+                    levels=", ".join(unknown),
+                    choices=", ".join(map(str, p.level_weights)),
+                )
             )
         w = np.array([float(p.level_weights[lv]) for lv in levels])
-        return w, [f"capacity {x:g} ({lv})" for x, lv in zip(w, levels, strict=True)]
+        return w, [
+            Message(
+                "msg.alloc.basis.capacity",
+                weight=f"{x:g}",
+                level=Message(f"msg.level.{lv}") if lv in LEVELS else lv,
+            )
+            for x, lv in zip(w, levels, strict=True)
+        ]
     if method == "history":
         if history is None or len(history) == 0 or not {"rep_id", "amount"} <= set(history.columns):
-            raise PlanInputError(
-                "the history method needs last year's sales per rep (columns rep_id, amount); none were given"
-            )
+            raise PlanInputError(Message("msg.alloc.no_history"))
         amounts = pd.to_numeric(history["amount"], errors="coerce")
         if amounts.isna().any() or (amounts < 0).any():
-            raise PlanInputError("rep history amounts must be numbers of 0 or more")
+            raise PlanInputError(Message("msg.alloc.history_bad"))
         by_rep = amounts.groupby(history["rep_id"]).sum()
         raw = np.array([float(by_rep.get(r, 0.0)) for r in reps["rep_id"]])
         has = raw > 0
         if not has.any():
-            return np.ones(n), ["history: nobody has sales history, so even 1"] * n
+            return np.ones(n), [Message("msg.alloc.basis.nobody_history")] * n
         # Fallback for reps without positive history (new hires): the median of their team's reps
         # with history, else the company median, so a newcomer is planned like a typical peer.
         company_med = float(np.median(raw[has]))
         teams = reps["team_id"].tolist()
         w = raw.copy()
-        basis = []
+        basis: list[str] = []
         for i in range(n):
             if has[i]:
-                basis.append(f"history {raw[i]:,.2f}")
+                basis.append(Message("msg.alloc.basis.history", amount=f"{raw[i]:,.2f}"))
                 continue
             peers = [raw[j] for j in range(n) if has[j] and teams[j] == teams[i]]
             if peers:
                 w[i] = float(np.median(peers))
-                basis.append(f"no history, team median {w[i]:,.2f}")
+                basis.append(Message("msg.alloc.basis.team_median", amount=f"{w[i]:,.2f}"))
             else:
                 w[i] = company_med
-                basis.append(f"no history, company median {w[i]:,.2f}")
+                basis.append(Message("msg.alloc.basis.company_median", amount=f"{w[i]:,.2f}"))
         return w, basis
-    raise PlanInputError(f"unknown allocation method {method!r}; use one of {', '.join(ALLOC_METHODS)}")
+    raise PlanInputError(
+        Message("msg.alloc.unknown_method", value=repr(method), choices=", ".join(ALLOC_METHODS))
+    )
 
 
 def activity_ramp(
@@ -172,13 +186,13 @@ def activity_ramp(
     ``ramp[k]`` applies in month k (k = 0 is the first month), 1 afterwards. Dates are inclusive.
     """
     if any(not 0 <= float(x) <= 1 for x in ramp):
-        raise PlanInputError("ramp percentages must be between 0 and 100 %")
+        raise PlanInputError(Message("msg.alloc.ramp_range"))
     n = len(reps)
     hire = _dates(reps["hire_date"]) if "hire_date" in reps.columns else [None] * n
     leave = _dates(reps["leave_date"]) if "leave_date" in reps.columns else [None] * n
     bad = [str(r) for r, h, x in zip(reps["rep_id"], hire, leave, strict=True) if h and x and h > x]
     if bad:
-        raise PlanInputError(f"leave date before hire date for rep(s) {', '.join(bad)}")
+        raise PlanInputError(Message("msg.alloc.leave_before_hire", reps=", ".join(bad)))
     first, last = days[0], days[-1]
     ramp_days = 31 * (len(ramp) + 1)
     special = [
@@ -254,13 +268,11 @@ def allocate(
         annual = _team_first(tc, uc, team_ids, row_w, p)
     else:
         if not row_w.sum() > 0:
-            raise PlanInputError(f"no rep is active on any working day of {fy.label}")
+            raise PlanInputError(Message("msg.alloc.nobody_active", fy=fy.label))
         annual = split_int(tc // uc, row_w) * uc
     idle = [names[i] for i in range(len(rep_ids)) if annual[i] > 0 and not row_w[i] > 0]
     if idle:
-        raise PlanInputError(
-            f"{', '.join(idle)}: given a target but not active on any working day of {fy.label}"
-        )
+        raise PlanInputError(Message("msg.alloc.idle_reps", reps=", ".join(idle), fy=fy.label))
     cents = split_topdown(annual, weights, fy.month_index(), uc, quarter_first=quarter_first)
 
     ramp_avg = np.ones(len(rep_ids))
@@ -270,13 +282,17 @@ def allocate(
         ramp_avg[idx] = np.divide((active * ramp) @ dw, dw_sum, out=np.ones(len(idx)), where=dw_sum > 0)
         active_months[idx] = active.sum(axis=1) / len(days) * 12
     share = annual / tc if tc else np.zeros(len(rep_ids))
-    explanations = {}
+    explanations: dict[object, str] = {}
     for i, r in enumerate(rep_ids):
-        amount = f"{Decimal(int(annual[i])).scaleb(-2):,}"
-        explanations[r] = (
-            f"{names[i]}: {basis[i]} × active {active_months[i]:.1f}/12 months × ramp {ramp_avg[i]:.2f}"
-            f" × working-day weight → share {share[i] * 100:.2f} % → {amount}"
+        how = Message(
+            "msg.alloc.how",
+            basis=basis[i],
+            active=f"{active_months[i]:.1f}",
+            ramp=f"{ramp_avg[i]:.2f}",
+            share=f"{share[i] * 100:.2f}",
+            amount=f"{Decimal(int(annual[i])).scaleb(-2):,}",
         )
+        explanations[r] = Message("msg.alloc.explain", name=names[i], how=how)
     factors = pd.DataFrame(
         {
             "rep_id": list(rep_ids),
@@ -294,24 +310,35 @@ def allocate(
 def _manual_amounts(
     manual: Mapping[object, Decimal | int | str], keys: list[object], what: str, tc: int, uc: int
 ) -> IntArray:
+    who = Message(f"msg.what.{what}")
     unknown = sorted(map(str, set(manual) - set(keys)))
     if unknown:
-        raise PlanInputError(f"manual amounts for unknown {what}(s): {', '.join(unknown)}")
+        raise PlanInputError(Message("msg.alloc.manual_unknown", what=who, keys=", ".join(unknown)))
     out = np.zeros(len(keys), dtype=np.int64)
     for i, k in enumerate(keys):
-        c = to_cents(manual.get(k, 0), f"manual amount for {what} {k}")
+        c = to_cents(manual.get(k, 0), Message("msg.what.manual_amount", what=who, key=str(k)))
         if c < 0:
-            raise PlanInputError(f"manual amount for {what} {k} must not be negative")
+            raise PlanInputError(Message("msg.alloc.manual_negative", what=who, key=str(k)))
         if c % uc:
             raise PlanInputError(
-                f"manual amount for {what} {k} ({Decimal(c).scaleb(-2):,}) is not a multiple of the "
-                f"rounding unit {Decimal(uc).scaleb(-2):,}"
+                Message(
+                    "msg.alloc.manual_not_multiple",
+                    what=who,
+                    key=str(k),
+                    amount=f"{Decimal(c).scaleb(-2):,}",
+                    unit=f"{Decimal(uc).scaleb(-2):,}",
+                )
             )
         out[i] = c
     if int(out.sum()) != tc:
         raise PlanInputError(
-            f"manual {what} amounts total {Decimal(int(out.sum())).scaleb(-2):,} but the target is "
-            f"{Decimal(tc).scaleb(-2):,} (difference {Decimal(tc - int(out.sum())).scaleb(-2):,})"
+            Message(
+                "msg.alloc.manual_total",
+                what=who,
+                total=f"{Decimal(int(out.sum())).scaleb(-2):,}",
+                target=f"{Decimal(tc).scaleb(-2):,}",
+                difference=f"{Decimal(tc - int(out.sum())).scaleb(-2):,}",
+            )
         )
     return out
 
@@ -327,14 +354,14 @@ def _team_first(
     elif p.team_method in ("sum", "even"):
         basis = team_w if p.team_method == "sum" else (team_w > 0).astype(np.float64)
         if not basis.sum() > 0:
-            raise PlanInputError("no team has an active rep on a working day")
+            raise PlanInputError(Message("msg.alloc.no_team_active"))
         team_c = split_int(tc // uc, basis) * uc
     else:
-        raise PlanInputError(f"unknown team method {p.team_method!r}; use sum, even or manual")
+        raise PlanInputError(Message("msg.alloc.unknown_team_method", value=repr(p.team_method)))
     annual = np.zeros(len(team_ids), dtype=np.int64)
     for t, team in enumerate(teams):
         idx = np.nonzero(member[t])[0]
         if team_c[t] and not row_w[idx].sum() > 0:
-            raise PlanInputError(f"team {team} has a target but no rep active on a working day")
+            raise PlanInputError(Message("msg.alloc.team_idle", team=str(team)))
         annual[idx] = split_int(int(team_c[t]) // uc, row_w[idx]) * uc
     return annual

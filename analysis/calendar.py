@@ -22,13 +22,19 @@ import pandas as pd
 from lunardate import LunarDate
 from numpy.typing import NDArray
 
+from analysis.messages import Message
+
 Grain = Literal["year", "half", "quarter", "month", "week", "day"]
 GRAINS: tuple[Grain, ...] = ("year", "half", "quarter", "month", "week", "day")
 CalendarKind = Literal["all", "weekdays", "cn"]
 
 
 class CalendarError(ValueError):
-    """A calendar request that cannot be honoured; the message says why."""
+    """A calendar request that cannot be honoured; the message says why.
+
+    Raised with an :class:`analysis.messages.Message` (``str(exc)`` is English; render it with
+    ``analysis.messages.render(exc, lang)``).
+    """
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,9 @@ class FiscalYear:
 
     def __post_init__(self) -> None:
         if not 1 <= self.start_month <= 12:
-            raise CalendarError(f"fiscal year start month must be 1-12, got {self.start_month}")
+            raise CalendarError(Message("msg.cal.start_month", value=str(self.start_month)))
         if not 1900 < self.year < 2100:
-            raise CalendarError(f"fiscal year {self.year} is outside 1901-2099")
+            raise CalendarError(Message("msg.cal.year_range", year=str(self.year)))
 
     @property
     def start(self) -> date:
@@ -79,7 +85,11 @@ class FiscalYear:
     def fiscal_month(self, d: date) -> int:
         """0-based fiscal month index of ``d`` (0 = first month of the fiscal year)."""
         if not self.start <= d <= self.end:
-            raise CalendarError(f"{d} is not in {self.label} ({self.start} .. {self.end})")
+            raise CalendarError(
+                Message(
+                    "msg.cal.day_outside", day=str(d), fy=self.label, start=str(self.start), end=str(self.end)
+                )
+            )
         return (d.year - self.year) * 12 + d.month - self.start_month
 
     def contains(self, d: date) -> bool:
@@ -106,7 +116,7 @@ def period_key(day: date, grain: Grain, fy: FiscalYear) -> str:
         return f"{fy.label}-H{fm // 6 + 1}"
     if grain == "year":
         return fy.label
-    raise CalendarError(f"unknown grain {grain!r}; use one of {', '.join(GRAINS)}")
+    raise CalendarError(Message("msg.cal.unknown_grain", value=repr(grain), choices=", ".join(GRAINS)))
 
 
 def period_codes(days: Sequence[date], grain: Grain, fy: FiscalYear) -> tuple[NDArray[np.int64], list[str]]:
@@ -136,7 +146,9 @@ def add_period_columns(
     out = df.copy()
     ts = pd.to_datetime(out[day_col])
     if len(ts) and (ts.min().date() < fy.start or ts.max().date() > fy.end):
-        raise CalendarError(f"days outside {fy.label} ({fy.start} .. {fy.end})")
+        raise CalendarError(
+            Message("msg.cal.days_outside", fy=fy.label, start=str(fy.start), end=str(fy.end))
+        )
     fm = (ts.dt.year - fy.year) * 12 + ts.dt.month - fy.start_month
     for g in grains:
         if g == "day":
@@ -233,7 +245,7 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         if self.kind not in ("all", "weekdays", "cn"):
-            raise CalendarError(f"unknown calendar {self.kind!r}; use all, weekdays or cn")
+            raise CalendarError(Message("msg.cal.unknown_calendar", value=repr(self.kind)))
         # Accept plain sets/lists from callers but keep the object hashable and immutable.
         object.__setattr__(self, "extra_holidays", frozenset(self.extra_holidays))
         object.__setattr__(self, "extra_workdays", frozenset(self.extra_workdays))
@@ -241,7 +253,7 @@ class WorkCalendar:
         both = self.extra_holidays & self.extra_workdays
         if both:
             days = ", ".join(sorted(d.isoformat() for d in both))
-            raise CalendarError(f"dates entered both as holiday and as workday: {days}")
+            raise CalendarError(Message("msg.cal.holiday_and_workday", days=days))
 
     def is_workday(self, d: date) -> bool:
         if d in self.extra_workdays:

@@ -1145,6 +1145,391 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "周期必须是月度、季度或年度。",
         "en": "the period must be month, quarter or year.",
     },
+    # --- engine messages ---
+    # analysis/messages.py: refusals and notes of the planning engine. The English text is what
+    # str(exc) / the command line shows, so keep it stable (tests match it).
+    "msg.method.even": {"zh": "平均", "en": "even"},
+    "msg.method.working_days": {"zh": "按工作日", "en": "working days"},
+    "msg.method.seasonality": {"zh": "按去年季节性", "en": "seasonality"},
+    "msg.method.growth": {"zh": "去年实际 × (1+增长率)", "en": "growth"},
+    "msg.method.custom": {"zh": "自定义百分比", "en": "custom"},
+    "msg.method.blend": {"zh": "两种方法加权", "en": "blend"},
+    "msg.level.senior": {"zh": "资深", "en": "senior"},
+    "msg.level.mid": {"zh": "中级", "en": "mid"},
+    "msg.level.junior": {"zh": "初级", "en": "junior"},
+    "msg.what.target": {"zh": "目标", "en": "target"},
+    "msg.what.actual": {"zh": "实际销售额", "en": "actual"},
+    "msg.what.rep": {"zh": "销售人员", "en": "rep"},
+    "msg.what.team": {"zh": "团队", "en": "team"},
+    "msg.what.manual_amount": {"zh": "{what} {key} 的手工金额", "en": "manual amount for {what} {key}"},
+    "msg.what.cell_target": {"zh": "{rep} 在 {month} 的目标", "en": "target for {rep} in {month}"},
+    "msg.spread.unit_not_offered": {
+        "zh": "不提供取整单位 {unit}；请选择 {choices} 之一。",
+        "en": "rounding unit {unit} is not offered; choose one of {choices}",
+    },
+    "msg.spread.not_a_number": {"zh": "{what} {value} 不是数字。", "en": "{what} {value} is not a number"},
+    "msg.spread.not_finite": {
+        "zh": "{what} {value} 不是有限的数字。",
+        "en": "{what} {value} is not a finite number",
+    },
+    "msg.spread.too_many_decimals": {
+        "zh": "{what} {value} 的小数超过两位。",
+        "en": "{what} {value} has more than two decimal places",
+    },
+    "msg.plan.target_negative": {
+        "zh": "目标不能为负数（输入的是 {amount}）。",
+        "en": "the target must not be negative (got {amount})",
+    },
+    "msg.plan.target_too_large": {
+        "zh": "目标 {amount} 超过上限 {limit}。",
+        "en": "the target {amount} is larger than {limit}",
+    },
+    "msg.plan.target_not_multiple": {
+        "zh": "目标 {amount} 不是取整单位 {unit} 的整数倍：请改为 {lower} 或 {upper}，或选择更小的取整单位。",
+        "en": "the target {amount} is not a multiple of the rounding unit {unit}: use {lower} or {upper}, "
+        "or a smaller unit",
+    },
+    "msg.spread.unknown_options": {
+        "zh": "未知的分解选项：{names}",
+        "en": "unknown spread option(s): {names}",
+    },
+    "msg.spread.no_history": {
+        "zh": "“{method}”方法需要去年的实际销售，但 {span} 没有数据。请先导入，或换一种方法。",
+        "en": "the {method} method needs last year's actual sales; there are none for {span}. "
+        "Import them or choose another method.",
+    },
+    "msg.spread.history_columns": {
+        "zh": "历史数据需要 day 和 amount 两列（缺少：{missing}）。",
+        "en": "history needs the columns day and amount (missing: {missing})",
+    },
+    "msg.spread.history_not_numbers": {
+        "zh": "去年的实际销售（{span}）中有不是数字的金额。",
+        "en": "last year's actuals ({span}) contain amounts that are not numbers",
+    },
+    "msg.spread.history_gaps": {
+        "zh": "“{method}”方法需要去年完整的实际销售；{span} 中以下月份没有数据：{months}",
+        "en": "the {method} method needs all of last year's actuals; {span} has no rows for {months}",
+    },
+    "msg.spread.history_not_positive": {
+        "zh": "去年的实际销售（{span}）合计必须大于 0，且不能有负数。",
+        "en": "last year's actuals ({span}) must be positive in total and never negative",
+    },
+    "msg.spread.no_working_day": {
+        "zh": "“{method}”：本财年没有一个权重为正的工作日。",
+        "en": "{method}: there is no working day with a positive weight in the fiscal year",
+    },
+    "msg.spread.growth_months": {
+        "zh": "增长率中有不属于 {fy} 的月份：{months}",
+        "en": "growth rates for months outside {fy}: {months}",
+    },
+    "msg.spread.growth_too_low": {
+        "zh": "增长率为 -100% 或更低时没有可分解的目标。",
+        "en": "a growth rate of -100 % or lower leaves nothing to plan",
+    },
+    "msg.spread.season_grain": {
+        "zh": "季节性粒度必须是 month、week 或 dow，而不是 {value}。",
+        "en": "season grain must be month, week or dow, not {value}",
+    },
+    "msg.spread.blend_nested": {
+        "zh": "加权组合中不能再包含加权组合。",
+        "en": "a blend cannot contain another blend",
+    },
+    "msg.spread.blend_weight": {
+        "zh": "加权比例必须在 0 到 1 之间，输入的是 {value}。",
+        "en": "the blend weight must be between 0 and 1, got {value}",
+    },
+    "msg.spread.unknown_method": {
+        "zh": "未知的分解方法 {value}；请使用 {choices} 之一。",
+        "en": "unknown spread method {value}; use one of {choices}",
+    },
+    "msg.spread.custom_empty": {
+        "zh": "自定义方法需要按月或按季度填写百分比。",
+        "en": "the custom method needs percentages per month or per quarter",
+    },
+    "msg.spread.custom_nan": {
+        "zh": "{key} 的自定义百分比不是数字：{value}",
+        "en": "custom percentage for {key} is not a number: {value}",
+    },
+    "msg.spread.custom_negative": {
+        "zh": "{key} 的自定义百分比必须大于或等于 0，输入的是 {value}。",
+        "en": "custom percentage for {key} must be 0 or more, got {value}",
+    },
+    "msg.spread.custom_total": {
+        "zh": "自定义百分比合计必须正好是 100%；现在合计 {total}%。",
+        "en": "custom percentages must total exactly 100 %; they total {total} %",
+    },
+    "msg.spread.custom_keys": {
+        "zh": "自定义百分比必须按月（{first} … {last}）或按季度（Q1…Q4）填写；无法识别：{unknown}",
+        "en": "custom percentages must be keyed by month ({first} .. {last}) or by quarter (Q1..Q4); "
+        "unknown: {unknown}",
+    },
+    "msg.alloc.unknown_options": {
+        "zh": "未知的分配选项：{names}",
+        "en": "unknown allocation option(s): {names}",
+    },
+    "msg.alloc.rep_columns": {
+        "zh": "销售人员名单缺少列：{columns}",
+        "en": "the rep list needs the column(s) {columns}",
+    },
+    "msg.alloc.no_reps": {
+        "zh": "销售人员名单为空：请至少添加一位销售人员。",
+        "en": "the rep list is empty: add at least one sales rep",
+    },
+    "msg.alloc.duplicate_reps": {
+        "zh": "销售人员编号重复：{reps}",
+        "en": "rep ids appear more than once: {reps}",
+    },
+    "msg.alloc.no_level": {
+        "zh": "按能力分配需要职级列（senior、mid 或 junior）。",
+        "en": "the capacity method needs a level column (senior, mid or junior)",
+    },
+    "msg.alloc.capacity_negative": {
+        "zh": "能力权重必须大于或等于 0：{weights}",
+        "en": "capacity weights must be 0 or more: {weights}",
+    },
+    "msg.alloc.unknown_levels": {
+        "zh": "未知的职级 {levels}；请使用 {choices}。",
+        "en": "unknown level(s) {levels}; use {choices}",
+    },
+    "msg.alloc.no_history": {
+        "zh": "按历史业绩分配需要每位销售去年的销售额（rep_id、amount 两列），但没有提供。",
+        "en": "the history method needs last year's sales per rep (columns rep_id, amount); none were given",
+    },
+    "msg.alloc.history_bad": {
+        "zh": "销售人员的历史金额必须是大于或等于 0 的数字。",
+        "en": "rep history amounts must be numbers of 0 or more",
+    },
+    "msg.alloc.unknown_method": {
+        "zh": "未知的分配方法 {value}；请使用 {choices} 之一。",
+        "en": "unknown allocation method {value}; use one of {choices}",
+    },
+    "msg.alloc.ramp_range": {
+        "zh": "新人爬坡百分比必须在 0 到 100% 之间。",
+        "en": "ramp percentages must be between 0 and 100 %",
+    },
+    "msg.alloc.leave_before_hire": {
+        "zh": "离职日期早于入职日期：{reps}",
+        "en": "leave date before hire date for rep(s) {reps}",
+    },
+    "msg.alloc.nobody_active": {
+        "zh": "{fy} 的工作日内没有在岗的销售人员。",
+        "en": "no rep is active on any working day of {fy}",
+    },
+    "msg.alloc.idle_reps": {
+        "zh": "{reps}：分到了目标，但在 {fy} 的任何工作日都不在岗。",
+        "en": "{reps}: given a target but not active on any working day of {fy}",
+    },
+    "msg.alloc.manual_unknown": {
+        "zh": "手工金额中有未知的{what}：{keys}",
+        "en": "manual amounts for unknown {what}(s): {keys}",
+    },
+    "msg.alloc.manual_negative": {
+        "zh": "{what} {key} 的手工金额不能为负数。",
+        "en": "manual amount for {what} {key} must not be negative",
+    },
+    "msg.alloc.manual_not_multiple": {
+        "zh": "{what} {key} 的手工金额（{amount}）不是取整单位 {unit} 的整数倍。",
+        "en": "manual amount for {what} {key} ({amount}) is not a multiple of the rounding unit {unit}",
+    },
+    "msg.alloc.manual_total": {
+        "zh": "各{what}的手工金额合计 {total}，但目标是 {target}（相差 {difference}）。",
+        "en": "manual {what} amounts total {total} but the target is {target} (difference {difference})",
+    },
+    "msg.alloc.no_team_active": {
+        "zh": "没有任何团队在工作日有在岗的销售人员。",
+        "en": "no team has an active rep on a working day",
+    },
+    "msg.alloc.unknown_team_method": {
+        "zh": "未知的团队分配方法 {value}；请使用 sum、even 或 manual。",
+        "en": "unknown team method {value}; use sum, even or manual",
+    },
+    "msg.alloc.team_idle": {
+        "zh": "团队 {team} 有目标，但工作日内没有在岗的销售人员。",
+        "en": "team {team} has a target but no rep active on a working day",
+    },
+    "msg.alloc.basis.even": {"zh": "平均 1", "en": "even 1"},
+    "msg.alloc.basis.manual": {"zh": "手工指定", "en": "manual"},
+    "msg.alloc.basis.capacity": {"zh": "能力权重 {weight}（{level}）", "en": "capacity {weight} ({level})"},
+    "msg.alloc.basis.nobody_history": {
+        "zh": "按历史：没有人有历史业绩，因此平均 1",
+        "en": "history: nobody has sales history, so even 1",
+    },
+    "msg.alloc.basis.history": {"zh": "历史业绩 {amount}", "en": "history {amount}"},
+    "msg.alloc.basis.team_median": {
+        "zh": "无历史业绩，取团队中位数 {amount}",
+        "en": "no history, team median {amount}",
+    },
+    "msg.alloc.basis.company_median": {
+        "zh": "无历史业绩，取公司中位数 {amount}",
+        "en": "no history, company median {amount}",
+    },
+    "msg.alloc.how": {
+        "zh": "{basis} × 在岗 {active}/12 个月 × 爬坡系数 {ramp} × 工作日权重 → 占比 {share}% → {amount}",
+        "en": "{basis} × active {active}/12 months × ramp {ramp} × working-day weight → share {share} % → {amount}",
+    },
+    "msg.alloc.explain": {"zh": "{name}：{how}", "en": "{name}: {how}"},
+    "msg.plan.unknown_level": {
+        "zh": "未知的层级 {value}；请使用 company、team 或 rep。",
+        "en": "unknown level {value}; use company, team or rep",
+    },
+    "msg.plan.cell_unknown": {
+        "zh": "{rep} / {month} 不在这个方案中。",
+        "en": "{rep} / {month} is not part of this plan",
+    },
+    "msg.plan.cell_not_multiple": {
+        "zh": "{rep} 在 {month} 的目标必须大于或等于 0，且是 {unit} 的整数倍。",
+        "en": "target for {rep} in {month} must be 0 or more and a multiple of {unit}",
+    },
+    "msg.plan.month_no_workday": {
+        "zh": "{month} 没有工作日，无法承载 {rep} 的目标。",
+        "en": "{month} has no working day to carry a target for {rep}",
+    },
+    "msg.plan.as_of_outside": {
+        "zh": "截至日期 {as_of} 必须在 {fy} 之内，且早于其最后一天（{end}）。",
+        "en": "as-of date {as_of} must be inside {fy} and before its last day ({end})",
+    },
+    "msg.plan.actuals_columns": {
+        "zh": "实际销售需要 rep_id、day、amount 三列（缺少：{missing}）。",
+        "en": "actuals need the columns rep_id, day, amount (missing: {missing})",
+    },
+    "msg.plan.unknown_catch_up_mode": {
+        "zh": "未知的追赶方式 {value}；请使用 even、seasonal 或 front_loaded。",
+        "en": "unknown catch-up mode {value}; use even, seasonal or front_loaded",
+    },
+    "msg.plan.no_workday_left": {
+        "zh": "{fy} 在 {as_of} 之后已没有工作日。",
+        "en": "there is no working day left in {fy} after {as_of}",
+    },
+    "msg.plan.unknown_elapsed": {
+        "zh": "elapsed 必须是 target 或 actual，而不是 {value}。",
+        "en": "elapsed must be target or actual, not {value}",
+    },
+    "msg.note.unknown_reps": {
+        "zh": "不在方案中的销售人员的实际销售已忽略：{reps}",
+        "en": "actuals of reps not in the plan were ignored: {reps}",
+    },
+    "msg.note.reps_above_target": {
+        "zh": "已超过年度目标，剩余期间不再安排目标：{reps}",
+        "en": "already above the annual target, nothing left to plan: {reps}",
+    },
+    "msg.note.surplus_reduced": {
+        "zh": "超额完成的销售人员比目标多卖了 {amount}；其他人的剩余目标相应减少了这么多，公司总目标保持不变。",
+        "en": "reps above target sold {amount} beyond it; the other reps' remaining targets were reduced by "
+        "that much so the company total stays the same",
+    },
+    "msg.note.company_above_target": {
+        "zh": "公司已超过年度目标：剩余期间不再安排目标。",
+        "en": "the company is already above its annual target: nothing left to plan",
+    },
+    "msg.note.no_active_day_left": {
+        "zh": "{reps} 已没有在岗的工作日：其剩余目标放在公司的工作日上。",
+        "en": "no active working day left for {reps}: their remainder goes on the company's working days",
+    },
+    "msg.note.borrowed_months": {
+        "zh": "{fy} 的销售数据只到 {last}；尚未结束的月份借用前一年同月的数据：{months}",
+        "en": "{fy} has sales only up to {last}; months not yet complete use the same month a year earlier: "
+        "{months}",
+    },
+    "msg.planning.unknown_calendar": {
+        "zh": "未知的日历 {value}；请使用 {choices}。",
+        "en": "unknown calendar {value}; use {choices}",
+    },
+    "msg.planning.unknown_spread": {
+        "zh": "未知的分解方法 {value}；请使用 {choices}。",
+        "en": "unknown spread method {value}; use {choices}",
+    },
+    "msg.planning.unknown_allocate": {
+        "zh": "未知的分配方法 {value}；请使用 {choices}。",
+        "en": "unknown allocation method {value}; use {choices}",
+    },
+    "msg.planning.unknown_window": {
+        "zh": "未知的历史区间 {value}；请使用 {choices}。",
+        "en": "unknown history window {value}; use {choices}",
+    },
+    "msg.planning.unknown_grain": {
+        "zh": "未知的周期粒度 {value}；请使用 {choices}。",
+        "en": "unknown grain {value}; use {choices}",
+    },
+    "msg.planning.reps_gone": {
+        "zh": "版本 {version} 中有已不存在的销售人员：{reps}",
+        "en": "version {version} names reps that no longer exist: {reps}",
+    },
+    "msg.planning.version_total": {
+        "zh": "版本 {version} 的明细合计不等于其目标，无法编辑。",
+        "en": "version {version} does not add up to its target; it cannot be edited",
+    },
+    "msg.rebalance.not_in_plan": {
+        "zh": "无法修改 {cell}：它不在这个方案中。",
+        "en": "cannot edit {cell}: it is not in this plan",
+    },
+    "msg.rebalance.locked": {
+        "zh": "{cell} 已锁定：请先解锁再修改。",
+        "en": "{cell} is locked: unlock it before editing",
+    },
+    "msg.rebalance.negative": {
+        "zh": "{cell}：目标不能为负数（{value}）。",
+        "en": "{cell}: a target cannot be negative ({value})",
+    },
+    "msg.rebalance.not_multiple": {
+        "zh": "{cell}：{value} 不是取整单位 {unit} 的整数倍。",
+        "en": "{cell}: {value} is not a multiple of the rounding unit {unit}",
+    },
+    "msg.rebalance.total_not_multiple": {
+        "zh": "合计 {total} 不是取整单位 {unit} 的整数倍。",
+        "en": "the total {total} is not a multiple of the rounding unit {unit}",
+    },
+    "msg.rebalance.too_large": {
+        "zh": "新值太大：修改和锁定的单元格合计 {fixed}（其中锁定 {locked}），超过了总数 {total}；"
+        "修改的单元格最多只能是 {most}。",
+        "en": "the new value is too large: edited and locked cells add up to {fixed} (locked {locked}), more "
+        "than the total {total}; at most {most} can go to the edited cell(s)",
+    },
+    "msg.rebalance.all_locked": {
+        "zh": "其他单元格都已锁定，{change} 的变化无处分摊：请解锁一个单元格或修改合计。",
+        "en": "all other cells are locked, so the change of {change} has nowhere to go: "
+        "unlock a cell or change the total",
+    },
+    "msg.rebalance.unknown_mode": {
+        "zh": "未知的修改方式 {value}；请使用 row 或 column。",
+        "en": "unknown edit mode {value}; use row or column",
+    },
+    "msg.rebalance.unknown_rep": {"zh": "未知的销售人员 {rep}", "en": "unknown rep {rep}"},
+    "msg.rebalance.row_locked": {
+        "zh": "{rep} 的所有月份都已锁定：请先解锁部分月份再修改合计。",
+        "en": "{rep}'s months are all locked: unlock some before changing the total",
+    },
+    "msg.rebalance.in": {"zh": "{where}：{msg}", "en": "{where}: {msg}"},
+    "msg.rebalance.nothing_to_undo": {"zh": "没有可撤销的操作。", "en": "nothing to undo"},
+    "msg.rebalance.nothing_to_redo": {"zh": "没有可重做的操作。", "en": "nothing to redo"},
+    "msg.rebalance.empty": {"zh": "目标不能为空。", "en": "a target cannot be empty"},
+    "msg.cal.start_month": {
+        "zh": "财年起始月必须是 1-12，输入的是 {value}。",
+        "en": "fiscal year start month must be 1-12, got {value}",
+    },
+    "msg.cal.year_range": {
+        "zh": "财年 {year} 不在 1901-2099 之间。",
+        "en": "fiscal year {year} is outside 1901-2099",
+    },
+    "msg.cal.day_outside": {
+        "zh": "{day} 不在 {fy}（{start} .. {end}）之内。",
+        "en": "{day} is not in {fy} ({start} .. {end})",
+    },
+    "msg.cal.unknown_grain": {
+        "zh": "未知的周期粒度 {value}；请使用 {choices} 之一。",
+        "en": "unknown grain {value}; use one of {choices}",
+    },
+    "msg.cal.days_outside": {
+        "zh": "有日期不在 {fy}（{start} .. {end}）之内。",
+        "en": "days outside {fy} ({start} .. {end})",
+    },
+    "msg.cal.unknown_calendar": {
+        "zh": "未知的日历 {value}；请使用 all、weekdays 或 cn。",
+        "en": "unknown calendar {value}; use all, weekdays or cn",
+    },
+    "msg.cal.holiday_and_workday": {
+        "zh": "以下日期同时被录入为假日和工作日：{days}",
+        "en": "dates entered both as holiday and as workday: {days}",
+    },
 }
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.allocate import AllocateParams, allocate
 from analysis.calendar import CalendarStatus, FiscalYear, Grain, WorkCalendar, period_codes
+from analysis.messages import Message
 from analysis.rebalance import Cell, Grid, edit_cell, edit_rep_total
 from analysis.spread import (
     FloatArray,
@@ -60,10 +61,10 @@ class Plan:
     team_ids: tuple[object, ...]
     weights: FloatArray  # [rep, day] allocation weights, reused to re-spread edits
     cents: IntArray  # [rep, day]
-    explanations: Mapping[object, str]
+    explanations: Mapping[object, str]  # Messages from allocate (English as str)
     status: CalendarStatus
     spread: Spread
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # Messages: render with analysis.messages.render(note, lang)
 
     @property
     def total(self) -> Decimal:
@@ -103,7 +104,7 @@ class Plan:
             return out, teams, labels
         if level == "company":
             return per.sum(axis=0, keepdims=True), ["company"], labels
-        raise PlanInputError(f"unknown level {level!r}; use company, team or rep")
+        raise PlanInputError(Message("msg.plan.unknown_level", value=repr(level)))
 
     def by(self, grain: Grain, level: Level = "company") -> pd.DataFrame:
         """Long DataFrame[period, <team_id|rep_id>, target (Decimal)] at ``grain`` x ``level``.
@@ -202,11 +203,16 @@ def apply_month_grid(plan: Plan, grid: Mapping[Cell, Decimal]) -> Plan:
     m_pos = {m: j for j, m in enumerate(labels)}
     for (rep, month), value in grid.items():
         if rep not in r_pos or month not in m_pos:
-            raise PlanInputError(f"{rep} / {month} is not part of this plan")
-        c = to_cents(value, f"target for {rep} in {month}")
+            raise PlanInputError(Message("msg.plan.cell_unknown", rep=str(rep), month=str(month)))
+        c = to_cents(value, Message("msg.what.cell_target", rep=str(rep), month=str(month)))
         if c < 0 or c % du:
             raise PlanInputError(
-                f"target for {rep} in {month} must be 0 or more and a multiple of {Decimal(du).scaleb(-2)}"
+                Message(
+                    "msg.plan.cell_not_multiple",
+                    rep=str(rep),
+                    month=str(month),
+                    unit=str(Decimal(du).scaleb(-2)),
+                )
             )
         month_c[r_pos[rep], m_pos[month]] = c
     midx = plan.fy.month_index()
@@ -219,7 +225,7 @@ def apply_month_grid(plan: Plan, grid: Mapping[Cell, Decimal]) -> Plan:
         for r, m in zip(*np.nonzero(need), strict=True):
             cols = (midx == m) & work
             if not cols.any():
-                raise PlanInputError(f"{labels[m]} has no working day to carry a target for {reps[r]}")
+                raise PlanInputError(Message("msg.plan.month_no_workday", month=labels[m], rep=str(reps[r])))
             weights[r, cols] = 1.0
     cents = split_topdown(month_c.sum(axis=1), weights, midx, du, month_cents=month_c)
     return replace(plan, weights=weights, cents=cents)
@@ -249,13 +255,11 @@ def catch_up(
     fy = plan.fy
     if not fy.start <= as_of < fy.end:
         raise PlanInputError(
-            f"as-of date {as_of} must be inside {fy.label} and before its last day ({fy.end})"
+            Message("msg.plan.as_of_outside", as_of=str(as_of), fy=fy.label, end=str(fy.end))
         )
     missing = {"rep_id", "day", "amount"} - set(actual_by_rep_day.columns)
     if missing:
-        raise PlanInputError(
-            f"actuals need the columns rep_id, day, amount (missing: {', '.join(sorted(missing))})"
-        )
+        raise PlanInputError(Message("msg.plan.actuals_columns", missing=", ".join(sorted(missing))))
     k = (as_of - fy.start).days + 1  # days 0..k-1 have elapsed
     n_r, n_d = plan.cents.shape
     r_pos = {r: i for i, r in enumerate(plan.rep_ids)}
@@ -270,16 +274,16 @@ def catch_up(
             unknown.add(rep)
             continue
         act[r_pos[rep], (d - fy.start).days] += to_cents(
-            Decimal(str(amount)).quantize(Decimal("0.01")), "actual"
+            Decimal(str(amount)).quantize(Decimal("0.01")), Message("msg.what.actual")
         )
     if unknown:
-        notes.append(f"actuals of reps not in the plan were ignored: {', '.join(sorted(map(str, unknown)))}")
+        notes.append(Message("msg.note.unknown_reps", reps=", ".join(sorted(map(str, unknown)))))
     annual = plan.cents.sum(axis=1)
     to_date = act.sum(axis=1)
     remaining = annual - to_date
     over = [str(plan.rep_ids[i]) for i in np.nonzero(remaining < 0)[0]]
     if over:
-        notes.append(f"already above the annual target, nothing left to plan: {', '.join(over)}")
+        notes.append(Message("msg.note.reps_above_target", reps=", ".join(over)))
     remaining = np.maximum(remaining, 0)
     if elapsed == "actual":
         # Keep the company's annual total too: what reps above target sold beyond it comes off
@@ -290,12 +294,9 @@ def catch_up(
             remaining = (
                 split_int(pool - surplus, remaining.astype(np.float64)) if pool > surplus else remaining * 0
             )
-            notes.append(
-                f"reps above target sold {Decimal(surplus).scaleb(-2):,} beyond it; the other reps' remaining "
-                "targets were reduced by that much so the company total stays the same"
-            )
+            notes.append(Message("msg.note.surplus_reduced", amount=f"{Decimal(surplus).scaleb(-2):,}"))
         elif surplus:
-            notes.append("the company is already above its annual target: nothing left to plan")
+            notes.append(Message("msg.note.company_above_target"))
 
     w = np.zeros((n_r, n_d))
     if mode == "even":
@@ -307,18 +308,16 @@ def catch_up(
         ramp = np.linspace(2.0, 1.0, n_left) if n_left > 1 else np.ones(n_left)
         w[:, k:] = plan.weights[:, k:] * ramp[None, :]
     else:
-        raise PlanInputError(f"unknown catch-up mode {mode!r}; use even, seasonal or front_loaded")
+        raise PlanInputError(Message("msg.plan.unknown_catch_up_mode", value=repr(mode)))
     no_days = (remaining > 0) & (w.sum(axis=1) <= 0)
     if no_days.any():
         work = (plan.spread.weights > 0).astype(np.float64)
         work[:k] = 0
         if not work.any():
-            raise PlanInputError(f"there is no working day left in {fy.label} after {as_of}")
+            raise PlanInputError(Message("msg.plan.no_workday_left", fy=fy.label, as_of=str(as_of)))
         w[no_days] = work
         names = ", ".join(str(plan.rep_ids[i]) for i in np.nonzero(no_days)[0])
-        notes.append(
-            f"no active working day left for {names}: their remainder goes on the company's working days"
-        )
+        notes.append(Message("msg.note.no_active_day_left", reps=names))
     du = min(unit_cents(plan.unit), 100)
     if (remaining % du).any():
         du = 1
@@ -327,7 +326,7 @@ def catch_up(
     if elapsed == "actual":
         cents[:, :k] = act
     elif elapsed != "target":
-        raise PlanInputError(f"elapsed must be target or actual, not {elapsed!r}")
+        raise PlanInputError(Message("msg.plan.unknown_elapsed", value=repr(elapsed)))
     return replace(plan, cents=cents, notes=tuple(notes))
 
 

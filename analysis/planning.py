@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis import store
 from analysis.calendar import FiscalYear, WorkCalendar
+from analysis.messages import Message
 from analysis.plan import Plan, build_plan
 from analysis.spread import PlanInputError
 
@@ -62,18 +63,34 @@ class PlanRequest:
 def validate(req: PlanRequest) -> None:
     """Refuse requests the engine would misread, with a reason a manager understands."""
     if req.target < 0:
-        raise PlanInputError(f"the target must not be negative (got {req.target})")
+        raise PlanInputError(Message("msg.plan.target_negative", amount=str(req.target)))
     if req.calendar not in CALENDARS:
-        raise PlanInputError(f"unknown calendar {req.calendar!r}; use {', '.join(CALENDARS)}")
+        raise PlanInputError(
+            Message("msg.planning.unknown_calendar", value=repr(req.calendar), choices=", ".join(CALENDARS))
+        )
     if req.spread_method not in SPREAD_METHODS:
-        raise PlanInputError(f"unknown spread method {req.spread_method!r}; use {', '.join(SPREAD_METHODS)}")
+        raise PlanInputError(
+            Message(
+                "msg.planning.unknown_spread",
+                value=repr(req.spread_method),
+                choices=", ".join(SPREAD_METHODS),
+            )
+        )
     if req.allocate_method not in ALLOCATE_METHODS:
         raise PlanInputError(
-            f"unknown allocation method {req.allocate_method!r}; use {', '.join(ALLOCATE_METHODS)}"
+            Message(
+                "msg.planning.unknown_allocate",
+                value=repr(req.allocate_method),
+                choices=", ".join(ALLOCATE_METHODS),
+            )
         )
     if req.history_window not in HISTORY_WINDOWS:
         raise PlanInputError(
-            f"unknown history window {req.history_window!r}; use {', '.join(HISTORY_WINDOWS)}"
+            Message(
+                "msg.planning.unknown_window",
+                value=repr(req.history_window),
+                choices=", ".join(HISTORY_WINDOWS),
+            )
         )
 
 
@@ -95,7 +112,7 @@ class PlanInputs:
     calendar: WorkCalendar
     names: dict[str, str]  # rep_id → name
     team_names: dict[str, str]  # team_id → name
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # Messages: render with analysis.messages.render(note, lang)
 
 
 def load_inputs(con: store.Connection, req: PlanRequest) -> PlanInputs:
@@ -159,10 +176,7 @@ def last_year_daily(con: store.Connection, ly: FiscalYear) -> tuple[pd.DataFrame
         parts.append(pd.DataFrame({"day": moved, "amount": prev["amount_cents"] / 100}))
         borrowed.append(f"{y:04d}-{m:02d}←{y - 1:04d}-{m:02d}")
     out = pd.concat(parts, ignore_index=True).groupby("day", as_index=False).agg(amount=("amount", "sum"))
-    note = (
-        f"{ly.label} has sales only up to {last}; months not yet complete use the same month a year earlier: "
-        + ", ".join(borrowed)
-    )
+    note = Message("msg.note.borrowed_months", fy=ly.label, last=str(last), months=", ".join(borrowed))
     return out, (note,) if borrowed else ()
 
 
@@ -245,7 +259,9 @@ def load_version(
     known = set(inputs.reps["rep_id"])
     missing = [r for r in rep_ids if r not in known]
     if missing:
-        raise PlanInputError(f"version {pv.version} names reps that no longer exist: {', '.join(missing)}")
+        raise PlanInputError(
+            Message("msg.planning.reps_gone", version=str(pv.version), reps=", ".join(missing))
+        )
     reps = inputs.reps[inputs.reps["rep_id"].isin(rep_ids)].reset_index(drop=True)
     inputs = replace(inputs, reps=reps)
     try:
@@ -261,7 +277,7 @@ def load_version(
     rows = np.array([r_pos[r] for r in stored["rep_id"]], dtype=np.int64)
     np.add.at(cents, (rows, day_idx), stored["target_cents"].to_numpy(dtype=np.int64))
     if int(cents.sum()) != int(pv.target * 100):
-        raise PlanInputError(f"version {pv.version} does not add up to its target; it cannot be edited")
+        raise PlanInputError(Message("msg.planning.version_total", version=str(pv.version)))
     return pv, req, replace(plan, cents=cents), inputs
 
 
@@ -332,7 +348,7 @@ def catch_up_version(
     from analysis.plan import catch_up
 
     if mode not in ("even", "seasonal", "front_loaded"):
-        raise PlanInputError(f"unknown catch-up mode {mode!r}; use even, seasonal or front_loaded")
+        raise PlanInputError(Message("msg.plan.unknown_catch_up_mode", value=repr(mode)))
     pv, req, old, _inputs = load_version(con, version_id)
     new = catch_up(old, version_actuals(con, old, as_of), as_of, mode, elapsed="actual")  # type: ignore[arg-type]
     return pv, req, old, new, month_changes(old, new)
@@ -360,9 +376,11 @@ def version_cents(
     from analysis.calendar import GRAINS, period_codes
 
     if grain not in GRAINS:
-        raise PlanInputError(f"unknown grain {grain!r}; use {', '.join(GRAINS)}")
+        raise PlanInputError(
+            Message("msg.planning.unknown_grain", value=repr(grain), choices=", ".join(GRAINS))
+        )
     if level not in ("company", "team", "rep"):
-        raise PlanInputError(f"unknown level {level!r}; use company, team or rep")
+        raise PlanInputError(Message("msg.plan.unknown_level", value=repr(level)))
     pv = store.get_plan_version(con, version_id)
     fy = FiscalYear(pv.fiscal_year, pv.fy_start_month)
     days = fy.days()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, TypeVar
 
+from analysis.messages import Message, message_of
 from analysis.money import MoneyError, split_exact
 
 K = TypeVar("K", bound=Hashable)
@@ -21,7 +22,11 @@ Grid = dict[Cell, Decimal]
 
 
 class RebalanceError(ValueError):
-    """An edit that cannot be honoured; the message says why in a manager's words."""
+    """An edit that cannot be honoured; the message says why in a manager's words.
+
+    Raised with an :class:`analysis.messages.Message`: ``str(exc)`` is the English sentence,
+    ``analysis.messages.render(exc, lang)`` the sentence in the page's language.
+    """
 
 
 def _fmt(d: Decimal) -> str:
@@ -47,16 +52,18 @@ def rebalance(
     locked_set = set(locked)
     unknown = [k for k in edits if k not in values]
     if unknown:
-        raise RebalanceError(f"cannot edit {unknown[0]}: it is not in this plan")
+        raise RebalanceError(Message("msg.rebalance.not_in_plan", cell=str(unknown[0])))
     for k, v in edits.items():
         if k in locked_set:
-            raise RebalanceError(f"{k} is locked: unlock it before editing")
+            raise RebalanceError(Message("msg.rebalance.locked", cell=str(k)))
         if v < 0:
-            raise RebalanceError(f"{k}: a target cannot be negative ({_fmt(v)})")
+            raise RebalanceError(Message("msg.rebalance.negative", cell=str(k), value=_fmt(v)))
         if v % unit:
-            raise RebalanceError(f"{k}: {_fmt(v)} is not a multiple of the rounding unit {_fmt(unit)}")
+            raise RebalanceError(
+                Message("msg.rebalance.not_multiple", cell=str(k), value=_fmt(v), unit=_fmt(unit))
+            )
     if total % unit:
-        raise RebalanceError(f"the total {_fmt(total)} is not a multiple of the rounding unit {_fmt(unit)}")
+        raise RebalanceError(Message("msg.rebalance.total_not_multiple", total=_fmt(total), unit=_fmt(unit)))
     fixed = sum((edits[k] for k in edits), Decimal(0)) + sum(
         (values[k] for k in values if k in locked_set), Decimal(0)
     )
@@ -65,18 +72,19 @@ def rebalance(
     if free_total < 0:
         locked_sum = sum((values[k] for k in values if k in locked_set), Decimal(0))
         raise RebalanceError(
-            f"the new value is too large: edited and locked cells add up to {_fmt(fixed)} "
-            f"(locked {_fmt(locked_sum)}), more than the total {_fmt(total)}; at most "
-            f"{_fmt(total - fixed + sum(edits.values(), Decimal(0)))} can go to the edited cell(s)"
+            Message(
+                "msg.rebalance.too_large",
+                fixed=_fmt(fixed),
+                locked=_fmt(locked_sum),
+                total=_fmt(total),
+                most=_fmt(total - fixed + sum(edits.values(), Decimal(0))),
+            )
         )
     out = dict(values)
     out.update(edits)
     if not free_keys:
         if free_total != 0:
-            raise RebalanceError(
-                f"all other cells are locked, so the change of {_fmt(free_total)} has nowhere to go: "
-                "unlock a cell or change the total"
-            )
+            raise RebalanceError(Message("msg.rebalance.all_locked", change=_fmt(free_total)))
         return out
     current = [values[k] for k in free_keys]
     weights = current if any(c > 0 for c in current) else [Decimal(1)] * len(current)
@@ -122,9 +130,9 @@ def edit_cell(
     in that month absorb it (their annual totals change).
     """
     if cell not in grid:
-        raise RebalanceError(f"cannot edit {cell}: it is not in this plan")
+        raise RebalanceError(Message("msg.rebalance.not_in_plan", cell=str(cell)))
     if locks.is_locked(cell):
-        raise RebalanceError(f"{cell[0]} / {cell[1]} is locked: unlock it before editing")
+        raise RebalanceError(Message("msg.rebalance.locked", cell=f"{cell[0]} / {cell[1]}"))
     rep, month = cell
     if mode == "row":
         siblings = _row(grid, rep)
@@ -132,7 +140,7 @@ def edit_cell(
         team = team_of[rep]
         siblings = {k: v for k, v in grid.items() if k[1] == month and team_of[k[0]] == team}
     else:
-        raise RebalanceError(f"unknown edit mode {mode!r}; use row or column")
+        raise RebalanceError(Message("msg.rebalance.unknown_mode", value=repr(mode)))
     locked = {k for k in siblings if locks.is_locked(k)}
     new = rebalance(siblings, {cell: value}, locked, total=sum(siblings.values(), Decimal(0)), unit=unit)
     out = dict(grid)
@@ -155,7 +163,7 @@ def edit_rep_total(
     A rep whose row is locked, or whose months are all locked, does not change.
     """
     if rep not in team_of:
-        raise RebalanceError(f"unknown rep {rep}")
+        raise RebalanceError(Message("msg.rebalance.unknown_rep", rep=str(rep)))
     team = team_of[rep]
     mates = [r for r in team_of if team_of[r] == team]
     rows: dict[object, dict[Cell, Decimal]] = {r: {} for r in mates}
@@ -168,7 +176,7 @@ def edit_rep_total(
         return r in locks.rows or all(locks.is_locked(k) for k in rows[r])
 
     if frozen(rep):
-        raise RebalanceError(f"{rep}'s months are all locked: unlock some before changing the total")
+        raise RebalanceError(Message("msg.rebalance.row_locked", rep=str(rep)))
     new_totals = rebalance(
         totals,
         {rep: value},
@@ -185,7 +193,7 @@ def edit_rep_total(
         try:
             out.update(rebalance(row, {}, locked, total=t, unit=unit))
         except RebalanceError as exc:
-            raise RebalanceError(f"{r}: {exc}") from exc
+            raise RebalanceError(Message("msg.rebalance.in", where=str(r), msg=message_of(exc))) from exc
     return out
 
 
@@ -218,10 +226,10 @@ class EditHistory:
 
     def undo(self) -> EditHistory:
         if not self.can_undo:
-            raise RebalanceError("nothing to undo")
+            raise RebalanceError(Message("msg.rebalance.nothing_to_undo"))
         return EditHistory(past=self.past[:-1], future=(self.past[-1], *self.future))
 
     def redo(self) -> EditHistory:
         if not self.can_redo:
-            raise RebalanceError("nothing to redo")
+            raise RebalanceError(Message("msg.rebalance.nothing_to_redo"))
         return EditHistory(past=(*self.past, self.future[0]), future=self.future[1:])

@@ -24,6 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis.calendar import CalendarStatus, FiscalYear, Grain, WorkCalendar, period_codes
+from analysis.messages import Message
 from analysis.money import UNITS, MoneyError, split_exact
 
 SpreadMethod = Literal["even", "working_days", "seasonality", "growth", "custom", "blend"]
@@ -37,7 +38,16 @@ _MAX_TARGET = Decimal("1e12")  # keeps cents * weights well inside float64's exa
 
 
 class PlanInputError(ValueError):
-    """Planning input that cannot be used; the message is meant for a sales manager."""
+    """Planning input that cannot be used; the message is meant for a sales manager.
+
+    Raised with an :class:`analysis.messages.Message`: ``str(exc)`` is the English sentence,
+    ``analysis.messages.render(exc, lang)`` the sentence in the page's language.
+    """
+
+
+def method_name(method: str) -> str:
+    """A spread method's name in messages (translated when known, else as given)."""
+    return Message(f"msg.method.{method}") if method in SPREAD_METHODS else method
 
 
 # --- money <-> cents -------------------------------------------------------------------------
@@ -48,21 +58,24 @@ def unit_cents(unit: Decimal) -> int:
     unit = Decimal(unit)
     if unit not in UNITS:
         choices = ", ".join(f"{u:,}" for u in UNITS)
-        raise PlanInputError(f"rounding unit {unit} is not offered; choose one of {choices}")
+        raise PlanInputError(Message("msg.spread.unit_not_offered", unit=str(unit), choices=choices))
     return int(unit * 100)
 
 
 def to_cents(amount: Decimal | int | str, what: str = "amount") -> int:
-    """Exact conversion of a money amount with at most two decimals to integer cents."""
+    """Exact conversion of a money amount with at most two decimals to integer cents.
+
+    ``what`` names the amount in refusals (a :class:`Message` to have it translated).
+    """
     try:
         d = Decimal(str(amount).strip()) if not isinstance(amount, Decimal) else amount
     except (InvalidOperation, ValueError) as exc:
-        raise PlanInputError(f"{what} {amount!r} is not a number") from exc
+        raise PlanInputError(Message("msg.spread.not_a_number", what=what, value=repr(amount))) from exc
     if not d.is_finite():
-        raise PlanInputError(f"{what} {amount!r} is not a finite number")
+        raise PlanInputError(Message("msg.spread.not_finite", what=what, value=repr(amount)))
     c = d * 100
     if c != c.to_integral_value():
-        raise PlanInputError(f"{what} {amount} has more than two decimal places")
+        raise PlanInputError(Message("msg.spread.too_many_decimals", what=what, value=str(amount)))
     return int(c)
 
 
@@ -81,16 +94,25 @@ def cents_to_decimals(cents: NDArray[np.int64]) -> NDArray[np.object_]:
 def check_target(target: Decimal | int | str, unit: Decimal) -> int:
     """Validate an annual target and return it in cents: >= 0, a multiple of ``unit``, not absurd."""
     uc = unit_cents(unit)
-    c = to_cents(target, "target")
+    c = to_cents(target, Message("msg.what.target"))
     if c < 0:
-        raise PlanInputError(f"the target must not be negative (got {Decimal(c).scaleb(-2):,})")
+        raise PlanInputError(Message("msg.plan.target_negative", amount=f"{Decimal(c).scaleb(-2):,}"))
     if Decimal(c).scaleb(-2) > _MAX_TARGET:
-        raise PlanInputError(f"the target {Decimal(c).scaleb(-2):,} is larger than {_MAX_TARGET:,}")
+        raise PlanInputError(
+            Message(
+                "msg.plan.target_too_large", amount=f"{Decimal(c).scaleb(-2):,}", limit=f"{_MAX_TARGET:,}"
+            )
+        )
     if c % uc:
         lo = (c // uc) * uc
         raise PlanInputError(
-            f"the target {Decimal(c).scaleb(-2):,} is not a multiple of the rounding unit {Decimal(unit):,}: "
-            f"use {Decimal(lo).scaleb(-2):,} or {Decimal(lo + uc).scaleb(-2):,}, or a smaller unit"
+            Message(
+                "msg.plan.target_not_multiple",
+                amount=f"{Decimal(c).scaleb(-2):,}",
+                unit=f"{Decimal(unit):,}",
+                lower=f"{Decimal(lo).scaleb(-2):,}",
+                upper=f"{Decimal(lo + uc).scaleb(-2):,}",
+            )
         )
     return c
 
@@ -267,7 +289,7 @@ class SpreadParams:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(params) - known)
         if unknown:
-            raise PlanInputError(f"unknown spread option(s): {', '.join(unknown)}")
+            raise PlanInputError(Message("msg.spread.unknown_options", names=", ".join(unknown)))
         return cls(**params)  # type: ignore[arg-type]
 
 
@@ -285,34 +307,27 @@ def _history_last_year(history: pd.DataFrame | None, fy: FiscalYear, method: str
     """Last fiscal year's actuals as [day (date), amount (float)], checked for gaps."""
     prev = fy.previous()
     span = f"{prev.label} ({prev.start} .. {prev.end})"
+    no_history = Message("msg.spread.no_history", method=method_name(method), span=span)
     if history is None or len(history) == 0:
-        raise PlanInputError(
-            f"the {method} method needs last year's actual sales; there are none for {span}. "
-            "Import them or choose another method."
-        )
+        raise PlanInputError(no_history)
     missing_cols = {"day", "amount"} - set(history.columns)
     if missing_cols:
-        raise PlanInputError(
-            f"history needs the columns day and amount (missing: {', '.join(sorted(missing_cols))})"
-        )
+        raise PlanInputError(Message("msg.spread.history_columns", missing=", ".join(sorted(missing_cols))))
     days = pd.to_datetime(history["day"]).dt.date
     keep = (days >= prev.start) & (days <= prev.end)
     h = pd.DataFrame({"day": days[keep], "amount": pd.to_numeric(history["amount"][keep], errors="coerce")})
     if len(h) == 0:
-        raise PlanInputError(
-            f"the {method} method needs last year's actual sales; there are none for {span}. "
-            "Import them or choose another method."
-        )
+        raise PlanInputError(no_history)
     if h["amount"].isna().any():
-        raise PlanInputError(f"last year's actuals ({span}) contain amounts that are not numbers")
+        raise PlanInputError(Message("msg.spread.history_not_numbers", span=span))
     seen = {(d.year, d.month) for d in h["day"]}
     gaps = [f"{y:04d}-{m:02d}" for y, m in prev.months() if (y, m) not in seen]
     if gaps:
         raise PlanInputError(
-            f"the {method} method needs all of last year's actuals; {span} has no rows for {', '.join(gaps)}"
+            Message("msg.spread.history_gaps", method=method_name(method), span=span, months=", ".join(gaps))
         )
     if (h["amount"] < 0).any() or h["amount"].sum() <= 0:
-        raise PlanInputError(f"last year's actuals ({span}) must be positive in total and never negative")
+        raise PlanInputError(Message("msg.spread.history_not_positive", span=span))
     return h
 
 
@@ -326,7 +341,7 @@ def _per_workday(month_share: FloatArray, work: NDArray[np.bool_], month_idx: In
 def _normalise(w: FloatArray, what: str) -> FloatArray:
     s = float(w.sum())
     if not s > 0:
-        raise PlanInputError(f"{what}: there is no working day with a positive weight in the fiscal year")
+        raise PlanInputError(Message("msg.spread.no_working_day", method=method_name(what)))
     return w / s
 
 
@@ -348,7 +363,7 @@ def spread_weights(
     if method == "even":
         return DayWeights(_normalise(_per_workday(np.full(12, 1 / 12), work, midx), "even"))
     if method == "working_days":
-        return DayWeights(_normalise(work.astype(np.float64), "working days"))
+        return DayWeights(_normalise(work.astype(np.float64), "working_days"))
     if method in ("seasonality", "growth"):
         h = _history_last_year(history, fy, method)
         total = Decimal(repr(float(h["amount"].sum()))).quantize(Decimal("0.01"))
@@ -362,13 +377,13 @@ def spread_weights(
                     unknown = sorted(set(p.growth) - set(labels))
                     if unknown:
                         raise PlanInputError(
-                            f"growth rates for months outside {fy.label}: {', '.join(unknown)}"
+                            Message("msg.spread.growth_months", fy=fy.label, months=", ".join(unknown))
                         )
                     g = np.array([float(p.growth.get(lab, 0.0)) for lab in labels])
                 else:
                     g = np.full(12, float(p.growth))
                 if (g <= -1).any():
-                    raise PlanInputError("a growth rate of -100 % or lower leaves nothing to plan")
+                    raise PlanInputError(Message("msg.spread.growth_too_low"))
                 ly = ly * (1 + g)
             w = _per_workday(ly / ly.sum(), work, midx)
         elif p.season_grain == "week":
@@ -376,20 +391,22 @@ def spread_weights(
         elif p.season_grain == "dow":
             w = _rate_weights(h, calendar, fy, work, key="dow")
         else:
-            raise PlanInputError(f"season grain must be month, week or dow, not {p.season_grain!r}")
+            raise PlanInputError(Message("msg.spread.season_grain", value=repr(p.season_grain)))
         return DayWeights(_normalise(w, method), last_year_total=total)
     if method == "custom":
         return _custom_weights(fy, p.custom, work, midx)
     if method == "blend":
         if p.blend_a == "blend" or p.blend_b == "blend":
-            raise PlanInputError("a blend cannot contain another blend")
+            raise PlanInputError(Message("msg.spread.blend_nested"))
         if not 0 <= p.blend_w <= 1:
-            raise PlanInputError(f"the blend weight must be between 0 and 1, got {p.blend_w}")
+            raise PlanInputError(Message("msg.spread.blend_weight", value=str(p.blend_w)))
         a = spread_weights(fy, calendar, p.blend_a, history=history, params=p)
         b = spread_weights(fy, calendar, p.blend_b, history=history, params=p)
         w = p.blend_w * a.weights + (1 - p.blend_w) * b.weights
         return DayWeights(_normalise(w, "blend"), last_year_total=a.last_year_total or b.last_year_total)
-    raise PlanInputError(f"unknown spread method {method!r}; use one of {', '.join(SPREAD_METHODS)}")
+    raise PlanInputError(
+        Message("msg.spread.unknown_method", value=repr(method), choices=", ".join(SPREAD_METHODS))
+    )
 
 
 def _rate_weights(
@@ -427,19 +444,19 @@ def _custom_weights(
     fy: FiscalYear, custom: Mapping[str, Decimal | int | str | float], work: NDArray[np.bool_], midx: IntArray
 ) -> DayWeights:
     if not custom:
-        raise PlanInputError("the custom method needs percentages per month or per quarter")
+        raise PlanInputError(Message("msg.spread.custom_empty"))
     pct: dict[str, Decimal] = {}
     for key, v in custom.items():
         try:
             d = Decimal(repr(v)) if isinstance(v, float) else Decimal(str(v).strip())
         except InvalidOperation as exc:
-            raise PlanInputError(f"custom percentage for {key} is not a number: {v!r}") from exc
+            raise PlanInputError(Message("msg.spread.custom_nan", key=str(key), value=repr(v))) from exc
         if not d.is_finite() or d < 0:
-            raise PlanInputError(f"custom percentage for {key} must be 0 or more, got {v}")
+            raise PlanInputError(Message("msg.spread.custom_negative", key=str(key), value=str(v)))
         pct[str(key).removeprefix(f"{fy.label}-")] = d
     total = sum(pct.values(), Decimal(0))
     if total != 100:
-        raise PlanInputError(f"custom percentages must total exactly 100 %; they total {total} %")
+        raise PlanInputError(Message("msg.spread.custom_total", total=str(total)))
     months = fy.month_labels()
     quarters = ["Q1", "Q2", "Q3", "Q4"]
     if set(pct) <= set(quarters):
@@ -454,8 +471,7 @@ def _custom_weights(
     unknown = sorted(set(pct) - set(months))
     if unknown:
         raise PlanInputError(
-            f"custom percentages must be keyed by month ({months[0]} .. {months[-1]}) or by quarter "
-            f"(Q1..Q4); unknown: {', '.join(unknown)}"
+            Message("msg.spread.custom_keys", first=months[0], last=months[-1], unknown=", ".join(unknown))
         )
     share = np.array([float(pct.get(k, 0)) for k in months])
     return DayWeights(_normalise(_per_workday(share, work, midx), "custom"))
