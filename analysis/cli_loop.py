@@ -1,8 +1,10 @@
 """``python -m analysis report weekly`` and ``python -m analysis tasks``: the execution loop on the command line.
 
 ``report weekly --week 2026-W48 --out FILE.xlsx [--md FILE.md] [--lang en] [--as-of DAY]`` writes
-the weekly report workbook (and optionally Markdown). ``tasks list|add|done`` lists, creates and
-completes tasks. A malformed week, date or task exits 2 with one line on stderr.
+the weekly report workbook (and optionally Markdown); ``report monthly --month 2026-10`` and
+``report quarterly --quarter FY2026-Q4`` write the period report with its Retrospective sheet.
+``tasks list|add|done`` lists, creates and completes tasks. A malformed week, period, date or task
+exits 2 with one line on stderr.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import report, review, store, tasks
+from analysis import report, retro, review, store, tasks
 from analysis.i18n import LANGS
 
 
@@ -33,13 +35,13 @@ def _date(value: str | None, flag: str) -> dt.date | None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.kind != "weekly":
+        return _period_report(args)
+    if not args.week:
+        raise _BadInput("report weekly needs --week, e.g. --week 2026-W48")
     review.parse_week(args.week)  # a bad week fails before the database is opened
     as_of = _date(args.as_of, "--as-of")
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise _BadInput(f"--out {args.out!r} must end in .xlsx")
-    if not out.parent.is_dir():
-        raise _BadInput(f"folder {out.parent} does not exist")
+    out = _out_path(args.out)
     with store.connect(args.db, read_only=True) as con:
         fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
         rv = review.load(con, args.week, as_of, fy_start)
@@ -54,6 +56,48 @@ def cmd_report(args: argparse.Namespace) -> int:
         emit(res)
     else:
         line = f"{rv.week}: wrote {out} ({len(rv.reps)} reps, actual {tot['actual']:,.2f} of {tot['target']:,.2f})"
+        print(line)  # noqa: T201
+    return 0
+
+
+def _out_path(value: str) -> Path:
+    out = Path(value)
+    if out.suffix.lower() != ".xlsx":
+        raise _BadInput(f"--out {value!r} must end in .xlsx")
+    if not out.parent.is_dir():
+        raise _BadInput(f"folder {out.parent} does not exist")
+    return out
+
+
+def _period_report(args: argparse.Namespace) -> int:
+    """``report monthly --month 2026-10`` / ``report quarterly --quarter FY2026-Q4``: the period
+    report workbook with its Retrospective sheet."""
+    flag, label = ("--month", args.month) if args.kind == "monthly" else ("--quarter", args.quarter)
+    if not label:
+        raise _BadInput(
+            f"report {args.kind} needs {flag}, e.g. {flag} "
+            + ("2026-10" if flag == "--month" else "FY2026-Q4")
+        )
+    if args.md:
+        raise _BadInput("--md is only available for the weekly report")
+    retro.parse_period(label)  # a malformed label fails before the database is opened
+    as_of = _date(args.as_of, "--as-of") or dt.date.today()  # a running period stops at today
+    out = _out_path(args.out)
+    with store.connect(args.db, read_only=True) as con:
+        fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        period = retro.parse_period(label, fy_start)  # a bad label is exit 2 (RetroError is a ValueError)
+        if (args.kind == "monthly") != (period.grain == "month"):
+            raise _BadInput(f"{flag} {label!r} is not a {'month' if flag == '--month' else 'quarter'}")
+        rt = retro.load(con, label, as_of, fy_start)
+    out.write_bytes(report.period_workbook(rt, args.lang))
+    tot = rt.total
+    res: dict[str, Any] = {"period": rt.period.label, "out": str(out), "reps": len(rt.reps), **tot}
+    if args.json:
+        from analysis.cli import emit
+
+        emit(res)
+    else:
+        line = f"{rt.period.label}: wrote {out} ({len(rt.reps)} reps, actual {tot['actual']:,.2f} of {tot['target']:,.2f})"
         print(line)  # noqa: T201
     return 0
 
@@ -118,13 +162,19 @@ def cmd_tasks(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
-    sp = add("report", cmd_report, "write the weekly report workbook (.xlsx, optional Markdown)")
-    sp.add_argument("kind", choices=["weekly"], help="report kind")
-    sp.add_argument("--week", required=True, help="ISO week, e.g. 2026-W48")
+    sp = add("report", cmd_report, "write the weekly, monthly or quarterly report workbook (.xlsx)")
+    sp.add_argument("kind", choices=["weekly", "monthly", "quarterly"], help="report kind")
+    sp.add_argument("--week", help="weekly: ISO week, e.g. 2026-W48")
+    sp.add_argument("--month", help="monthly: calendar month, e.g. 2026-10")
+    sp.add_argument("--quarter", help="quarterly: fiscal quarter, e.g. FY2026-Q4")
     sp.add_argument("--out", required=True, help="output .xlsx file")
     sp.add_argument("--md", help="also write the review as Markdown to this file")
     sp.add_argument("--lang", choices=LANGS, default="zh")
-    sp.add_argument("--as-of", dest="as_of", help="cap a running week at this day, YYYY-MM-DD")
+    sp.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="cap a running week (weekly) or period (default today) at this day, YYYY-MM-DD",
+    )
     sp = add("tasks", cmd_tasks, "list, add or complete tasks")
     sp.add_argument("action", choices=["list", "add", "done"])
     sp.add_argument("--today", help="the day to judge deadlines against / record as done (default today)")

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from analysis.errorreport import neutralise
 from analysis.i18n import t
+from analysis.retro import Retrospective
 from analysis.review import WeeklyReview
 
 MONEY = "#,##0.00"
@@ -196,6 +197,147 @@ def weekly_workbook(rv: WeeklyReview, lang: str) -> bytes:
         for r in sheet.iter_rows(min_row=1, max_row=1):
             for c in r:
                 c.alignment = Alignment(vertical="center")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# --- retrospective / csat ---
+
+
+def _retro_nums(r: dict[str, Any]) -> list[object]:
+    return [_cents(r["target_cents"]), _cents(r["expected_cents"]), _cents(r["actual_cents"]),
+            _cents(r["gap_cents"]), r["attainment"], r["growth"]]  # fmt: skip
+
+
+def _heading(ws: Worksheet, row: int, text: str) -> None:
+    _put(ws, row, 1, text)
+    ws.cell(row=row, column=1).font = BOLD
+
+
+def _retro_sheet(ws: Worksheet, rt: Retrospective, lang: str) -> None:
+    """Summary sentences, stages, biggest misses with their flags, plan events and review notes."""
+    p = rt.period
+    _put(ws, 1, 1, t("retro.md_title", lang, period=p.label, start=p.start, end=p.end))
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    row = 3
+    _heading(ws, row, t("retro.summary", lang))
+    for line in rt.summary(lang):
+        row += 1
+        _put(ws, row, 1, line)
+    row += 2
+    _heading(ws, row, t("retro.stages", lang))
+    heads = [t("retro.stage", lang), t("retro.from", lang), t("retro.to", lang), t("retro.target", lang),
+             t("retro.expected", lang), t("rev.actual", lang), t("retro.gap", lang), t("rev.attainment", lang)]  # fmt: skip
+    stage_rows = [
+        [str(s["stage"]), s["start"].isoformat(), s["end"].isoformat(), _cents(s["target_cents"]),
+         _cents(s["expected_cents"]), _cents(s["actual_cents"]), _cents(s["gap_cents"]), s["attainment"]]
+        for s in _records(rt.stages)
+    ]  # fmt: skip
+    top = row + 1
+    last = _table(ws, top, heads, stage_rows, [None, None, None, MONEY, MONEY, MONEY, MONEY, PCT])
+    row = last + 2
+    _heading(ws, row, t("retro.misses", lang))
+    heads = [t("retro.scope", lang), t("rep.who", lang), t("col.team", lang), t("retro.target", lang),
+             t("retro.expected", lang), t("rev.actual", lang), t("retro.gap", lang), t("rev.attainment", lang),
+             t("retro.flags", lang)]  # fmt: skip
+    miss_rows = [
+        [t("retro.scope." + str(m["scope"]), lang), str(m["name"]), str(m["team"]), _cents(m["target_cents"]),
+         _cents(m["expected_cents"]), _cents(m["actual_cents"]), _cents(m["gap_cents"]), m["attainment"],
+         rt.flag_text(str(m["scope"]), str(m["entity_id"]), lang) or t("rev.none", lang)]
+        for m in _records(rt.misses)
+    ]  # fmt: skip
+    first = row + 2
+    row = _table(
+        ws, row + 1, heads, miss_rows, [None, None, None, MONEY, MONEY, MONEY, MONEY, PCT, None], wrap=True
+    )
+    for i, m in enumerate(miss_rows):
+        # LibreOffice keeps the default height for wrapped text: size the row to the flag lines
+        lines = sum(-(-max(1, len(x)) // 50) for x in str(m[-1]).splitlines()) or 1
+        ws.row_dimensions[first + i].height = 15 * lines
+    row += 2
+    _heading(ws, row, t("retro.events", lang))
+    heads = [t("retro.when", lang), t("retro.event", lang), t("retro.scenario", lang), t("retro.version", lang),
+             t("retro.target", lang), t("retro.author", lang), t("retro.changes", lang), t("rev.note", lang)]  # fmt: skip
+    ev_rows = [
+        [pd.Timestamp(e["when"]).strftime("%Y-%m-%d %H:%M"), t("retro.event." + str(e["event"]), lang),
+         str(e["scenario"]), int(e["version"]), Decimal(str(e["target"])), e["author"] or "", int(e["changes"]),
+         e["note"] or ""]
+        for e in _records(rt.events)
+    ]  # fmt: skip
+    row = _table(ws, row + 1, heads, ev_rows or [[t("rev.none", lang), *[None] * 7]],
+                 [None, None, None, None, MONEY, None, None, None]) + 2  # fmt: skip
+    _heading(ws, row, t("retro.notes", lang))
+    note_rows = [
+        [str(n["iso_week"]), str(n["rep"]), str(n["note"]), n["author"] or ""] for n in _records(rt.notes)
+    ]
+    _table(ws, row + 1, [t("retro.week", lang), t("col.rep", lang), t("rev.note", lang), t("retro.author", lang)],
+           note_rows or [[t("rev.none", lang), None, None, None]], [None] * 4, wrap=True)  # fmt: skip
+    _widths(ws, [16, 16, 14, 16, 16, 16, 16, 12, 60])
+    _bar_chart(ws, t("retro.chart_stages", lang), top, last, 1, 4, 6, "K3", t("rep.amount", lang))
+
+
+def period_workbook(rt: Retrospective, lang: str) -> bytes:
+    """The monthly (or quarterly) report as .xlsx bytes: Summary (totals, wins), Teams and Reps
+    (tables + native bar charts of target vs actual) and the Retrospective sheet, in ``lang``."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = t("rep.sheet_summary", lang)
+    p = rt.period
+    kind = "quarter" if p.grain == "quarter" else "month"
+    _put(ws, 1, 1, t(f"retro.report_title.{kind}", lang, period=p.label, start=p.start, end=p.end))
+    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
+    plan = t(
+        "rep.plan_active" if rt.plan_source == "active" else "rep.plan_default", lang, label=rt.plan_label
+    )
+    _put(ws, 2, 1, t("rep.asof", lang, asof=rt.as_of) + " · " + plan)
+    tot = rt.total
+    pairs: list[tuple[str, object, str | None]] = [
+        (t("retro.target", lang), tot["target"], MONEY),
+        (t("retro.expected", lang), tot["expected"], MONEY),
+        (t("rev.actual", lang), tot["actual"], MONEY),
+        (t("retro.previous", lang), tot["previous"], MONEY),
+        (t("rev.attainment", lang), tot["attainment"], PCT),
+        (t("retro.growth", lang), tot["growth"], PCT),
+    ]
+    for i, (label, value, fmt) in enumerate(pairs, start=4):
+        _heading(ws, i, label)
+        _put(ws, i, 2, value, fmt)
+    row = 4 + len(pairs) + 1
+    _heading(ws, row, t("rev.wins", lang))
+    wins = [
+        [pd.Timestamp(w["day"]).date().isoformat(), str(w["rep"]), str(w["customer"]), str(w["product"]),
+         _cents(w["amount_cents"])]
+        for w in _records(rt.wins)
+    ]  # fmt: skip
+    _table(ws, row + 1, [t("rep.day", lang), t("col.rep", lang), t("rep.customer", lang), t("rep.product", lang),
+                         t("rep.amount", lang)], wins, [None, None, None, None, MONEY])  # fmt: skip
+    _widths(ws, [26, 18, 30, 20, 16])
+
+    heads = [t("retro.target", lang), t("retro.expected", lang), t("rev.actual", lang), t("retro.gap", lang),
+             t("rev.attainment", lang), t("retro.growth", lang)]  # fmt: skip
+    fmts: list[str | None] = [MONEY, MONEY, MONEY, MONEY, PCT, PCT]
+    teams = wb.create_sheet(t("rep.sheet_teams", lang))
+    last = _table(teams, 1, [t("col.team", lang), *heads], [[str(r["team"]), *_retro_nums(r)] for r in
+                                                            _records(rt.teams)], [None, *fmts])  # fmt: skip
+    teams.freeze_panes = "B2"
+    _widths(teams, [18, 16, 16, 16, 16, 12, 12])
+    _bar_chart(teams, t("retro.chart_teams", lang), 1, last, 1, 2, 4, f"A{last + 3}", t("rep.amount", lang))
+    reps = wb.create_sheet(t("rep.sheet_reps", lang))
+    rep_rows = [[str(r["rep"]), str(r["team"]), *_retro_nums(r)] for r in _records(rt.reps)]
+    last = _table(reps, 1, [t("col.rep", lang), t("col.team", lang), *heads], rep_rows, [None, None, *fmts])
+    reps.freeze_panes = "C2"
+    _widths(reps, [14, 14, 16, 16, 16, 16, 12, 12])
+    _bar_chart(reps, t("retro.chart_reps", lang), 1, last, 1, 3, 5, f"A{last + 3}", t("rep.amount", lang))
+    retro_ws = wb.create_sheet(t("retro.sheet", lang))
+    _retro_sheet(retro_ws, rt, lang)
+    for sheet in (ws, teams, reps, retro_ws):
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

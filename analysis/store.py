@@ -293,6 +293,19 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             amount DECIMAL(18,2) NOT NULL CHECK (amount >= 0), PRIMARY KEY (plan_id, row_no));
         """,
     ),
+    (
+        9,
+        "customer satisfaction",
+        # One row per survey answer; score on a 1-5 scale (5 = very satisfied). An import is kept
+        # with its file hash so the same file is refused twice.
+        """
+        CREATE TABLE csat_imports (import_id INTEGER PRIMARY KEY, file_name VARCHAR, file_hash VARCHAR,
+            rows BIGINT NOT NULL, first_day DATE, last_day DATE, created_by VARCHAR,
+            created_at TIMESTAMP NOT NULL);
+        CREATE TABLE csat_scores (import_id INTEGER NOT NULL, day DATE NOT NULL, rep_id VARCHAR NOT NULL,
+            customer_id VARCHAR, score SMALLINT NOT NULL CHECK (score BETWEEN 1 AND 5));
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -1666,3 +1679,88 @@ def latest_incentive_plan(con: Connection) -> dict[str, Any] | None:
         "caps": dict(caps),
         "bonuses": [tuple(r) for r in bonuses],
     }
+
+
+# --- retrospective / csat ---
+
+
+def plan_activations(con: Connection) -> pd.DataFrame:
+    """The active plan per fiscal year with when and by whom it was set:
+    [fiscal_year, version_id, scenario, version, set_at, set_by] (only the latest activation is kept)."""
+    return con.execute(
+        "SELECT a.fiscal_year, a.version_id, v.scenario, v.version, a.set_at, a.set_by FROM plan_active a "
+        "LEFT JOIN plan_versions v USING (version_id) ORDER BY a.set_at"
+    ).df()
+
+
+def review_notes_for_weeks(con: Connection, weeks: Sequence[str]) -> pd.DataFrame:
+    """Weekly-review notes of the given ISO weeks: [iso_week, rep_id, rep, note, author, updated_at]."""
+    return con.execute(
+        "SELECT n.iso_week, n.rep_id, coalesce(r.name, n.rep_id) AS rep, n.note, n.author, n.updated_at "
+        "FROM review_notes n LEFT JOIN reps r USING (rep_id) "
+        "WHERE n.iso_week IN (SELECT unnest(?::VARCHAR[])) ORDER BY n.iso_week, n.rep_id",
+        [list(weeks)],
+    ).df()
+
+
+def customers_frame(con: Connection) -> pd.DataFrame:
+    """All customers: [customer_id, name, region, tier]."""
+    return con.execute("SELECT customer_id, name, region, tier FROM customers ORDER BY customer_id").df()
+
+
+def find_csat_import(con: Connection, file_hash: str) -> tuple[int, dt.datetime] | None:
+    row = con.execute(
+        "SELECT import_id, created_at FROM csat_imports WHERE file_hash = ? ORDER BY import_id LIMIT 1",
+        [file_hash],
+    ).fetchall()
+    return (int(row[0][0]), row[0][1]) if row else None
+
+
+def add_csat_scores(
+    con: Connection,
+    rows: pd.DataFrame,
+    *,
+    file_name: str | None,
+    file_hash: str | None,
+    created_by: str | None = None,
+) -> int:
+    """Store survey answers [day, rep_id, customer_id, score] all-or-nothing; returns the import id.
+
+    The same file content twice raises ``AlreadyImported``; the score CHECK (1-5) is the backstop
+    behind :mod:`analysis.csat`'s validation."""
+    with transaction(con):
+        if file_hash:
+            prior = find_csat_import(con, file_hash)
+            if prior:
+                raise AlreadyImported(
+                    f"this file was already imported on {prior[1]:%Y-%m-%d %H:%M} as #{prior[0]}; nothing added"
+                )
+        iid = int(con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM csat_imports").fetchall()[0][0])
+        first = rows["day"].min() if len(rows) else None
+        last = rows["day"].max() if len(rows) else None
+        con.execute(
+            "INSERT INTO csat_imports VALUES (?, ?, ?, ?, CAST(? AS DATE), CAST(? AS DATE), ?, ?)",
+            [iid, file_name, file_hash, len(rows), first, last, created_by, _now()],
+        )
+        if len(rows):
+            con.register("_csat", rows[["day", "rep_id", "customer_id", "score"]])
+            con.execute(
+                "INSERT INTO csat_scores SELECT ?, CAST(day AS DATE), rep_id, customer_id, CAST(score AS SMALLINT) "
+                "FROM _csat",
+                [iid],
+            )
+            con.unregister("_csat")
+    return iid
+
+
+def csat_by_rep(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Survey answers per rep in [start, end]: [rep_id, responses, avg_score (float, 1-5)].
+
+    Empty when the table does not exist yet (a read-only reader of a database not migrated)."""
+    if not has_table(con, "csat_scores"):
+        return pd.DataFrame({"rep_id": [], "responses": [], "avg_score": []})
+    return con.execute(
+        "SELECT rep_id, count(*) AS responses, avg(score)::DOUBLE AS avg_score FROM csat_scores "
+        "WHERE day BETWEEN ? AND ? GROUP BY rep_id ORDER BY rep_id",
+        [start, end],
+    ).df()
