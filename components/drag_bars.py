@@ -23,6 +23,7 @@ from typing import Any
 import streamlit as st
 
 from analysis.i18n import t
+from analysis.messages import message_of
 from analysis.rebalance import RebalanceError, rebalance
 
 EVENT_KEY = "drag_event"  # the trigger name; avoid dict method names such as "values" or "items"
@@ -109,7 +110,8 @@ def apply_drag(
     ``total_cents`` over the other unlocked bars in proportion to their current values, with
     largest-remainder rounding in ``unit_cents`` (analysis.rebalance). The result always sums
     exactly to ``total_cents``. A refused edit returns the inputs unchanged and the
-    RebalanceError text. ``labels`` (optional) name the bars in those messages.
+    RebalanceError's message: English as a str, or shown in the page's language with
+    ``analysis.messages.render(err, lang)``. ``labels`` (optional) name the bars in those messages.
     """
     values, locks = list(values_cents), list(locked)
     if len(values) != len(locks):
@@ -138,7 +140,7 @@ def apply_drag(
             unit=_to_dec(unit),
         )
     except RebalanceError as exc:
-        return values, locks, str(exc)
+        return values, locks, message_of(exc)
     out = [_to_cents(new[k]) for k in keys]
     if sum(out) != total_cents:  # pragma: no cover - rebalance guarantees it
         return values, locks, "the rebalanced values do not add up to the total"

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 import streamlit as st
 
+from analysis.messages import Message, message_of
 from analysis.plan import Plan, apply_month_grid
 from analysis.planning import PlanInputs, PlanRequest
 from analysis.rebalance import (
@@ -141,7 +142,7 @@ def apply_pending() -> None:
 def to_decimal(value: object) -> Decimal:
     """An edited number as an exact Decimal (cents); floats from the editor are read via repr."""
     if value is None or (isinstance(value, float) and value != value):
-        raise RebalanceError("a target cannot be empty")
+        raise RebalanceError(Message("msg.rebalance.empty"))
     return Decimal(repr(value) if isinstance(value, float) else str(value)).quantize(CENT)
 
 
@@ -181,7 +182,7 @@ def set_month_totals(grid: Grid, totals: Mapping[str, Decimal], *, locks: Locks,
         try:
             out.update(rebalance(column, {}, locked, total=total, unit=unit))
         except RebalanceError as exc:
-            raise RebalanceError(f"{month}: {exc}") from exc
+            raise RebalanceError(Message("msg.rebalance.in", where=month, msg=message_of(exc))) from exc
     return out
 
 

@@ -18,7 +18,8 @@ import streamlit as st
 
 from analysis import planning, store
 from analysis.calendar import FiscalYear
-from analysis.i18n import month_label
+from analysis.i18n import DEFAULT_LANG, month_label
+from analysis.messages import Message, message_of, render
 from analysis.money import split_exact
 from analysis.plan import Plan
 from analysis.planning import PlanInputs, PlanRequest
@@ -372,15 +373,22 @@ def month_chart(plan: Plan, inputs: PlanInputs, level: str, lang: str, t: Any) -
     return charts.style(fig, x_title=t("home.month"), y_title=t("plan.target") + suffix)
 
 
-def explanations(plan: Plan, inputs: PlanInputs) -> pd.DataFrame:
+def explanations(plan: Plan, inputs: PlanInputs, lang: str = DEFAULT_LANG) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": [inputs.team_names.get(str(t), str(t)) for t in plan.team_ids],
             "rep": [inputs.names.get(str(r), str(r)) for r in plan.rep_ids],
             # the rep's name is already in its own column
-            "how": [str(plan.explanations.get(r, "")).split(": ", 1)[-1] for r in plan.rep_ids],
+            "how": [_how(plan.explanations.get(r, ""), lang) for r in plan.rep_ids],
         }
     )
+
+
+def _how(explanation: str, lang: str) -> str:
+    """An allocation explanation without the rep's name, in ``lang`` (imported plans: plain text)."""
+    if isinstance(explanation, Message) and "how" in explanation.params:
+        return render(explanation.params["how"], lang)
+    return render(explanation, lang).split(": ", 1)[-1]
 
 
 # --- the edit grid -----------------------------------------------------------------------------
@@ -437,7 +445,7 @@ def read_editor_delta(
                 try:
                     edits.append(((rep, col), ps.to_decimal(value)))
                 except RebalanceError as exc:
-                    return w, row_locks, str(exc)
+                    return w, row_locks, message_of(exc)
     if not edits:
         return w, frozenset(new_locks), None
     # Rows locked beyond the session's own locks (other teams' reps for a manager) stay locked.
@@ -454,7 +462,7 @@ def read_editor_delta(
             mode=mode,  # type: ignore[arg-type]
         )
     except RebalanceError as exc:
-        return w, row_locks, str(exc)
+        return w, row_locks, message_of(exc)
     return w.with_grid(grid), frozenset(new_locks), None
 
 
@@ -675,7 +683,7 @@ def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
                         )
                     )
                 except RebalanceError as exc:
-                    err = str(exc)
+                    err = message_of(exc)
             st.session_state["plan.error"] = err
         st.rerun()
     months = plan.fy.month_labels()
@@ -705,7 +713,7 @@ def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
                 totals = {m: Decimal(v).scaleb(-2) for m, v in zip(months, new, strict=True)}
                 ps.put(w.with_grid(ps.set_month_totals(grid, totals, locks=locks, unit=w.unit)))
             except RebalanceError as exc:
-                err = str(exc)
+                err = message_of(exc)
         st.session_state["plan.error"] = err
     st.rerun()
 
@@ -739,7 +747,7 @@ def rep_total_form(sh: Shell, w: ps.Working, locks: Locks) -> None:
             ps.put(w.with_grid(grid))
             st.session_state["plan.error"] = None
         except RebalanceError as exc:
-            st.session_state["plan.error"] = str(exc)
+            st.session_state["plan.error"] = message_of(exc)
         st.rerun()
 
 
@@ -937,7 +945,7 @@ def catchup_section(sh: Shell, w: ps.Working) -> None:
             actual = catch_up_actuals(sh.db, w.base.fy, sh.as_of)
             new = catch_up(w.plan, actual, sh.as_of, mode, elapsed="actual")  # type: ignore[arg-type]
         except (planning.PlanInputError, store.StoreError) as exc:
-            st.session_state["plan.error"] = str(exc)
+            st.session_state["plan.error"] = message_of(exc)
         else:
             ps.put(w.rebased(new, catch_up={"as_of": sh.as_of.isoformat(), "mode": mode}))
             st.session_state["plan.error"] = None

@@ -7,6 +7,7 @@ import streamlit as st
 from analysis import planning, store
 from analysis.calendar import CalendarError
 from analysis.i18n import fmt_amount
+from analysis.messages import render
 from analysis.rebalance import Locks, RebalanceError
 from components import data, links, shell
 from components import plan_state as ps
@@ -69,7 +70,7 @@ try:
         ps.put(w)
     plan = w.plan
 except (planning.PlanInputError, CalendarError, RebalanceError) as exc:
-    st.error(sh.t("plan.build_error", msg=str(exc)), icon=":material/error:")
+    st.error(sh.t("plan.build_error", msg=render(exc, sh.lang)), icon=":material/error:")
     st.stop()
 except store.StoreError as exc:
     shell.store_error(sh, exc)
@@ -87,11 +88,11 @@ with st.container():
         with st.expander(sh.t("plan.cal_enter"), icon=":material/edit_calendar:"):
             pv.calendar_section(sh, w)
     for note in (*w.inputs.notes, *plan.notes):
-        st.info(note, icon=":material/info:")
+        st.info(render(note, sh.lang), icon=":material/info:")
     if saved := st.session_state.pop("plan.saved", None):
         st.success(sh.t("plan.saved", name=saved), icon=":material/check_circle:")
     if err := st.session_state.pop("plan.error", None):
-        st.error(sh.t("plan.refused", msg=err), icon=":material/block:")
+        st.error(sh.t("plan.refused", msg=render(err, sh.lang)), icon=":material/block:")
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(sh.t("plan.total_target"), fmt_amount(plan.total, sh.lang))
 m2.metric(sh.t("plan.unit"), f"{w.unit:,}")
@@ -128,7 +129,7 @@ with tab_res:
     pv.show_money_table(table, sh.lang, height=min(40 + 35 * len(table), 560), first=sh.t("plan.period"))
     st.plotly_chart(pv.month_chart(plan, w.inputs, level, sh.lang, sh.t), key="plan.chart")
     with st.expander(sh.t("plan.explain"), icon=":material/functions:"):
-        how = pv.explanations(plan, w.inputs)
+        how = pv.explanations(plan, w.inputs, sh.lang)
         st.table(
             how.rename(columns={"team": sh.t("col.team"), "rep": sh.t("col.rep"), "how": sh.t("plan.how")})
         )

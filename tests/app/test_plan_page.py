@@ -73,7 +73,7 @@ class TestRender:
         assert at.title[0].value == "目标分解"
         assert at.selectbox(key="year").value == 2027  # the fiscal year after the sidebar's as-of date
         assert any("2027 年为估算" in w.value for w in at.warning)
-        assert any("FY2026 has sales only up to 2026-11-26" in i.value for i in at.info)
+        assert any("FY2026 的销售数据只到 2026-11-26" in i.value for i in at.info)  # engine note in Chinese
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["当前方案"] == "草稿"
 
