@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Dialog, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis import store
 from tests.browser.conftest import Server, screenshot, wait_idle
@@ -70,9 +71,15 @@ def test_payload_in_names_shows_as_text(
     )
     assert dialogs == []
     assert not [u for u in failed if u.rstrip("/").endswith("/x")], "the browser tried to load src=x"
-    shown = page.evaluate(
-        "(p) => [...document.querySelectorAll('body *')].some(e => [...e.childNodes].some("
-        "n => n.nodeType === 3 && n.textContent.includes(p)))",
-        PAYLOAD,
-    )
-    assert shown, f"the planted name is not shown as text on {path}"
+    # Tables draw on a canvas and fill their accessible DOM mirror a moment later: wait for the
+    # text to appear rather than reading the DOM once (flaky on a loaded machine).
+    try:
+        page.wait_for_function(
+            "(p) => [...document.querySelectorAll('body *')].some(e => [...e.childNodes].some("
+            "n => n.nodeType === 3 && n.textContent.includes(p)))",
+            arg=PAYLOAD,
+            timeout=30_000,
+        )
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"the planted name is not shown as text on {path}") from exc
+    assert page.locator("img[src='x']").count() == 0
