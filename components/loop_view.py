@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import review, risks, scorecard, store, tasks
-from analysis.i18n import t
+from analysis import retro, review, risks, scorecard, store, tasks
+from analysis.i18n import fmt_amount, fmt_pct, t
 from components import charts
 
 T = TypeVar("T")
@@ -143,3 +143,105 @@ def review_chart(reps: pd.DataFrame, lang: str) -> go.Figure:
 def label_map(prefix: str, codes: tuple[str, ...], lang: str) -> dict[str, str]:
     """code → translated label for a set of codes (task types, priorities, statuses, states)."""
     return {c: t(f"{prefix}.{c}", lang) for c in codes}
+
+
+# --- retrospective / csat ---
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_retro(
+    db: str, version: tuple[float, int], label: str, as_of: dt.date, fy_start_month: int
+) -> retro.Retrospective:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return retro.load(con, label, as_of, fy_start_month)
+
+
+def _money(cents: object, lang: str) -> str:
+    return fmt_amount(int(str(cents)) / 100, lang)
+
+
+def render_retro(rt: retro.Retrospective, lang: str) -> None:
+    """The retrospective of a month or quarter: summary, stages (table + chart), biggest misses
+    with their flags, plan versions changed in the period and the review notes."""
+    p = rt.period
+    st.markdown(f"#### {t('retro.md_title', lang, period=p.label, start=p.start, end=p.end)}")
+    plan_key = "rep.plan_active" if rt.plan_source == "active" else "rep.plan_default"
+    st.caption(t(plan_key, lang, label=rt.plan_label))
+    st.markdown("\n".join(f"- {line}" for line in rt.summary(lang)))
+
+    def money_cols(df: pd.DataFrame, first: dict[str, pd.Series]) -> pd.DataFrame:
+        out = pd.DataFrame(first)
+        for col, key in (("target_cents", "retro.target"), ("expected_cents", "retro.expected"),
+                         ("actual_cents", "rev.actual"), ("gap_cents", "retro.gap")):  # fmt: skip
+            out[t(key, lang)] = [_money(c, lang) for c in df[col]]
+        out[t("rev.attainment", lang)] = [fmt_pct(a, lang) for a in df["attainment"]]
+        return out
+
+    st.markdown(f"##### {t('retro.stages', lang)}")
+    stages = money_cols(rt.stages, {t("retro.stage", lang): rt.stages["stage"].astype(str)})
+    st.dataframe(stages, hide_index=True, width="stretch", key="retro_stages")
+    st.plotly_chart(
+        charts.grouped_bars(
+            [str(s) for s in rt.stages["stage"]],
+            {
+                t("retro.target", lang): (rt.stages["target_cents"] / 100).tolist(),
+                t("rev.actual", lang): (rt.stages["actual_cents"] / 100).tolist(),
+            },
+            lang=lang,
+            x_title=t("retro.stage", lang),
+            y_title_key="home.amount",
+        ),
+        width="stretch",
+        key="retro_chart",
+    )
+    st.markdown(f"##### {t('retro.misses', lang)}")
+    m = rt.misses
+    if m.empty:
+        st.caption(t("rev.none", lang))
+    else:
+        misses = money_cols(
+            m,
+            {
+                t("retro.scope", lang): pd.Series([t(f"retro.scope.{s}", lang) for s in m["scope"]]),
+                t("rep.who", lang): m["name"].astype(str),
+            },
+        )
+        misses[t("retro.flags", lang)] = [
+            rt.flag_text(str(s), str(e), lang) or t("rev.none", lang)
+            for s, e in zip(m["scope"], m["entity_id"], strict=True)
+        ]
+        st.dataframe(misses, hide_index=True, width="stretch", key="retro_misses")
+    c1, c2 = st.columns(2)
+    with c1:
+        st.markdown(f"##### {t('retro.events', lang)}")
+        ev = rt.events
+        if ev.empty:
+            st.caption(t("rev.none", lang))
+        else:
+            view = pd.DataFrame(
+                {
+                    t("retro.when", lang): [pd.Timestamp(w).strftime("%Y-%m-%d %H:%M") for w in ev["when"]],
+                    t("retro.event", lang): [t(f"retro.event.{e}", lang) for e in ev["event"]],
+                    t("retro.scenario", lang): [
+                        f"{s} v{v}" for s, v in zip(ev["scenario"], ev["version"], strict=True)
+                    ],
+                    t("retro.author", lang): ev["author"].fillna("").astype(str),
+                    t("retro.changes", lang): ev["changes"],
+                }
+            )
+            st.dataframe(view, hide_index=True, width="stretch", key="retro_events")
+    with c2:
+        st.markdown(f"##### {t('retro.notes', lang)}")
+        notes = rt.notes
+        if notes.empty:
+            st.caption(t("rev.none", lang))
+        else:
+            view = pd.DataFrame(
+                {
+                    t("retro.week", lang): notes["iso_week"].astype(str),
+                    t("col.rep", lang): notes["rep"].astype(str),
+                    t("rev.note", lang): notes["note"].astype(str),
+                }
+            )
+            st.dataframe(view, hide_index=True, width="stretch", key="retro_notes")

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
-from analysis import report, review, store, tasks
+from analysis import metrics, report, retro, review, store, tasks
 from analysis.i18n import fmt_amount, fmt_pct
 from components import data, links, loop_view, shell
 
@@ -138,4 +138,25 @@ d2.download_button(
 )  # fmt: skip
 with st.expander(sh.t("rev.markdown")):
     st.code(markdown, language="markdown")
+
+# Retrospective (总结与反思) of a month or quarter; bound to the URL with language-neutral labels.
+st.divider()
+st.subheader(sh.t("retro.title"))
+st.caption(sh.t("retro.caption"))
+fy_start = data.fy_start_month(sh.db)
+periods = retro.period_options(sh.as_of, fy_start)
+last_month = retro.default_period(sh.as_of)
+picked = st.selectbox(
+    sh.t("retro.period"), periods, index=periods.index(last_month), key="retro", bind="query-params"
+)
+try:
+    rt = loop_view.load_retro(sh.db, version, str(picked), sh.as_of, fy_start)
+except (retro.RetroError, metrics.MetricsError) as exc:
+    st.error(sh.t("retro.bad_period", msg=str(exc)))
+else:
+    loop_view.render_retro(rt, sh.lang)
+    st.download_button(
+        sh.t("retro.download"), report.period_workbook(rt, sh.lang), file_name=f"report-{rt.period.label}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
+    )  # fmt: skip
 links.copy_link(sh.lang)

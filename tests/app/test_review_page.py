@@ -60,5 +60,5 @@ class TestReviewPage:
     def test_downloads_offered(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(demo_db, monkeypatch, week="2026-W47").run()
         labels = [b.label for b in at.get("download_button")]
-        assert labels == ["下载周报 Excel", "下载 Markdown"]
+        assert labels == ["下载周报 Excel", "下载 Markdown", "下载月报/季报 Excel（含复盘）"]
         assert at.code[0].value.startswith("## 2026-W47 周会")
