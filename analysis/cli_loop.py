@@ -3,7 +3,8 @@
 ``report weekly --week 2026-W48 --out FILE.xlsx [--md FILE.md] [--lang en] [--as-of DAY]`` writes
 the weekly report workbook (and optionally Markdown); ``report monthly --month 2026-10`` and
 ``report quarterly --quarter FY2026-Q4`` write the period report with its Retrospective sheet.
-``tasks list|add|done`` lists, creates and completes tasks. A malformed week, period, date or task
+``tasks list|add|done`` lists, creates and completes tasks; ``import-csat FILE`` stores customer-satisfaction
+scores (1-5). A malformed week, period, date or task
 exits 2 with one line on stderr.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import report, retro, review, store, tasks
+from analysis import csat, report, retro, review, store, tasks
 from analysis.i18n import LANGS
 
 
@@ -161,6 +162,30 @@ def cmd_tasks(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_csat(args: argparse.Namespace) -> int:
+    """``import-csat FILE``: customer-satisfaction answers (date, customer, rep, score 1-5), all or nothing."""
+    path = Path(args.file)
+    if not path.is_file():
+        raise _BadInput(f"file {args.file!r} does not exist")
+    today = _date(args.today, "--today") or dt.date.today()
+    data = path.read_bytes()
+    with store.connect(args.db) as con:
+        parsed = csat.read(con, data, path.name, today, args.sheet)
+        if parsed.errors:
+            rows = len({e.row for e in parsed.errors})
+            first = "; ".join(f"row {e.row} {e.column} {e.value!r}: {e.reason}" for e in parsed.errors[:3])
+            raise _BadInput(f"{rows} row(s) have errors, nothing stored: {first}")
+        iid = csat.commit(con, parsed, path.name)
+    res = {"import_id": iid, "rows": len(parsed.rows), "file": path.name, "notes": parsed.notes}
+    if args.json:
+        from analysis.cli import emit
+
+        emit(res)
+    else:
+        print(f"imported {len(parsed.rows)} satisfaction scores from {path.name} as #{iid}")  # noqa: T201
+    return 0
+
+
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("report", cmd_report, "write the weekly, monthly or quarterly report workbook (.xlsx)")
     sp.add_argument("kind", choices=["weekly", "monthly", "quarterly"], help="report kind")
@@ -175,6 +200,12 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
         dest="as_of",
         help="cap a running week (weekly) or period (default today) at this day, YYYY-MM-DD",
     )
+    sp = add(
+        "import-csat", cmd_import_csat, "import customer-satisfaction scores (date, customer, rep, score 1-5)"
+    )
+    sp.add_argument("file", help="Excel or CSV file")
+    sp.add_argument("--sheet", help="sheet name (default: the sheet whose header fits best)")
+    sp.add_argument("--today", help="answers dated after this day are errors (default today), YYYY-MM-DD")
     sp = add("tasks", cmd_tasks, "list, add or complete tasks")
     sp.add_argument("action", choices=["list", "add", "done"])
     sp.add_argument("--today", help="the day to judge deadlines against / record as done (default today)")

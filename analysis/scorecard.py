@@ -8,6 +8,8 @@ KPIs for a period up to as_of (each rep with a target or sales in it):
 - ``new_customers``: customers whose first order ever falls in the period.
 - ``aov``: average order value (period sales / orders), yuan.
 - ``on_time``: tasks done by their deadline / tasks due or done in the period (see ``tasks.on_time``).
+- ``csat``: mean customer-satisfaction score (1-5) of the answers dated in the period (``analysis.csat``);
+  without any answers the KPI is empty and drops out like any KPI without a value.
 
 Each KPI becomes a 0-100 score by min-max across the reps scored (best = 100, worst = 0, all
 equal = 100). The composite is the weighted mean of the available KPI scores (a KPI without a
@@ -26,13 +28,14 @@ import pandas as pd
 
 from analysis import metrics, store, tasks
 
-KPIS = ("attainment", "growth", "new_customers", "aov", "on_time")
+KPIS = ("attainment", "growth", "new_customers", "aov", "on_time", "csat")
 DEFAULT_WEIGHTS: dict[str, float] = {
     "attainment": 40,
     "growth": 15,
     "new_customers": 15,
     "aov": 15,
     "on_time": 15,
+    "csat": 10,
 }
 SETTING_WEIGHTS = "scorecard_weights"
 DEVELOPMENT_KPIS = ("aov", "new_customers", "on_time")  # where lagging the team suggests a training focus
@@ -136,10 +139,16 @@ def _last_complete_weeks(as_of: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def build_kpis(
-    data: metrics.ProgressData, period: metrics.Period, stats: pd.DataFrame, task_frame: pd.DataFrame
+    data: metrics.ProgressData,
+    period: metrics.Period,
+    stats: pd.DataFrame,
+    task_frame: pd.DataFrame,
+    csat: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per rep with a target or sales in ``period``: [rep_id, rep, team_id, team, actual_cents,
-    target_cents, attainment, growth, new_customers, aov, on_time, tasks_counted]."""
+    target_cents, attainment, growth, new_customers, aov, on_time, tasks_counted, csat, csat_responses].
+
+    ``csat``: [rep_id, responses, avg_score] (``store.csat_by_rep``); None or empty → csat is NaN."""
     br = metrics.breakdown(data, period, "rep")
     out = br[["rep_id", "rep", "team_id", "team", "actual_cents", "target_cents", "expected_cents"]].copy()
     out["attainment"] = br["attainment_to_date"].astype("float64")
@@ -169,6 +178,11 @@ def build_kpis(
     ot = tasks.on_time(task_frame, period.start, end).set_index("rep_id")
     out["on_time"] = out["rep_id"].map(ot["rate"]).astype("float64")
     out["tasks_counted"] = out["rep_id"].map(ot["counted"]).fillna(0).astype("int64")
+    cs = csat.set_index("rep_id") if csat is not None and len(csat) else None
+    out["csat"] = out["rep_id"].map(cs["avg_score"]).astype("float64") if cs is not None else np.nan
+    out["csat_responses"] = (
+        out["rep_id"].map(cs["responses"]).fillna(0).astype("int64") if cs is not None else 0
+    )
     return out
 
 
@@ -203,7 +217,8 @@ def load(
         else merge_weights(store.get_setting(con, SETTING_WEIGHTS))
     )
     stats = store.period_customer_stats(con, period.start, min(period.end, as_of))
-    table = score(build_kpis(data, period, stats, store.list_tasks(con)), w)
+    csat = store.csat_by_rep(con, period.start, min(period.end, as_of))
+    table = score(build_kpis(data, period, stats, store.list_tasks(con), csat), w)
     return Scorecard(period, as_of, w, table, development_focus(table))
 
 

@@ -5,16 +5,19 @@ clear the caches, and the charts. Numbers come from :mod:`analysis.tasks`, ``rev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import retro, review, risks, scorecard, store, tasks
+from analysis import csat, retro, review, risks, scorecard, store, tasks
+from analysis.filesafety import IngestError
 from analysis.i18n import fmt_amount, fmt_pct, t
+from analysis.ingest import RowError
 from components import charts
+from components.shell import Shell
 
 T = TypeVar("T")
 
@@ -245,3 +248,32 @@ def render_retro(rt: retro.Retrospective, lang: str) -> None:
                 }
             )
             st.dataframe(view, hide_index=True, width="stretch", key="retro_notes")
+
+
+def row_errors(errors: Sequence[RowError], lang: str) -> pd.DataFrame:
+    """Per-row problems of a side import (CSAT, tasks) as a table: row, column, value, reason."""
+    return pd.DataFrame(
+        {
+            t("imp.row", lang): [e.row for e in errors],
+            t("imp.column", lang): [e.column for e in errors],
+            t("imp.value", lang): [e.value for e in errors],
+            t("imp.reason", lang): [e.reason for e in errors],
+        }
+    )
+
+
+def import_csat(sh: Shell, name: str, data: bytes) -> None:
+    """Read, validate and store a CSAT file; success reruns the page, problems are shown in place."""
+    try:
+        with store.connect(sh.db, read_only=True) as con:
+            parsed = csat.read(con, data, name, sh.as_of)
+        if parsed.errors:
+            st.error(t("csat.errors", sh.lang, n=len({e.row for e in parsed.errors})))
+            st.dataframe(row_errors(parsed.errors, sh.lang), hide_index=True, width="stretch")
+            return
+        iid = write(sh.db, lambda con: csat.commit(con, parsed, name, sh.access.email or None))
+    except (IngestError, csat.CsatError, store.StoreError) as exc:
+        st.error(t("csat.refused", sh.lang, msg=str(exc)))
+        return
+    st.session_state["sc_msg"] = t("csat.done", sh.lang, n=len(parsed.rows), id=iid)
+    st.rerun()

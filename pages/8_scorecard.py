@@ -62,6 +62,9 @@ view = pd.DataFrame(
         sh.t("sc.explain"): [scorecard.explain(r, sc.weights, labels) for r in tbl.to_dict(orient="records")],
     }
 )
+if tbl["csat"].notna().any():  # customer satisfaction shows once CSAT scores are imported
+    view.insert(9, labels["csat"], tbl["csat"].round(2))
+    view.insert(10, sh.t("csat.responses"), tbl["csat_responses"])
 st.dataframe(view, hide_index=True, width="stretch", key="sc_table")
 on_time_n = int((tbl["on_time"] * tbl["tasks_counted"]).fillna(0).round().sum())
 st.caption(sh.t("sc.tasks_line", n=int(tbl["tasks_counted"].sum()), on_time=on_time_n))
@@ -80,6 +83,15 @@ with st.expander(sh.t("sc.weights")):
             except scorecard.ScorecardError as exc:
                 st.session_state["sc_msg"] = sh.t("sc.err", msg=str(exc))
             st.rerun()
+
+with st.expander(sh.t("csat.title")):
+    st.caption(sh.t("csat.help"))
+    if not sh.access.can_manage_data:  # imported scores feed every rep's score: admins only, like actuals
+        st.caption(sh.t("csat.admin_only"))
+    else:
+        up = st.file_uploader(sh.t("csat.upload"), type=["xlsx", "xls", "csv", "txt"], key="csat_file")
+        if up is not None and st.button(sh.t("csat.go"), key="csat_go"):
+            loop_view.import_csat(sh, up.name, up.getvalue())
 
 st.markdown(f"#### {sh.t('sc.focus')}")
 st.caption(sh.t("sc.focus_help"))
