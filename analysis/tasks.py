@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis import store
+from analysis.i18n import t
+from analysis.tablefile import RowError, date_cells, name_matcher, read_table, text_cells
 
 TASK_TYPES = ("key_account", "new_customer", "maintenance", "other")
 PRIORITIES = ("high", "medium", "low")
@@ -320,3 +322,116 @@ def set_status(con: store.Connection, task_id: int, status: str, on: dt.date) ->
     if status not in STATUSES:
         raise TaskError(f"unknown status {status!r}; use {', '.join(STATUSES)}")
     return store.update_task(con, task_id, {"status": status, "done_date": on if status == "done" else None})
+
+
+# --- retrospective / csat ---
+# Bulk create from Excel/CSV: one task per row (title, rep, customer, type, deadline optional).
+
+TASK_FILE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "title": ("任务", "任务内容", "任务名称", "标题", "事项", "title", "task", "subject"),
+    "rep": ("销售", "销售员", "销售人员", "负责人", "业务员", "工号", "rep", "owner", "salesrep", "repid"),
+    "customer": ("客户", "客户名称", "客户编号", "customer", "customername", "account", "customerid"),
+    "type": ("类型", "任务类型", "type", "tasktype", "kind"),
+    "deadline": ("截止日期", "截止", "期限", "到期日", "deadline", "duedate", "due"),
+}
+
+
+@dataclass
+class TaskFile:
+    """Tasks read from a file: ``items`` (row order, defaults still to fill) with their ``rows``,
+    and per-row problems (``ingest.RowError``: row as Excel shows it, column header, value, reason)."""
+
+    items: list[NewTask]
+    rows: list[int]
+    errors: list[RowError]
+    notes: list[str]
+
+
+def _type_codes() -> dict[str, str]:
+    """Accepted type texts → code: the codes and their Chinese and English labels (case/space-insensitive)."""
+    out = {}
+    for c in TASK_TYPES:
+        for text in (c, t(f"task.type.{c}", "zh"), t(f"task.type.{c}", "en")):
+            out[text.casefold().replace(" ", "").replace("-", "").replace("_", "")] = c
+    return out
+
+
+def read_task_file(
+    data: bytes,
+    filename: str,
+    reps: pd.DataFrame,
+    customers: pd.DataFrame,
+    created: dt.date,
+    rules: Mapping[str, str] | None = None,
+) -> TaskFile:
+    """Read tasks from Excel/CSV (the actuals reader's safety checks, encodings and header detection).
+
+    ``reps``: [rep_id, name, (leave_date)]; ``customers``: [customer_id, name]; rep and customer
+    match an id or a unique name. Type: a code or its 中文/English label, blank → other. Deadline
+    blank → the type's default from ``created`` (``rules``); before ``created`` is an error. Raises
+    ``UploadRefused`` when the file is unsafe or has no title/rep column."""
+    tbl = read_table(data, filename, TASK_FILE_COLUMNS, ("title", "rep"))
+    rep_of = name_matcher(list(reps["rep_id"]), list(reps["name"]))
+    cust_of = name_matcher(list(customers["customer_id"]), list(customers["name"]))
+    left = set(reps.loc[reps["leave_date"].notna(), "rep_id"].astype(str)) if "leave_date" in reps else set()
+    codes = _type_codes()
+    days, day_why = date_cells(tbl, "deadline")
+    cols = [text_cells(tbl, f) for f in ("title", "rep", "customer", "type")]
+    out = TaskFile([], [], [], tbl.notes)
+    for k, (row, title, rep, cust, kind, due, why) in enumerate(
+        zip(tbl.rows, *cols, days, day_why, strict=True)
+    ):
+        errs: list[tuple[str, object, str]] = []  # (field, value, reason)
+        for name in tbl.cells:
+            if tbl.bad[name].iloc[k]:
+                errs.append((name, tbl.cells[name].iloc[k], str(tbl.bad[name].iloc[k])))
+        if not title:
+            errs.append(("title", title, "a task needs a title"))
+        rep_id, rwhy = rep_of(rep) if rep else (None, "a task needs an owner (rep)")
+        if rep_id is None:
+            errs.append(("rep", rep, "unknown rep: use a rep id or name" if rwhy == "unknown" else str(rwhy)))
+        elif rep_id in left:
+            errs.append(("rep", rep, "this rep has left; assign the task to someone else"))
+        cust_id, cwhy = cust_of(cust) if cust else (None, None)
+        if cust and cust_id is None:
+            errs.append(
+                (
+                    "customer",
+                    cust,
+                    "unknown customer: use a customer id or name" if cwhy == "unknown" else str(cwhy),
+                )
+            )
+        code = codes.get((kind or "other").casefold().replace(" ", "").replace("-", "").replace("_", ""))
+        if code is None:
+            errs.append(("type", kind, f"unknown type; use {', '.join(TASK_TYPES)} or their names"))
+        if why:
+            errs.append(("deadline", tbl.cells["deadline"].iloc[k], why))
+        elif due is not None and due < created:
+            errs.append(("deadline", due, f"deadline {due} is before today ({created})"))
+        if errs:
+            out.errors += [
+                RowError(row, tbl.labels.get(f, f), "" if v is None else str(v), r) for f, v, r in errs
+            ]
+            continue
+        assert rep_id is not None and code is not None and title is not None
+        out.items.append(NewTask(rep_id, title, code, deadline=due, customer_id=cust_id, source="excel"))
+        out.rows.append(row)
+    if not out.items and not out.errors:
+        out.errors.append(RowError(tbl.header_row, "-", "", "the file has no tasks below the header"))
+    return out
+
+
+def import_file(
+    con: store.Connection, data: bytes, filename: str, created: dt.date, author: str | None = None
+) -> TaskFile:
+    """Read a task file against the store's reps and customers and create every task when no row has
+    an error (all or nothing, like the actuals import); returns the file with ``items`` created.
+    Raises TaskError naming the first row problems when any row is wrong (nothing created)."""
+    tf = read_task_file(
+        data, filename, store.reps_frame(con), store.customers_frame(con), created, rules(con)
+    )
+    if tf.errors:
+        first = "; ".join(f"row {e.row} {e.column}: {e.reason}" for e in tf.errors[:3])
+        raise TaskError(f"{len({e.row for e in tf.errors})} row(s) have errors, no task created: {first}")
+    create(con, tf.items, created, author)
+    return tf

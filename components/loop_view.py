@@ -277,3 +277,27 @@ def import_csat(sh: Shell, name: str, data: bytes) -> None:
         return
     st.session_state["sc_msg"] = t("csat.done", sh.lang, n=len(parsed.rows), id=iid)
     st.rerun()
+
+
+def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
+    """Read an uploaded task list: per-row errors, or a button that creates every task."""
+    try:
+        with store.connect(sh.db, read_only=True) as con:
+            tf = tasks.read_task_file(
+                data, name, store.reps_frame(con), store.customers_frame(con), sh.as_of, tasks.rules(con)
+            )
+    except (IngestError, store.StoreError) as exc:
+        st.error(t("task.import_refused", sh.lang, msg=str(exc)))
+        return
+    if tf.errors:
+        st.error(t("task.import_errors", sh.lang, n=len({e.row for e in tf.errors})))
+        st.dataframe(row_errors(tf.errors, sh.lang), hide_index=True, width="stretch")
+        return
+    if st.button(t("task.import_go", sh.lang, n=len(tf.items)), type="primary", key="task_file_go"):
+        try:
+            ids = write(sh.db, lambda con: tasks.create(con, tf.items, sh.as_of))
+            st.session_state["task_msg"] = t("task.created", sh.lang, n=len(ids))
+            st.session_state["task_file_n"] = int(st.session_state.get("task_file_n", 0)) + 1
+        except (store.StoreError, tasks.TaskError) as exc:
+            st.session_state["task_err"] = t("task.err", sh.lang, msg=str(exc))
+        st.rerun()

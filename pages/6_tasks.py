@@ -131,6 +131,16 @@ with st.expander(sh.t("task.bulk")):
         st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
         st.rerun()
 
+with st.expander(sh.t("task.import")):
+    st.caption(sh.t("task.import_help"))
+    # a new key after each import gives a fresh uploader, so the same file is not offered twice
+    n_file = int(st.session_state.get("task_file_n", 0))
+    up = st.file_uploader(
+        sh.t("task.import_file"), type=["xlsx", "xls", "csv", "txt"], key=f"task_file_{n_file}"
+    )
+    if up is not None:
+        loop_view.task_file_preview(sh, up.name, up.getvalue())
+
 with st.expander(sh.t("task.rules")):
     with st.form("rules_form"):
         new_rules = {k: st.text_input(types[k], value=rules[k], key=f"rule_{k}") for k in tasks.TASK_TYPES}
