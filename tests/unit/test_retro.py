@@ -200,3 +200,23 @@ class TestCli:
         err = capsys.readouterr().err
         assert msg in err and err.count("\n") == 1
         assert not out.exists()
+
+
+@pytest.mark.slow
+def test_period_report_opens_in_libreoffice(demo_db: Path, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed")
+    out = tmp_path / "m.xlsx"
+    assert main(["report", "monthly", "--month", "2026-10", "--out", str(out), "--db", str(demo_db),
+                 "--as-of", "2026-11-26"]) == 0  # fmt: skip
+    res = subprocess.run(
+        [soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(out)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    pdf = tmp_path / "m.pdf"
+    assert res.returncode == 0 and pdf.exists() and pdf.stat().st_size > 10_000, res.stderr
