@@ -179,7 +179,9 @@ async def session(
                         stats.add("switch page", await rerun(page, target_link.click, timeout_ms))
                         where = "/progress"
                     box = page.locator("[data-testid='stSelectbox']", has_text=TEAM_LABEL).first
-                    team = rng.choice(TEAMS)
+                    # Choosing the team already shown causes no rerun: always pick another one.
+                    shown = await box.inner_text()
+                    team = rng.choice([t for t in TEAMS if t not in shown])
 
                     async def pick(box=box, team=team) -> None:  # type: ignore[no-untyped-def]
                         await box.click()
@@ -203,7 +205,11 @@ async def session(
                 if not await page.get_by_role("radio", name="English").is_checked():
                     stats.lang_lost += 1
             except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
-                stats.errors.append(f"session {i} {kind} {where}: {type(exc).__name__}: {str(exc)[:200]}")
+                alerts = await page.locator("[data-testid='stAlert']").all_inner_texts()
+                stats.errors.append(
+                    f"session {i} {kind} {where}: {type(exc).__name__}: {str(exc)[:200]}"
+                    f" | alerts on page: {[a[:120] for a in alerts[-3:]]}"
+                )
                 if SHOTS is not None:
                     SHOTS.mkdir(parents=True, exist_ok=True)
                     await page.screenshot(path=str(SHOTS / f"error-{len(stats.errors)}.png"), full_page=True)
