@@ -9,8 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from analysis import demo
+
+# Shared 2-core machines are slow and noisy: no per-example deadline and no "too slow" health
+# check, so a property test fails only on a real counterexample, never on machine load.
+settings.register_profile("shared", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("shared")
 
 DEMO_END = dt.date(2026, 11, 26)
 DEMO_ROWS = 30_000
