@@ -34,6 +34,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import Browser, Page, async_playwright
 
@@ -180,8 +181,9 @@ async def session(
                         where = "/progress"
                     box = page.locator("[data-testid='stSelectbox']", has_text=TEAM_LABEL).first
                     # Choosing the team already shown causes no rerun: always pick another one.
-                    shown = await box.inner_text()
-                    team = rng.choice([t for t in TEAMS if t not in shown])
+                    # The shown team is in the URL (the widget is bound to ?team=).
+                    shown = parse_qs(urlsplit(page.url).query).get("team", [""])[-1]
+                    team = rng.choice([t for t in TEAMS if t != shown])
 
                     async def pick(box=box, team=team) -> None:  # type: ignore[no-untyped-def]
                         await box.click()
@@ -199,7 +201,13 @@ async def session(
                     await page.get_by_label(SCENARIO_LABEL).fill(name)
                     save = page.get_by_role("button", name=SAVE_LABEL)
                     stats.add("save scenario", await rerun(page, save.click, timeout_ms))
-                    await page.get_by_text(re.compile(f"(Saved: |已保存：){name} · v1")).wait_for()
+                    # Saved: the page opens the new scenario (?scenario=NAME); the "Saved" note may
+                    # already be gone after the rerun that the URL update causes.
+                    await page.wait_for_function(
+                        "n => new URLSearchParams(location.search).get('scenario') === n",
+                        arg=name,
+                        timeout=timeout_ms,
+                    )
                     stats.saves += 1
                 await check_page(page, f"session {i} {kind} {where}", stats)
                 if not await page.get_by_role("radio", name="English").is_checked():
