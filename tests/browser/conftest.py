@@ -36,17 +36,21 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path) -> None:
+    """``streamlit run SCRIPT`` (the app by default) on a free loopback port, waited until healthy."""
+
+    def __init__(self, db: Path | None, script: Path = ROOT / "dashboard.py") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "SALES_DB": str(db)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if db is not None:
+            env["SALES_DB"] = str(db)
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "dashboard.py"),
+                str(script),
                 "--server.headless",
                 "true",
                 "--server.address",

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ROOT, free_port, screenshot, wait_idle
+from tests.browser.conftest import ROOT, Server, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -23,58 +18,9 @@ TOTAL = 60_000_000  # cents, as in the harness
 LOCKED = 3
 
 
-class HarnessServer:
-    """`streamlit run tests/browser/drag_app.py` on a free port (conftest's Server runs the dashboard)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                str(HARNESS),
-                "--server.headless",
-                "true",
-                "--server.address",
-                "127.0.0.1",
-                "--server.port",
-                str(self.port),
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("streamlit did not start within 60 s")
-
-    def stop(self) -> str:
-        self.proc.terminate()
-        try:
-            out, _ = self.proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-        return out or ""
-
-
 @pytest.fixture
-def harness() -> Iterator[HarnessServer]:
-    srv = HarnessServer()
+def harness() -> Iterator[Server]:
+    srv = Server(None, script=HARNESS)
     yield srv
     log = srv.stop()
     assert "Traceback" not in log, log[-3000:]
@@ -95,7 +41,7 @@ def shown_values(page: Page) -> list[int]:
     return [int(bar(page, i).get_attribute("data-value") or "-1") for i in range(6)]
 
 
-def test_drag_rebalances_and_click_locks(harness: HarnessServer, page: Page) -> None:
+def test_drag_rebalances_and_click_locks(harness: Server, page: Page) -> None:
     page.goto(harness.url)
     wait_idle(page)
     expect(bar(page, 5)).to_be_visible()
@@ -140,7 +86,7 @@ def test_drag_rebalances_and_click_locks(harness: HarnessServer, page: Page) -> 
     assert shot.stat().st_size > 10_000
 
 
-def test_locked_bar_does_not_drag(harness: HarnessServer, page: Page) -> None:
+def test_locked_bar_does_not_drag(harness: Server, page: Page) -> None:
     page.goto(harness.url)
     wait_idle(page)
     box = bar(page, LOCKED).locator(".db-fill").bounding_box()
