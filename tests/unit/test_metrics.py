@@ -263,6 +263,26 @@ class TestDefaultPlan:
         hol = dp.targets[pd.to_datetime(dp.targets["day"]) == pd.Timestamp("2026-10-01")]
         assert int(hol["target_cents"].sum()) == 0  # no target on a public holiday
 
+    def test_memo_follows_content_and_hands_out_copies(self) -> None:
+        reps = reps_frame(("A", "T", None), ("B", "T", None))
+        ly = pd.concat(
+            [
+                per_workday("A", dt.date(2025, 1, 1), dt.date(2025, 12, 31), 500, "amount_cents"),
+                per_workday("B", dt.date(2025, 1, 1), dt.date(2025, 12, 31), 250, "amount_cents"),
+            ]
+        ).reset_index(drop=True)
+        first = metrics.default_plan_targets(FY, reps, ly, calendar=CN)
+        first.targets["target_cents"] = 0  # a caller scribbling on its copy
+        again = metrics.default_plan_targets(FY, reps, ly.copy(), calendar=CN)
+        assert int(again.targets["target_cents"].sum()) == int(again.target * 100) > 0
+        more = ly.copy()
+        more.loc[0, "amount_cents"] += 100  # one more yuan last year: a different plan, not the memo
+        changed = metrics.default_plan_targets(FY, reps, more, calendar=CN)
+        assert changed.last_year == again.last_year + 1
+        moved = reps_frame(("A", "T", None), ("B", "U", None))  # B changes team
+        regrouped = metrics.default_plan_targets(FY, moved, ly, calendar=CN)
+        assert set(regrouped.targets.loc[regrouped.targets["rep_id"] == "B", "team_id"]) == {"U"}
+
     def test_no_sales_last_year_means_no_plan(self) -> None:
         dp = metrics.default_plan_targets(
             FY, reps_frame(("A", "T", None)), pd.DataFrame({"day": [], "rep_id": [], "amount_cents": []})
