@@ -334,6 +334,15 @@ def schema_versions(con: Connection) -> list[int]:
     return [r[0] for r in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
 
 
+def is_current(path: str | os.PathLike[str] | None = None) -> bool:
+    """Whether an existing database file has every migration applied (read-only check)."""
+    with connect(path, read_only=True) as con:
+        exists = con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchall()[0][0]
+        return bool(exists) and set(schema_versions(con)) >= {v for v, _, _ in MIGRATIONS}
+
+
 def init_db(path: str | os.PathLike[str] | None = None) -> Path:
     """Create (if needed) and migrate the database file; returns its path."""
     p = db_path(path)

@@ -14,9 +14,24 @@ from analysis import overview, store
 
 
 def ensure_db(db: str) -> None:
-    """Create and migrate the database on first use (a missing file is a first run, not an error)."""
-    if not store.db_path(db).exists():
+    """Create the database on first use (a missing file is a first run, not an error) and bring a
+    file made by an older version of the app up to the current schema (pages read-only, so
+    without this a new page would fail on a table the file does not have yet)."""
+    path = store.db_path(db)
+    if not path.exists():
         store.init_db(db)
+        return
+    seen = (str(path), store.data_version(db))
+    if seen in _CURRENT:
+        return
+    if not store.is_current(db):
+        store.init_db(db)  # a read-write open applies the pending migrations
+    _CURRENT.add((str(path), store.data_version(db)))
+
+
+# Files (by path and version) already known to be on the current schema, so the check costs a
+# read-only open only after a write.
+_CURRENT: set[tuple[str, tuple[float, int]]] = set()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -92,12 +92,15 @@ st.markdown(f"#### {sh.t('rev.notes_next')}")
 st.caption(sh.t("rev.notes_help"))
 rep_ids = [str(r) for r in rv.reps["rep_id"]]
 with st.form("review_form"):
+    # Text columns typed as text even with no reps (an empty column would be float, which the
+    # editor refuses for a text column).
     sheet = pd.DataFrame(
         {
             "rep": [str(r) for r in rv.reps["rep"]],
             "note": [rv.notes.get(r, "") for r in rep_ids],
             "next": [""] * len(rep_ids),
-        }
+        },
+        dtype="string",
     )
     edited = st.data_editor(
         sheet,
