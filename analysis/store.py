@@ -14,6 +14,7 @@ to ``sales`` so pages never read a total that disagrees with the raw rows.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import threading
@@ -304,6 +305,15 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             created_at TIMESTAMP NOT NULL);
         CREATE TABLE csat_scores (import_id INTEGER NOT NULL, day DATE NOT NULL, rep_id VARCHAR NOT NULL,
             customer_id VARCHAR, score SMALLINT NOT NULL CHECK (score BETWEEN 1 AND 5));
+        """,
+    ),
+    (
+        10,
+        "plan version content hash",
+        # What a version holds (targets, parameters, totals, note) as one digest, so a save that is
+        # submitted twice is recognised as the version already written. Older versions stay NULL.
+        """
+        ALTER TABLE plan_versions ADD COLUMN content_hash VARCHAR;
         """,
     ),
 ]
@@ -914,6 +924,53 @@ _PV_COLS = (
 )
 
 
+# The day targets exactly as plan_targets will store them, one line each in a fixed order.
+_TARGETS_DIGEST_SQL = """
+    SELECT coalesce(md5(string_agg(
+        concat_ws('|', CAST(rep_id AS VARCHAR), coalesce(CAST(team_id AS VARCHAR), ''),
+                  CAST(CAST(day AS DATE) AS VARCHAR),
+                  CAST(CAST(CAST(target_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)) AS VARCHAR)),
+        ';' ORDER BY CAST(rep_id AS VARCHAR), CAST(day AS DATE), coalesce(CAST(team_id AS VARCHAR), ''),
+                     CAST(target_cents AS BIGINT))), '')
+    FROM _t
+"""
+
+
+def _plan_digest(
+    con: Connection,
+    fiscal_year: int,
+    fy_start_month: int,
+    target: Decimal,
+    unit: Decimal,
+    params: dict[str, Any],
+    note: str | None,
+) -> str:
+    """SHA-256 of what a version holds: the day targets registered as ``_t`` plus its header."""
+    days = str(con.execute(_TARGETS_DIGEST_SQL).fetchall()[0][0])
+    header = json.dumps(
+        [fiscal_year, fy_start_month, str(Decimal(target)), str(Decimal(unit)), params, note, days],
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(header.encode()).hexdigest()
+
+
+def _same_save(
+    con: Connection, scenario: str, based_on: int | None, author: str | None, digest: str
+) -> PlanVersion | None:
+    """The version that a save from ``based_on`` already produced, when it is this very save.
+
+    Versions of a scenario are linear, so the one saved from ``based_on`` is number based_on + 1;
+    it counts as the same save only with the same author and identical content."""
+    row = con.execute(
+        f"SELECT {_PV_COLS} FROM plan_versions WHERE scenario = ? AND version = ? "
+        "AND author IS NOT DISTINCT FROM ? AND content_hash = ?",
+        [scenario, (based_on or 0) + 1, author, digest],
+    ).fetchall()
+    return _plan_version(row[0]) if row else None
+
+
 def save_plan_version(
     con: Connection,
     *,
@@ -933,8 +990,10 @@ def save_plan_version(
 
     ``based_on`` is the version number the editor started from (None for a new scenario). If
     someone saved a newer version meanwhile, ``StaleVersion`` says who and when; nothing is
-    written. ``targets``: [rep_id, team_id, day, target_cents int64]. The day targets must sum
-    exactly to ``target`` (checked in SQL after insert, inside the transaction).
+    written. Saving the same content again by the same author from the same ``based_on`` is a
+    no-op that returns the version the first save wrote (a replayed submit). ``targets``:
+    [rep_id, team_id, day, target_cents int64]. The day targets must sum exactly to ``target``
+    (checked in SQL after insert, inside the transaction).
     """
     scenario = scenario.strip()
     if not scenario:
@@ -946,9 +1005,18 @@ def save_plan_version(
         ).fetchall()
         latest_v = _plan_version(latest[0]) if latest else None
         current = latest_v.version if latest_v else None
+        con.register("_t", targets)
+        digest = _plan_digest(con, fiscal_year, fy_start_month, target, unit, params, note)
         if current != based_on:
             if latest_v is None:
+                con.unregister("_t")
                 raise StaleVersion(f"plan {scenario!r} no longer exists")
+            # The same save delivered twice (a form submit replayed after an interrupted rerun)
+            # finds its own version: return it instead of reporting a conflict with itself.
+            again = _same_save(con, scenario, based_on, author, digest)
+            con.unregister("_t")
+            if again is not None:
+                return again
             raise StaleVersion(
                 f"plan {scenario!r} was changed by {latest_v.author or '?'} at {latest_v.created_at:%Y-%m-%d %H:%M} "
                 f"(version {latest_v.version}); reload it or save as a new plan"
@@ -958,7 +1026,7 @@ def save_plan_version(
         )
         version = (current or 0) + 1
         con.execute(
-            f"INSERT INTO plan_versions ({_PV_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO plan_versions ({_PV_COLS}, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 version_id,
                 scenario,
@@ -972,9 +1040,9 @@ def save_plan_version(
                 author,
                 _now(),
                 note,
+                digest,
             ],
         )
-        con.register("_t", targets)
         con.execute(
             "INSERT INTO plan_targets SELECT ?, rep_id, team_id, CAST(day AS DATE), "
             "CAST(CAST(target_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)) FROM _t",

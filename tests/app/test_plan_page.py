@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import planning, store
 from analysis.rebalance import Locks, RebalanceError
 from components.plan_state import Working, changes, set_month_totals
+from components.plan_view import NEW
 from tests.app.conftest import app
 
 PAGE = "pages/1_plan.py"
@@ -223,11 +224,39 @@ class TestVersions:
         assert len(hit) == 1 and Decimal(str(hit["new"].iloc[0])) == old + 1000
         assert at.selectbox(key="version").value == "v2"
 
+    def test_a_replayed_save_is_saved_once(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A submit processed twice (its rerun interrupted, the trigger replayed) is one version.
+
+        The replay runs with the state the submit was made in: the edited draft, no scenario."""
+        at = page(demo_db, monkeypatch, lang="English")
+        rep = working(at).base.rep_ids[0]
+        at = edit_grid(at, {0: {"2027-06": float(working(at).grid[(rep, "2027-06")] + 700)}})
+        draft = working(at)
+        at.text_input(key="plan.save_name").set_value("stretch")
+        [save] = [b for b in at.button if b.label == "Save"]
+        at = save.click().run()
+        assert any("Saved: stretch · v1" in s.value for s in at.success)
+        at.session_state["plan.working"] = draft
+        at.selectbox(key="scenario").set_value(NEW)
+        [save] = [b for b in at.button if b.label == "Save"]
+        at = save.click().run()
+        assert not at.exception and not errors(at)
+        assert any("Saved: stretch · v1" in s.value for s in at.success)
+        assert at.selectbox(key="scenario").value == "stretch" and at.selectbox(key="version").value == "v1"
+        with store.connect(demo_db, read_only=True) as con:
+            [pv] = store.list_plan_versions(con, 2027)
+            assert store.plan_targets(con, pv.version_id)["target_cents"].sum() == int(draft.plan.total * 100)
+        assert working(at).grid[(rep, "2027-06")] == draft.grid[(rep, "2027-06")]
+
     def test_stale_save_says_who_changed_it(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         save_v1(demo_db)
         first = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
         second = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
         assert working(second).based_on == 1
+        first = edit_grid(
+            first,
+            {0: {"2027-06": float(working(first).grid[(working(first).base.rep_ids[0], "2027-06")] + 1000)}},
+        )
         [save] = [b for b in first.button if b.label == "Save"]
         first = save.click().run()
         assert not first.exception and not errors(first)
@@ -246,6 +275,10 @@ class TestVersions:
         save_v1(demo_db)
         first = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
         second = page(demo_db, monkeypatch, lang="English", scenario="base", version="v1")
+        first = edit_grid(
+            first,
+            {0: {"2027-06": float(working(first).grid[(working(first).base.rep_ids[0], "2027-06")] + 1000)}},
+        )
         [save] = [b for b in first.button if b.label == "Save"]
         save.click().run()
         [save] = [b for b in second.button if b.label == "Save"]

@@ -256,7 +256,16 @@ class TestPlanVersions:
             }
         )
 
-    def _save(self, con: store.Connection, based_on: int | None, author: str = "王经理") -> store.PlanVersion:
+    def _save(
+        self,
+        con: store.Connection,
+        based_on: int | None,
+        author: str | None = "王经理",
+        *,
+        targets: pd.DataFrame | None = None,
+        params: dict[str, object] | None = None,
+        note: str | None = None,
+    ) -> store.PlanVersion:
         return store.save_plan_version(
             con,
             scenario="基准",
@@ -265,9 +274,10 @@ class TestPlanVersions:
             fy_start_month=1,
             target=Decimal("1000.01"),
             unit=Decimal("0.01"),
-            params={"spread": "working_days"},
-            targets=self._targets(100001),
+            params={"spread": "working_days"} if params is None else params,
+            targets=self._targets(100001) if targets is None else targets,
             author=author,
+            note=note,
         )
 
     def test_versions_are_immutable_and_stale_saves_refused(self, demo_db: Path) -> None:
@@ -280,6 +290,77 @@ class TestPlanVersions:
             assert [v.version for v in store.list_plan_versions(con, 2027)] == [1, 2]
             targets = store.plan_targets(con, v1.version_id)
             assert int(targets["target_cents"].sum()) == 100001
+
+    def _rows(self, con: store.Connection) -> int:
+        return int(con.execute("SELECT count(*) FROM plan_targets").fetchall()[0][0])
+
+    @pytest.mark.parametrize("author", ["王经理", None])
+    def test_the_same_new_plan_saved_twice_is_one_version(self, demo_db: Path, author: str | None) -> None:
+        """A replayed submit of a brand-new scenario returns the version the first call wrote."""
+        with store.connect(demo_db) as con:
+            v1 = self._save(con, None, author)
+            again = self._save(con, None, author)
+            assert again == v1
+            assert [v.version for v in store.list_plan_versions(con, 2027)] == [1]
+            assert self._rows(con) == 2
+
+    def test_the_same_edit_saved_twice_is_one_version(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            self._save(con, None)
+            # the same rows in another order are the same content
+            edit = self._targets(100001).assign(target_cents=[50001, 50000])
+            v2 = self._save(con, 1, targets=edit)
+            again = self._save(con, 1, targets=edit.iloc[[1, 0]].reset_index(drop=True))
+            assert again == v2 and v2.version == 2
+            assert [v.version for v in store.list_plan_versions(con, 2027)] == [1, 2]
+            assert self._rows(con) == 4
+
+    def test_a_repeat_after_someone_else_saved_still_finds_its_version(self, demo_db: Path) -> None:
+        """Versions are linear: the one saved from v1 is v2, whatever came after it."""
+        with store.connect(demo_db) as con:
+            self._save(con, None)
+            v2 = self._save(con, 1, params={"spread": "even"})
+            self._save(con, 2, author="李总监")
+            assert self._save(con, 1, params={"spread": "even"}) == v2
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"targets": "other split"},
+            {"params": {"spread": "even"}},
+            {"note": "another note"},
+            {"author": "李总监"},
+        ],
+        ids=["targets", "params", "note", "author"],
+    )
+    def test_a_different_concurrent_save_is_still_stale(
+        self, demo_db: Path, change: dict[str, object]
+    ) -> None:
+        with store.connect(demo_db) as con:
+            self._save(con, None)
+            kwargs: dict[str, object] = dict(change)
+            if "targets" in kwargs:
+                kwargs["targets"] = self._targets(100001).assign(target_cents=[1, 100000])
+            with pytest.raises(store.StaleVersion, match=r"changed by 王经理 at \d{4}-\d\d-\d\d .*version 1"):
+                self._save(con, None, **kwargs)  # type: ignore[arg-type]
+            assert [v.version for v in store.list_plan_versions(con, 2027)] == [1]
+            assert self._rows(con) == 2
+
+    def test_versions_saved_before_the_hash_are_never_matched(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            self._save(con, None)
+            con.execute("UPDATE plan_versions SET content_hash = NULL")
+            with pytest.raises(store.StaleVersion):
+                self._save(con, None)
+
+    def test_migration_10_adds_the_hash_to_an_existing_database(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            v1 = self._save(con, None)
+            con.execute("ALTER TABLE plan_versions DROP COLUMN content_hash")
+            con.execute("DELETE FROM schema_migrations WHERE version = 10")
+            assert store.migrate(con) == [10]
+            assert store.get_plan_version(con, v1.version_id) == v1
+            assert self._save(con, 1, note="after the migration").version == 2
 
     def test_plan_that_does_not_add_up_is_not_saved(self, demo_db: Path) -> None:
         with store.connect(demo_db) as con:
