@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from analysis import store
 from analysis.access import LOCAL, Access
@@ -47,8 +48,49 @@ class Shell:
         return t(key, self.lang, **fmt)
 
 
+# The sidebar's URL-bound widgets, drawn on every page: their last non-default values (as the URL
+# spells them), kept outside widget state so a page switch cannot lose them.
+CARRIED = "shell.carried"
+PAGE_SEEN = "shell.page"
+
+
+def _carry_over(title_key: str) -> None:
+    """After a page switch, put the sidebar's values back into the URL and widgets when dropped.
+
+    Streamlit binds a widget to its query parameter per page script, so a switch drops the params
+    the previous page bound (``populate_from_query_string`` keeps only the main script's and the
+    new page's), and restores a value only if it preserved it: a value first seeded from the URL
+    (``/?lang=English``) was lost on the first switch. Runs before the widgets bind on this page.
+    """
+    previous = st.session_state.get(PAGE_SEEN)
+    st.session_state[PAGE_SEEN] = title_key
+    if previous in (None, title_key):  # a new session (the URL decides) or a rerun of this page
+        return
+    for key, value in dict(st.session_state.get(CARRIED, {})).items():
+        if key in st.query_params:
+            continue
+        try:
+            st.query_params[key] = value  # the URL of the new page carries it again
+        except StreamlitAPIException:  # still bound on this page: the widget keeps it itself
+            continue
+        st.session_state[key] = _FROM_URL[key](value)  # and the widget shows it
+
+
+def _remember(lang_label: str, as_of: dt.date) -> None:
+    carried = {}
+    if lang_label != next(iter(LANG_BY_LABEL)):
+        carried["lang"] = lang_label
+    if as_of != dt.date.today():
+        carried["asof"] = as_of.isoformat()
+    st.session_state[CARRIED] = carried
+
+
+_FROM_URL = {"lang": str, "asof": dt.date.fromisoformat}
+
+
 def page(title_key: str) -> Shell:
     """Set up a page: config, sidebar, and the shared URL state. Call first on every page."""
+    _carry_over(title_key)
     # The URL carries the label (?lang=English): a bound widget serialises its shown option.
     label_now = st.session_state.get("lang") or st.query_params.get("lang") or ""
     lang_now = LANG_BY_LABEL.get(str(label_now), DEFAULT_LANG)
@@ -77,6 +119,8 @@ def page(title_key: str) -> Shell:
         as_of = st.date_input(
             t("side.asof", lang), value=dt.date.today(), key="asof", bind="query-params", format="YYYY-MM-DD"
         )
+        if isinstance(as_of, dt.date):
+            _remember(str(label), as_of)
         db = str(store.db_path())
         st.caption(f"{t('side.db', lang)}: `{Path(db).name}`")
         auth.sidebar(access, lang)
