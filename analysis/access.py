@@ -115,6 +115,28 @@ def plan_save_refusal(
     return f"teams:{','.join(foreign)}" if foreign else None
 
 
+def write_refusal(role: Role, teams: Iterable[str], team_ids: Iterable[object]) -> str | None:
+    """Why a write concerning reps or teams (tasks, review notes, risk acknowledgements) is refused.
+
+    ``team_ids``: the team of every rep or team the write touches; None stands for something
+    company-wide. Admins write everything; managers only for their own teams (nothing
+    company-wide); viewers nothing. Returns None when allowed, else ``"viewer"`` or
+    ``"teams:T03,company"`` (what is not theirs).
+    """
+    if role == "admin":
+        return None
+    if role != "manager":
+        return "viewer"
+    foreign = sorted(
+        {
+            "company" if t is None else str(t)
+            for t in team_ids
+            if t is None or not can_edit_team(role, teams, t)
+        }
+    )
+    return f"teams:{','.join(foreign)}" if foreign else None
+
+
 @dataclass(frozen=True)
 class Access:
     """The current user's identity and role for one rerun."""
@@ -134,6 +156,9 @@ class Access:
     @property
     def can_manage_data(self) -> bool:
         return can_manage_data(self.role)
+
+    def write_refusal(self, team_ids: Iterable[object]) -> str | None:
+        return write_refusal(self.role, self.teams, team_ids)
 
     def plan_save_refusal(
         self, changed_team_ids: Iterable[object], *, from_saved_version: bool

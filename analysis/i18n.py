@@ -995,6 +995,22 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "不能保存：其他团队的目标被修改了（{teams}）。",
         "en": "Cannot save: other teams' targets were changed ({teams}).",
     },
+    "access.view_only": {
+        "zh": "您是只读用户：可以查看，不能修改。",
+        "en": "You have read-only access: you can view this page but not change it.",
+    },
+    "access.write_scope": {
+        "zh": "您只能修改这些团队的销售人员的内容：{teams}。",
+        "en": "You may change only what concerns these teams' reps: {teams}.",
+    },
+    "access.write_refused.viewer": {
+        "zh": "未保存：只读用户不能修改。",
+        "en": "Not saved: read-only users cannot change anything.",
+    },
+    "access.write_refused.teams": {
+        "zh": "未保存：涉及不属于您的团队（{teams}）。",
+        "en": "Not saved: this concerns teams that are not yours ({teams}).",
+    },
     "access.admin_only": {
         "zh": "只有管理员可以执行此操作。",
         "en": "Only an admin can do this.",

@@ -8,7 +8,7 @@ page (fail closed) rather than guessing. The URL never changes the role.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -84,3 +84,24 @@ def sidebar(access: Access, lang: str) -> None:
     teams = f" · {', '.join(sorted(access.teams))}" if access.teams else ""
     st.caption(t("access.signed_in_as", lang, who=who, role=role) + teams)
     st.button(t("access.sign_out", lang), key="auth.logout", icon=":material/logout:", on_click=st.logout)
+
+
+def scope_note(access: Access, lang: str) -> None:
+    """Say what this user may change on a page of tasks, reviews or risks (nothing for an admin)."""
+    if not access.can_edit:
+        st.info(t("access.view_only", lang), icon=":material/visibility:")
+    elif access.role == "manager":
+        st.info(t("access.write_scope", lang, teams=", ".join(sorted(access.teams))), icon=":material/group:")
+
+
+def may_write(access: Access, team_ids: Iterable[object], lang: str) -> bool:
+    """The server-side check before every write of tasks, review notes and risk acknowledgements.
+
+    ``team_ids``: the team of each rep or team written for (None: company-wide). Shows why a
+    refused write was refused; the rule itself is analysis.access.write_refusal."""
+    refusal = access.write_refusal(team_ids)
+    if refusal is None:
+        return True
+    kind, _, teams = refusal.partition(":")
+    st.error(t(f"access.write_refused.{kind}", lang, teams=teams), icon=":material/block:")
+    return False

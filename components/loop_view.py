@@ -16,7 +16,7 @@ from analysis import csat, retro, review, risks, scorecard, store, tasks
 from analysis.filesafety import IngestError
 from analysis.i18n import fmt_amount, fmt_pct, t
 from analysis.ingest import RowError
-from components import charts
+from components import auth, charts
 from components.shell import Shell
 
 T = TypeVar("T")
@@ -283,8 +283,9 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
     """Read an uploaded task list: per-row errors, or a button that creates every task."""
     try:
         with store.connect(sh.db, read_only=True) as con:
+            reps = store.reps_frame(con)
             tf = tasks.read_task_file(
-                data, name, store.reps_frame(con), store.customers_frame(con), sh.as_of, tasks.rules(con)
+                data, name, reps, store.customers_frame(con), sh.as_of, tasks.rules(con)
             )
     except (IngestError, store.StoreError) as exc:
         st.error(t("task.import_refused", sh.lang, msg=str(exc)))
@@ -293,7 +294,10 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
         st.error(t("task.import_errors", sh.lang, n=len({e.row for e in tf.errors})))
         st.dataframe(row_errors(tf.errors, sh.lang), hide_index=True, width="stretch")
         return
-    if st.button(t("task.import_go", sh.lang, n=len(tf.items)), type="primary", key="task_file_go"):
+    team_of = dict(zip(reps["rep_id"].astype(str), reps["team_id"], strict=True))
+    if st.button(
+        t("task.import_go", sh.lang, n=len(tf.items)), type="primary", key="task_file_go"
+    ) and auth.may_write(sh.access, [team_of.get(str(it.rep_id)) for it in tf.items], sh.lang):
         try:
             ids = write(sh.db, lambda con: tasks.create(con, tf.items, sh.as_of))
             st.session_state["task_msg"] = t("task.created", sh.lang, n=len(ids))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -131,8 +132,17 @@ def evidence(f: risks.Flag, lang: str) -> None:
         st.dataframe(fu.astype(str), column_config=cfg2, hide_index=True, width="stretch", key="follow_table")
 
 
-def register_editor(reg: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The register as an editor (owner, plan, due date, status editable); returns the edited frame."""
+def team_of_entity(scope: object, entity_id: object, rep_team: Mapping[str, object]) -> object:
+    """The team a flag or register entry concerns (None: company-wide), for the write check."""
+    if scope == "rep":
+        return rep_team.get(str(entity_id))
+    return str(entity_id) if scope == "team" else None
+
+
+def register_editor(reg: pd.DataFrame, lang: str, *, read_only: bool = False) -> pd.DataFrame:
+    """The register as an editor (owner, plan, due date, status editable); returns the edited frame.
+
+    ``read_only``: every column locked (a viewer sees the register but cannot change it)."""
     status_label = {s: t(f"risk.status.{s}", lang) for s in store.REGISTER_STATUSES}
     view = pd.DataFrame(
         {
@@ -172,7 +182,7 @@ def register_editor(reg: pd.DataFrame, lang: str) -> pd.DataFrame:
         column_config=cfg,
         column_order=order,
         row_height=FLAG_ROW_PX,
-        disabled=locked,
+        disabled=True if read_only else locked,
         hide_index=True,
         width="stretch",
         key="register_editor",

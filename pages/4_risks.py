@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis import risks, store
 from analysis.i18n import t
-from components import data, risk_view, shell
+from components import auth, data, loop_view, risk_view, shell
 from components.links import copy_link
 
 sh = shell.page("nav.risks")
@@ -25,6 +25,7 @@ except store.StoreError as exc:
 st.caption(sh.t("risk.caption", asof=sh.as_of.isoformat(), n=len(report.flags)))
 for s in report.skipped:
     st.caption(t(f"risk.rule.{s.rule}", sh.lang) + ": " + sh.t(s.reason_key))
+auth.scope_note(sh.access, sh.lang)  # who may acknowledge and edit which risks
 
 # Filters bound to the URL; options are the language-neutral codes (a bound widget writes its option).
 c1, c2, c3 = st.columns(3)
@@ -60,6 +61,8 @@ flags = [
 ]
 
 reg, hist = risk_view.load_register(sh.db, store.data_version(sh.db))
+reps = loop_view.load_reps(sh.db, store.data_version(sh.db))
+rep_team = dict(zip(reps["rep_id"].astype(str), reps["team_id"], strict=True))
 links = risks.link_register(flags, reg)
 st.markdown(f"#### {sh.t('risk.flags', n=len(flags))}")
 if msg := st.session_state.pop("risk_msg", None):
@@ -89,18 +92,24 @@ else:
         link = links.get(flag.key)
         if link is not None:
             st.caption(sh.t("risk.linked", id=link[0], status=sh.t(f"risk.status.{link[1]}")))
-        with st.form("ack_form", clear_on_submit=False):
-            owner = st.text_input(sh.t("risk.owner"), key="ack_owner")
-            plan = st.text_area(sh.t("risk.plan"), value=flag.action[sh.lang], key=f"ack_plan_{flag.rule}")
-            due = st.date_input(sh.t("risk.due"), value=sh.as_of + dt.timedelta(days=14), key="ack_due")
-            status = st.selectbox(
-                sh.t("risk.status"),
-                list(store.REGISTER_STATUSES),
-                format_func=lambda s: sh.t(f"risk.status.{s}"),
-                key="ack_status",
-            )
-            sent = st.form_submit_button(sh.t("risk.ack_button"), type="primary")
-        if sent:
+        # The form only for who may act on this flag's team (components/auth.py); checked again on save.
+        flag_team = risk_view.team_of_entity(flag.scope, flag.entity_id, rep_team)
+        sent = False
+        if sh.access.write_refusal([flag_team]) is None:
+            with st.form("ack_form", clear_on_submit=False):
+                owner = st.text_input(sh.t("risk.owner"), key="ack_owner")
+                plan = st.text_area(
+                    sh.t("risk.plan"), value=flag.action[sh.lang], key=f"ack_plan_{flag.rule}"
+                )
+                due = st.date_input(sh.t("risk.due"), value=sh.as_of + dt.timedelta(days=14), key="ack_due")
+                status = st.selectbox(
+                    sh.t("risk.status"),
+                    list(store.REGISTER_STATUSES),
+                    format_func=lambda s: sh.t(f"risk.status.{s}"),
+                    key="ack_status",
+                )
+                sent = st.form_submit_button(sh.t("risk.ack_button"), type="primary")
+        if sent and auth.may_write(sh.access, [flag_team], sh.lang):
             try:
                 with store.connect(sh.db) as con:
                     eid, created = risks.acknowledge(
@@ -127,9 +136,14 @@ st.markdown(f"#### {sh.t('risk.register')}")
 if reg.empty:
     st.caption(sh.t("risk.register_empty"))
 else:
-    edited = risk_view.register_editor(reg, sh.lang)
-    if st.button(sh.t("risk.save_register"), key="save_register"):
-        changes = risk_view.register_changes(reg, edited, sh.lang)
+    edited = risk_view.register_editor(reg, sh.lang, read_only=not sh.access.can_edit)
+    saving = sh.access.can_edit and st.button(sh.t("risk.save_register"), key="save_register")
+    changes = risk_view.register_changes(reg, edited, sh.lang) if saving else {}
+    by_id = reg.set_index("entry_id")
+    touched = [
+        risk_view.team_of_entity(by_id.at[e, "scope"], by_id.at[e, "entity_id"], rep_team) for e in changes
+    ]
+    if saving and auth.may_write(sh.access, touched, sh.lang):
         try:
             with store.connect(sh.db) as con:
                 for eid, ch in changes.items():
@@ -140,27 +154,28 @@ else:
     with st.expander(sh.t("risk.history")):
         st.dataframe(hist.sort_values("changed_at", ascending=False), hide_index=True, width="stretch")
 
-with st.expander(sh.t("risk.settings")):
-    th, pb = risk_view.load_settings(sh.db, store.data_version(sh.db))
-    th_out, pb_out = risk_view.settings_editors(th, pb, sh.lang)
-    if st.button(sh.t("risk.save_settings"), key="save_settings"):
-        # Only what the user changed is stored, so untouched defaults keep following the code.
-        values = [
-            (r.rule_id, r.param, float(r.value))
-            for r in th_out.itertuples(index=False)
-            if float(r.value) != th[r.rule_id][r.param]
-        ]
-        actions = [
-            (r.rule_id, str(r.zh), str(r.en))
-            for r in pb_out.itertuples(index=False)
-            if (str(r.zh), str(r.en)) != (pb[r.rule_id]["zh"], pb[r.rule_id]["en"])
-        ]
-        try:
-            with store.connect(sh.db) as con:
-                store.set_risk_thresholds(con, values)
-                store.set_risk_playbook(con, actions)
-            st.rerun()
-        except store.StoreError as exc:
-            shell.store_error(sh, exc)
+if sh.access.can_manage_data:  # thresholds and playbook are company-wide: admins only
+    with st.expander(sh.t("risk.settings")):
+        th, pb = risk_view.load_settings(sh.db, store.data_version(sh.db))
+        th_out, pb_out = risk_view.settings_editors(th, pb, sh.lang)
+        if st.button(sh.t("risk.save_settings"), key="save_settings"):
+            # Only what the user changed is stored, so untouched defaults keep following the code.
+            values = [
+                (r.rule_id, r.param, float(r.value))
+                for r in th_out.itertuples(index=False)
+                if float(r.value) != th[r.rule_id][r.param]
+            ]
+            actions = [
+                (r.rule_id, str(r.zh), str(r.en))
+                for r in pb_out.itertuples(index=False)
+                if (str(r.zh), str(r.en)) != (pb[r.rule_id]["zh"], pb[r.rule_id]["en"])
+            ]
+            try:
+                with store.connect(sh.db) as con:
+                    store.set_risk_thresholds(con, values)
+                    store.set_risk_playbook(con, actions)
+                st.rerun()
+            except store.StoreError as exc:
+                shell.store_error(sh, exc)
 
 copy_link(sh.lang)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import store, tasks
-from components import data, links, loop_view, shell
+from components import auth, data, links, loop_view, shell
 
 sh = shell.page("nav.tasks")
 st.title(sh.t("task.title_page"))
@@ -27,6 +27,7 @@ prios = loop_view.label_map("task.prio", tasks.PRIORITIES, sh.lang)
 statuses = loop_view.label_map("task.status", tasks.STATUSES, sh.lang)
 states = loop_view.label_map("task.state", tasks.STATES, sh.lang)
 rep_names = dict(zip(reps["rep_id"].astype(str), reps["name"].astype(str), strict=True))
+team_of = dict(zip(reps["rep_id"].astype(str), reps["team_id"], strict=True))
 
 for key in ("msg", "err"):
     if text := st.session_state.pop(f"task_{key}", None):
@@ -63,34 +64,45 @@ else:
     st.markdown(f"#### {sh.t('task.timeline')}")
     st.plotly_chart(loop_view.timeline_chart(shown, sh.as_of, sh.lang), width="stretch", key="timeline")
 
+# Who may change what (components/auth.py): viewers see no edit controls at all; a manager works
+# on their own teams' reps only, and every write below is checked again on the server.
+auth.scope_note(sh.access, sh.lang)
+if not sh.access.can_edit:
+    links.copy_link(sh.lang)
+    st.stop()
+mine = df[[sh.access.can_edit_team(team_of.get(str(r))) for r in df["rep_id"]]]
+
 # Status update: pick a task, pick a status.
-if len(df):
+if len(mine):
     with st.form("status_form"):
         st.markdown(f"#### {sh.t('task.save')}")
         c1, c2 = st.columns([3, 1])
-        ids = [int(i) for i in df["task_id"]]
+        ids = [int(i) for i in mine["task_id"]]
+        task_rep = dict(zip(ids, mine["rep_id"].astype(str), strict=True))
         label = {
-            int(i): f"#{i} {r}: {ti}" for i, r, ti in zip(df["task_id"], df["rep"], df["title"], strict=True)
+            int(i): f"#{i} {r}: {ti}"
+            for i, r, ti in zip(mine["task_id"], mine["rep"], mine["title"], strict=True)
         }
         pick = c1.selectbox(sh.t("task.title"), ids, format_func=label.__getitem__, key="status_task")
         new_status = c2.selectbox(
             sh.t("task.status"), list(statuses), index=2, format_func=statuses.__getitem__, key="status_value"
         )
-        if st.form_submit_button(sh.t("task.save"), type="primary"):
-            try:
-                changed = loop_view.write(
-                    sh.db, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
-                )
-                st.session_state["task_msg"] = sh.t("task.saved", n=len(changed))
-            except (store.StoreError, tasks.TaskError) as exc:
-                st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
-            st.rerun()
+        sent = st.form_submit_button(sh.t("task.save"), type="primary")
+    if sent and auth.may_write(sh.access, [team_of.get(task_rep.get(int(pick)))], sh.lang):
+        try:
+            changed = loop_view.write(
+                sh.db, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
+            )
+            st.session_state["task_msg"] = sh.t("task.saved", n=len(changed))
+        except (store.StoreError, tasks.TaskError) as exc:
+            st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
+        st.rerun()
 
 # New task: the type sets the default deadline and priority, seniority suggests the owner.
 st.markdown(f"#### {sh.t('task.new')}")
 c1, c2 = st.columns(2)
 kind = c1.selectbox(sh.t("task.type"), list(types), format_func=types.__getitem__, key="new_type")
-active = reps[reps["leave_date"].isna()]
+active = reps[reps["leave_date"].isna() & reps["team_id"].map(sh.access.can_edit_team).astype(bool)]
 suggested = tasks.suggest_assignee(str(kind), active, tasks.open_counts(df))
 rep_ids = [str(r) for r in active["rep_id"]]
 owner = c2.selectbox(
@@ -110,7 +122,9 @@ with st.form("new_task", clear_on_submit=True):
     )  # fmt: skip
     due = c4.date_input(sh.t("task.deadline"), value=default_due, key=f"new_due_{kind}")
     c4.caption(sh.t("task.default_deadline", day=default_due))
-    if st.form_submit_button(sh.t("task.create"), type="primary"):
+    if st.form_submit_button(sh.t("task.create"), type="primary") and auth.may_write(
+        sh.access, [team_of.get(str(owner))], sh.lang
+    ):
         if not str(title).strip():
             st.session_state["task_err"] = sh.t("task.need_title")
         else:
@@ -125,8 +139,11 @@ with st.form("new_task", clear_on_submit=True):
 with st.expander(sh.t("task.bulk")):
     quiet = loop_view.load_quiet(sh.db, version, sh.as_of)
     todo = tasks.from_quiet_customers(quiet, df, sh.t("task.quiet_title", customer="{customer}"))
+    todo = [it for it in todo if sh.access.can_edit_team(team_of.get(str(it.rep_id)))]
     st.caption(sh.t("task.bulk_help", n=len(todo)))
-    if st.button(sh.t("task.bulk_go"), disabled=not todo, key="bulk_go"):
+    if st.button(sh.t("task.bulk_go"), disabled=not todo, key="bulk_go") and auth.may_write(
+        sh.access, [team_of.get(str(it.rep_id)) for it in todo], sh.lang
+    ):
         ids = loop_view.write(sh.db, lambda con: tasks.create(con, todo, sh.as_of))
         st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
         st.rerun()
@@ -141,14 +158,17 @@ with st.expander(sh.t("task.import")):
     if up is not None:
         loop_view.task_file_preview(sh, up.name, up.getvalue())
 
-with st.expander(sh.t("task.rules")):
-    with st.form("rules_form"):
-        new_rules = {k: st.text_input(types[k], value=rules[k], key=f"rule_{k}") for k in tasks.TASK_TYPES}
-        if st.form_submit_button(sh.t("task.rules_save")):
-            try:
-                loop_view.write(sh.db, lambda con: tasks.save_rules(con, new_rules))
-                st.session_state["task_msg"] = sh.t("task.saved", n=len(new_rules))
-            except tasks.TaskError as exc:
-                st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
-            st.rerun()
+if sh.access.can_manage_data:  # the default deadlines are company-wide: admins only
+    with st.expander(sh.t("task.rules")):
+        with st.form("rules_form"):
+            new_rules = {
+                k: st.text_input(types[k], value=rules[k], key=f"rule_{k}") for k in tasks.TASK_TYPES
+            }
+            if st.form_submit_button(sh.t("task.rules_save")):
+                try:
+                    loop_view.write(sh.db, lambda con: tasks.save_rules(con, new_rules))
+                    st.session_state["task_msg"] = sh.t("task.saved", n=len(new_rules))
+                except tasks.TaskError as exc:
+                    st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
+                st.rerun()
 links.copy_link(sh.lang)

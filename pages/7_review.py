@@ -10,7 +10,7 @@ import streamlit as st
 
 from analysis import metrics, report, retro, review, store, tasks
 from analysis.i18n import fmt_amount, fmt_pct
-from components import data, links, loop_view, shell
+from components import auth, data, links, loop_view, progress_view, shell
 
 sh = shell.page("nav.review")
 st.title(sh.t("rev.title"))
@@ -18,10 +18,9 @@ st.title(sh.t("rev.title"))
 weeks = loop_view.week_options(sh.as_of)
 # Bound to the URL: the options are ISO week labels, language-neutral.
 week = st.selectbox(sh.t("rev.week"), weeks, index=0, key="week", bind="query-params")
+version, fy_start = progress_view.open_db(sh)
 try:
-    data.ensure_db(sh.db)
-    version = store.data_version(sh.db)
-    rv = loop_view.load_review(sh.db, version, str(week), sh.as_of, data.fy_start_month(sh.db))
+    rv = loop_view.load_review(sh.db, version, str(week), sh.as_of, fy_start)
 except review.ReviewError as exc:
     st.error(sh.t("rev.bad_week", msg=str(exc)))
     st.stop()
@@ -90,31 +89,37 @@ with c2:
 
 st.markdown(f"#### {sh.t('rev.notes_next')}")
 st.caption(sh.t("rev.notes_help"))
-rep_ids = [str(r) for r in rv.reps["rep_id"]]
-with st.form("review_form"):
-    # Text columns typed as text even with no reps (an empty column would be float, which the
-    # editor refuses for a text column).
-    sheet = pd.DataFrame(
-        {
-            "rep": [str(r) for r in rv.reps["rep"]],
-            "note": [rv.notes.get(r, "") for r in rep_ids],
-            "next": [""] * len(rep_ids),
-        },
-        dtype="string",
-    )
-    edited = st.data_editor(
-        sheet,
-        hide_index=True,
-        width="stretch",
-        disabled=["rep"],
-        key="review_editor",
-        column_config={
-            "rep": st.column_config.TextColumn(sh.t("col.rep")),
-            "note": st.column_config.TextColumn(sh.t("rev.note"), width="large"),
-            "next": st.column_config.TextColumn(sh.t("rev.next"), width="large"),
-        },
-    )
-    if st.form_submit_button(sh.t("rev.save"), type="primary"):
+# Viewers get no form; a manager's form holds only their teams' reps (checked again on save).
+auth.scope_note(sh.access, sh.lang)
+own = rv.reps[[sh.access.can_edit_team(t) for t in rv.reps["team_id"]]]
+rep_ids = [str(r) for r in own["rep_id"]]
+team_of = dict(zip(rv.reps["rep_id"].astype(str), rv.reps["team_id"], strict=True))
+if sh.access.can_edit:
+    with st.form("review_form"):
+        # Text columns typed as text even with no reps (an empty column would be float, which the
+        # editor refuses for a text column).
+        sheet = pd.DataFrame(
+            {
+                "rep": [str(r) for r in own["rep"]],
+                "note": [rv.notes.get(r, "") for r in rep_ids],
+                "next": [""] * len(rep_ids),
+            },
+            dtype="string",
+        )
+        edited = st.data_editor(
+            sheet,
+            hide_index=True,
+            width="stretch",
+            disabled=["rep"],
+            key="review_editor",
+            column_config={
+                "rep": st.column_config.TextColumn(sh.t("col.rep")),
+                "note": st.column_config.TextColumn(sh.t("rev.note"), width="large"),
+                "next": st.column_config.TextColumn(sh.t("rev.next"), width="large"),
+            },
+        )
+        sent = st.form_submit_button(sh.t("rev.save"), type="primary")
+    if sent and auth.may_write(sh.access, [team_of.get(r) for r in rep_ids], sh.lang):
         notes = {r: str(n or "") for r, n in zip(rep_ids, edited["note"], strict=True)}
         actions = [
             tasks.NewTask(r, line.strip(), "other", source="review")

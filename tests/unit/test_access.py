@@ -17,6 +17,7 @@ from analysis.access import (
     plan_save_refusal,
     role_for,
     teams_for,
+    write_refusal,
 )
 
 SECTION = {
@@ -123,3 +124,22 @@ class TestPermissions:
         assert got == refusal
         a = Access(role, "x@example.com", frozenset(teams), signed_in=True)  # type: ignore[arg-type]
         assert a.plan_save_refusal(changed, from_saved_version=from_version) == refusal
+
+    @pytest.mark.parametrize(
+        "role,touched,refusal",
+        [
+            ("admin", ["T03", None], None),
+            ("manager", ["T01", "T02", "T01"], None),
+            ("manager", [], None),
+            ("manager", ["T01", "T03"], "teams:T03"),
+            ("manager", [None, "T04"], "teams:T04,company"),  # company-wide is not a manager's
+            ("viewer", [], "viewer"),
+            ("viewer", ["T01"], "viewer"),
+        ],
+    )
+    def test_write_refusal(self, role: str, touched: list[str | None], refusal: str | None) -> None:
+        """Tasks, review notes and risk acknowledgements: one rule for every such write."""
+        teams = {"T01", "T02"}
+        assert write_refusal(role, teams, touched) == refusal  # type: ignore[arg-type]
+        a = Access(role, "x@example.com", frozenset(teams), signed_in=True)  # type: ignore[arg-type]
+        assert a.write_refusal(touched) == refusal
