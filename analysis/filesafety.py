@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+
 FileKind = Literal["xlsx", "xlsb", "ods", "xls", "text"]
 
 MB = 1024 * 1024
@@ -212,7 +214,7 @@ def inspect_zip(
                     first = False
                     if search:
                         seam = tail + chunk[:overlap]  # a needle split across two chunks
-                        if any(n in chunk or n in seam for n in needles):
+                        if any(n in seam for n in needles) or _contains_any(chunk, needles):
                             result.flagged.add(info.filename)
                             search = False
                         tail = chunk[-overlap:] if overlap else b""
@@ -228,6 +230,23 @@ def inspect_zip(
         if want:
             result.kept[info.filename] = b"".join(chunks)
     return result
+
+
+def _contains_any(chunk: bytes, needles: tuple[bytes, ...]) -> bool:
+    """Whether ``chunk`` contains one of ``needles``: one vectorised byte comparison per needle
+    byte. ``needle in chunk`` is ~2x slower here because XML's most frequent byte, '<', starts
+    the formula needle, so the substring search stops at every tag."""
+    a = np.frombuffer(chunk, dtype=np.uint8)
+    for needle in needles:
+        k = len(a) - len(needle) + 1
+        if k <= 0:
+            continue
+        hit = a[:k] == needle[0]
+        for j in range(1, len(needle)):
+            hit &= a[j : k + j] == needle[j]
+        if hit.any():
+            return True
+    return False
 
 
 def _check_xml_prolog(name: str, first_chunk: bytes, limits: Limits) -> None:

@@ -1239,6 +1239,14 @@ def micros_to_cents(micros: pd.Series) -> pd.Series:
 
 def _text_values(s: pd.Series, kinds: pd.Series) -> pd.Series:
     """Cells → trimmed text (full-width spaces too), None when empty; integral floats without '.0'."""
+    txt_mask = (kinds == "str").to_numpy(dtype=bool)
+    if (txt_mask | (kinds == "empty").to_numpy(dtype=bool)).all():
+        # The usual column (text and blanks only): one vectorised strip, one conversion to
+        # Python objects; the general path below costs ~3x as much at 100k rows.
+        trimmed = s.astype("str").str.strip(" \t\r\n\u3000\xa0")
+        text = trimmed.astype(object)
+        text[~txt_mask | (trimmed == "").to_numpy(dtype=bool, na_value=True)] = None
+        return text
     out = pd.Series(None, index=s.index, dtype=object)
     num = kinds == "num"
     if num.any():

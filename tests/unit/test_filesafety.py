@@ -8,8 +8,10 @@ import zipfile
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from analysis.filesafety import Limits, UploadRefused, check_upload, detect_kind
+from analysis.filesafety import Limits, UploadRefused, _contains_any, check_upload, detect_kind
 from analysis.ingest import parse_upload
 
 
@@ -153,3 +155,12 @@ class TestXml:
         wb.save(buf)
         p = parse_upload(buf.getvalue(), "x.xlsx")
         assert [e.value for e in p.errors] == ["file:///etc/passwd"]
+
+
+@given(
+    chunk=st.binary(max_size=300) | st.text(alphabet='<f:t="e>/ abc', max_size=300).map(str.encode),
+    needles=st.lists(st.sampled_from([b"<f", b":f", b't="e"', b"x", b"<f>"]), max_size=3),
+)
+def test_vectorised_needle_search_matches_substring_search(chunk: bytes, needles: list[bytes]) -> None:
+    """The byte-array search that flags formula cells finds exactly what ``needle in chunk`` finds."""
+    assert _contains_any(chunk, tuple(needles)) == any(n in chunk for n in needles)
