@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis import demo, store
-from analysis.i18n import fmt_amount, fmt_pct, month_label
+from analysis.i18n import fmt_amount, fmt_pct
 from components import charts, data, links, shell
 
 sh = shell.page("nav.home")
@@ -14,7 +14,8 @@ st.caption(sh.t("app.tagline"))
 
 try:
     data.ensure_db(sh.db)
-    ov = data.load_overview(sh.db, store.data_version(sh.db), sh.as_of, data.fy_start_month(sh.db))
+    view_args = (sh.db, store.data_version(sh.db), sh.as_of, data.fy_start_month(sh.db))
+    ov = data.load_overview(*view_args)
 except store.StoreError as exc:
     shell.store_error(sh, exc)
     st.stop()
@@ -43,17 +44,7 @@ k4.metric(sh.t("home.orders"), f"{ov.orders:,}")
 k5.metric(sh.t("home.active_reps"), f"{ov.active_reps}")
 
 st.markdown(f"#### {sh.t('home.monthly')}")
-fig = charts.grouped_bars(
-    [month_label(int(m), sh.lang) for m in ov.monthly["month"]],
-    {
-        sh.t("home.this_fy"): ov.monthly["this_fy"].tolist(),
-        sh.t("home.last_fy"): ov.monthly["last_fy"].tolist(),
-    },
-    lang=sh.lang,
-    x_title=sh.t("home.month"),
-    y_title_key="home.amount",
-)
-st.plotly_chart(fig, width="stretch", key="monthly_chart")
+st.plotly_chart(data.overview_chart(*view_args, sh.lang), width="stretch", key="monthly_chart")
 
 div, suffix = charts.money_scale(sh.lang)
 money_fmt = "%.1f" if sh.lang == "zh" else "%,.0f"

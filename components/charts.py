@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analysis.i18n import t
 
@@ -24,10 +25,27 @@ def style(fig: go.Figure, *, x_title: str, y_title: str, height: int = 360) -> g
         xaxis_title=x_title,
         yaxis_title=y_title,
         hovermode="x unified",
-        template="plotly_white",
     )
+    _set_template(fig, "plotly_white")
     fig.update_yaxes(separatethousands=True, rangemode="tozero")
     return fig
+
+
+def _set_template(fig: go.Figure, name: str) -> None:
+    """Give ``fig`` plotly's named template without validating it again.
+
+    ``template="plotly_white"`` re-validates the whole template (every trace type's defaults) on
+    each figure: ~20 ms, more than the rest of a chart, on every rerun of every page. Plotly
+    assigns its default template the same way (``BaseFigure._initialize_layout_template``): the
+    template object is plotly's own and already valid. The JSON sent to the browser is the same.
+    """
+    layout = fig.layout
+    validate = layout._validate
+    layout._validate = False
+    try:
+        layout.template = pio.templates[name]
+    finally:
+        layout._validate = validate
 
 
 def grouped_bars(

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import overview, store
+from analysis.i18n import month_label, t
+from components import charts
 
 
 def ensure_db(db: str) -> None:
@@ -41,6 +44,26 @@ def load_overview(
     del version  # part of the cache key only
     with store.connect(db, read_only=True) as con:
         return overview.build_overview(con, as_of, fy_start_month)
+
+
+# Built once per data version and language, shared by every session (see progress_view.figures:
+# a resource, because unpickling a figure validates it again; st.plotly_chart never changes it).
+@st.cache_resource(show_spinner=False, max_entries=32)
+def overview_chart(
+    db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int, lang: str
+) -> go.Figure:
+    """The home page's monthly sales, this fiscal year against last."""
+    ov = load_overview(db, version, as_of, fy_start_month)
+    return charts.grouped_bars(
+        [month_label(int(m), lang) for m in ov.monthly["month"]],
+        {
+            t("home.this_fy", lang): ov.monthly["this_fy"].tolist(),
+            t("home.last_fy", lang): ov.monthly["last_fy"].tolist(),
+        },
+        lang=lang,
+        x_title=t("home.month", lang),
+        y_title_key="home.amount",
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -6,6 +6,7 @@ Numbers come from :mod:`analysis.metrics`; this module only caches and draws the
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
@@ -15,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from analysis import metrics, store
 from analysis.i18n import fmt_amount, fmt_pct, t
-from components import charts
+from components import charts, data, shell
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -25,6 +26,39 @@ def load_data(
     del version  # part of the cache key only
     with store.connect(db, read_only=True) as con:
         return metrics.load_inputs(con, as_of, fy_start_month)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What the progress, scorecard and incentive pages read first."""
+
+    version: tuple[float, int]  # store.data_version: the cache key of every read after this
+    fy_start: int  # first month of the fiscal year (setting)
+    data: metrics.ProgressData  # progress inputs as of the shell's as-of day
+
+
+def open_db(sh: shell.Shell) -> tuple[tuple[float, int], int]:
+    """Make sure the database exists and is current; its data version and fiscal-year start month.
+    A store problem is shown as a message and the page stops there."""
+    try:
+        data.ensure_db(sh.db)
+        return store.data_version(sh.db), data.fy_start_month(sh.db)
+    except store.StoreError as exc:
+        shell.store_error(sh, exc)
+        st.stop()
+        raise  # st.stop() raises; this line only tells type checkers so
+
+
+def load(sh: shell.Shell) -> Loaded:
+    """:func:`open_db`, then the cached progress inputs as of ``sh.as_of`` (same error handling)."""
+    version, fy_start = open_db(sh)
+    try:
+        pdata = load_data(sh.db, version, sh.as_of, fy_start)
+    except store.StoreError as exc:
+        shell.store_error(sh, exc)
+        st.stop()
+        raise
+    return Loaded(version, fy_start, pdata)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -40,6 +74,37 @@ def load_view(
     data = load_data(db, version, as_of, fy_start_month)
     period = metrics.period_by_label(data.fy, period_label)
     return metrics.page_view(data, period, scope, key)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Figures:
+    burnup: go.Figure
+    growth: go.Figure
+    heatmap: go.Figure | None  # None when there is no rep x month attainment to show
+
+
+# Figures are built once per data version, view and language and shared by every session: a
+# rerun only serialises them (~1 ms each) instead of building them again through plotly's
+# validation (~10-20 ms each). Resources, not data: pickling a figure would validate it again on
+# every read. st.plotly_chart copies the figure (to_dict) and never changes it; nor may a page.
+@st.cache_resource(show_spinner=False, max_entries=64)
+def figures(
+    db: str,
+    version: tuple[float, int],
+    as_of: dt.date,
+    fy_start_month: int,
+    period_label: str,
+    scope: str,
+    key: str | None,
+    lang: str,
+) -> Figures:
+    view = load_view(db, version, as_of, fy_start_month, period_label, scope, key)
+    grain = "week" if view.progress.period.grain == "week" else "month"
+    return Figures(
+        burnup=burnup_chart(view.burnup, lang),
+        growth=growth_chart(view.trend, lang, grain),
+        heatmap=heatmap_chart(view.heatmap, lang) if len(view.heatmap) else None,
+    )
 
 
 def _money(cents: float, div: float) -> float:

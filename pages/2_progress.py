@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analysis import metrics, store
-from components import data, links, progress_view, shell
+from analysis import metrics
+from components import links, progress_view, shell
 
 sh = shell.page("nav.progress")
 st.title(sh.t("prog.title"))
 
-try:
-    data.ensure_db(sh.db)
-    version = store.data_version(sh.db)
-    fy_start = data.fy_start_month(sh.db)
-    pdata = progress_view.load_data(sh.db, version, sh.as_of, fy_start)
-except store.StoreError as exc:
-    shell.store_error(sh, exc)
-    st.stop()
+loaded = progress_view.load(sh)
+version, fy_start, pdata = loaded.version, loaded.fy_start, loaded.data
 
 # Selectors bound to the URL. Options are names and period labels (language-neutral), because a
 # bound widget writes the option as shown into the URL; "no team/rep" is the empty state.
@@ -58,7 +52,9 @@ elif team is not None:
 else:
     scope, key = "company", None
 
-view = progress_view.load_view(sh.db, version, sh.as_of, fy_start, str(period_label), scope, key)
+view_args = (sh.db, version, sh.as_of, fy_start, str(period_label), scope, key)
+view = progress_view.load_view(*view_args)
+figs = progress_view.figures(*view_args, sh.lang)
 p = view.progress
 
 if pdata.plan_source == "active":
@@ -74,12 +70,12 @@ progress_view.kpis(p, sh.lang)
 st.caption(progress_view.required_line(p, sh.lang) + " · " + progress_view.growth_line(p, sh.lang))
 
 st.markdown(f"#### {sh.t('prog.burnup')}")
-st.plotly_chart(progress_view.burnup_chart(view.burnup, sh.lang), width="stretch", key="burnup_chart")
+st.plotly_chart(figs.burnup, width="stretch", key="burnup_chart")
 
 tgrain = "week" if p.period.grain == "week" else "month"
 unit = sh.t("prog.unit_week" if tgrain == "week" else "prog.unit_month")
 st.markdown(f"#### {sh.t('prog.growth', unit=unit)}")
-st.plotly_chart(progress_view.growth_chart(view.trend, sh.lang, tgrain), width="stretch", key="growth_chart")
+st.plotly_chart(figs.growth, width="stretch", key="growth_chart")
 
 
 def _pick(table_key: str, names: list[str], target: str) -> None:
@@ -111,7 +107,7 @@ with right:
     )
 
 st.markdown(f"#### {sh.t('prog.heatmap')}")
-if len(view.heatmap):
-    st.plotly_chart(progress_view.heatmap_chart(view.heatmap, sh.lang), width="stretch", key="heatmap_chart")
+if figs.heatmap is not None:
+    st.plotly_chart(figs.heatmap, width="stretch", key="heatmap_chart")
 
 links.copy_link(sh.lang)

@@ -6,22 +6,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import metrics, scorecard, store, tasks
+from analysis import metrics, scorecard, tasks
 from analysis.i18n import fmt_pct
-from components import data, links, loop_view, progress_view, shell
+from components import links, loop_view, progress_view, shell
 
 sh = shell.page("nav.scorecard")
 st.title(sh.t("sc.title"))
 st.caption(sh.t("sc.caption"))
 
-try:
-    data.ensure_db(sh.db)
-    version = store.data_version(sh.db)
-    fy_start = data.fy_start_month(sh.db)
-    pdata = progress_view.load_data(sh.db, version, sh.as_of, fy_start)
-except store.StoreError as exc:
-    shell.store_error(sh, exc)
-    st.stop()
+loaded = progress_view.load(sh)
+version, fy_start, pdata = loaded.version, loaded.fy_start, loaded.data
 
 # Bound to the URL: period labels (2026-11, 2026-Q4, 2026) are language-neutral.
 periods = [

@@ -7,20 +7,14 @@ import streamlit as st
 
 from analysis import incentives, metrics, store
 from analysis.i18n import fmt_pct
-from components import data, incentive_view, links, loop_view, progress_view, shell
+from components import incentive_view, links, loop_view, progress_view, shell
 
 sh = shell.page("nav.incentives")
 st.title(sh.t("inc.title"))
 st.caption(sh.t("inc.caption"))
 
-try:
-    data.ensure_db(sh.db)
-    version = store.data_version(sh.db)
-    fy_start = data.fy_start_month(sh.db)
-    pdata = progress_view.load_data(sh.db, version, sh.as_of, fy_start)
-except store.StoreError as exc:
-    shell.store_error(sh, exc)
-    st.stop()
+loaded = progress_view.load(sh)
+version, fy_start, pdata = loaded.version, loaded.fy_start, loaded.data
 
 # Bound to the URL: period labels (2026-11, FY2026-Q4, FY2026) are language-neutral, shown as they are.
 periods = [

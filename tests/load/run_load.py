@@ -1,16 +1,22 @@
 """Bounded load test: N browser sessions against one loopback server for a fixed time, then stop.
 
-    .venv/bin/python tests/load/run_load.py [--sessions 20] [--duration 120] [--rows 200000] [--write]
+    .venv/bin/python tests/load/run_load.py [--sessions 20] [--duration 120] [--ramp 60]
+        [--think 3,8] [--rows 200000] [--logs DIR] [--write]
 
-One Chromium (Debian's, no download) with one browser context per session. Each session opens the
-app, then until the deadline repeats, in a seeded random order: switch page through the sidebar,
-filter the progress page by team, and save the plan as a new scenario. An interaction's latency is
-from the click to the end of the rerun it caused (the app's script state back at ``notRunning``,
-plus the expected text for a save). Errors: an interaction that times out or raises, an exception
-box on the page, a refused save, or a traceback in the server log. Must be 0.
+One Chromium (Debian's, no download) with one browser context per session. The sessions start
+evenly over the ramp; each opens the app, then until the deadline (ramp + duration) repeats: think
+for a uniform random time (``--think MIN,MAX`` seconds, like a person reading the page), then one
+of, in a seeded random order: switch page through the sidebar, filter the progress page by team,
+save the plan as a new scenario. An interaction's latency is from the click to the end of the
+rerun it caused (the app's script state back at ``notRunning``, plus the expected URL for a save).
+Errors: an interaction that times out or raises, an exception box on the page, a refused save,
+or a traceback in the server log. Must be 0.
 
-Server memory is the server process's VmHWM (peak resident set) from /proc. The server listens on
-127.0.0.1 only, on a free port, with a fresh demo database in a temp folder; the whole run has a
+Where the time goes: the server runs through tests/load/timed_server.py, which logs each page
+run's CPU, cache misses and database opens; CPU seconds of the server process and of all Chromium
+processes are sampled from /proc, with the machine's busy share (browsers and server share it).
+Server memory is the server process's VmHWM (peak resident set). The server listens on 127.0.0.1
+only, on a free port, with a fresh copy of a demo database in a temp folder; the whole run has a
 hard deadline and the server is always stopped. Not collected by pytest (tests/load/conftest.py);
 ``make load`` runs it. ``--write`` puts the figures below ``<!-- load -->`` in BENCHMARKS.md.
 """
@@ -25,6 +31,7 @@ import os
 import platform
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -64,6 +71,19 @@ TEAMS = ["华东", "华南", "华北", "西南"]
 TEAM_LABEL = re.compile("^(Team|团队)")
 SCENARIO_LABEL = re.compile("^(Scenario name|方案名称)$")
 SAVE_LABEL = re.compile("^(Save|保存)$")
+# Lean Chromium: no GPU (software raster anyway here), no extensions, no background traffic.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-extensions",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-quic",
+    "--disable-sync",
+    "--mute-audio",
+    "--no-first-run",
+]
 SHOTS = Path(os.environ["LOAD_SHOTS"]) if os.environ.get("LOAD_SHOTS") else None  # screenshots of failures
 
 
@@ -100,12 +120,50 @@ def vm(pid: int, field_name: str) -> int:
     return 0
 
 
-def start_server(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process, all its threads (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    vals = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = vals[3] + vals[4]  # idle + iowait
+    return sum(vals) - idle, sum(vals)
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below ``root`` in the process tree (Playwright's driver and Chromium's)."""
+    children: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d.name))
+    out, todo = set(), [root]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def start_server(db: Path, port: int, log: Path, timings: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "SALES_DB": str(db)}
     cmd = [
         sys.executable,
-        "-m",
-        "streamlit",
+        str(ROOT / "tests" / "load" / "timed_server.py"),  # streamlit, plus a timing line per page run
+        str(timings),
         "run",
         str(ROOT / "dashboard.py"),
         "--server.headless",
@@ -149,7 +207,14 @@ async def check_page(page: Page, where: str, stats: Stats) -> None:
 
 
 async def session(
-    i: int, browser: Browser, base: str, deadline: float, timeout_ms: float, stats: Stats, ready: Stats
+    i: int,
+    browser: Browser,
+    base: str,
+    deadline: float,
+    timeout_ms: float,
+    think: tuple[float, float],
+    stats: Stats,
+    ready: Stats,
 ) -> None:
     rng = random.Random(i)
     ctx = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
@@ -166,7 +231,11 @@ async def session(
             return
         ready.add("open", time.perf_counter() - t0)
         n = 0
-        while time.monotonic() < deadline:
+        while True:
+            # A person reads the page before the next click: think time, uniform in [min, max] s.
+            await asyncio.sleep(rng.uniform(*think))
+            if time.monotonic() >= deadline:
+                break
             kind = rng.choice(["nav", "nav", "filter", "save"])
             try:
                 if kind == "nav":
@@ -244,36 +313,46 @@ def pct(values: list[float], q: float) -> float:
 async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[str, object]:
     stats, ready = Stats(), Stats()
     rss: list[int] = []
+    browser_cpu: dict[int, float] = {}  # pid -> CPU seconds, the last value seen while it ran
     stop = asyncio.Event()
+    think = (args.think_min, args.think_max)
+
+    def sample_cpu() -> None:
+        for pid in descendants(os.getpid()) - {server_pid}:
+            browser_cpu[pid] = max(browser_cpu.get(pid, 0.0), cpu_seconds(pid))
 
     async def sample() -> None:
         while not stop.is_set():
             rss.append(vm(server_pid, "VmRSS"))
+            sample_cpu()
             await asyncio.sleep(1)
 
+    server_cpu0, ticks0 = cpu_seconds(server_pid), machine_ticks()
     sampler = asyncio.create_task(sample())
     async with async_playwright() as p:
-        browser = await p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync"],
-        )
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         t_start = time.monotonic()
         deadline = t_start + args.ramp + args.duration
         tasks = []
         for i in range(args.sessions):
             tasks.append(
-                asyncio.create_task(session(i, browser, base, deadline, args.timeout * 1000, stats, ready))
+                asyncio.create_task(
+                    session(i, browser, base, deadline, args.timeout * 1000, think, stats, ready)
+                )
             )
             await asyncio.sleep(args.ramp / max(args.sessions, 1))
         await asyncio.wait_for(
             asyncio.gather(*tasks, return_exceptions=True),
-            timeout=args.ramp + args.duration + 3 * args.timeout,
+            timeout=args.ramp + args.duration + args.think_max + 3 * args.timeout,
         )
         elapsed = time.monotonic() - t_start
+        sample_cpu()
         await browser.close()
     stop.set()
     await sampler
     every = [v for vs in stats.latencies.values() for v in vs]
+    server_cpu = cpu_seconds(server_pid) - server_cpu0
+    busy, total = (b - a for a, b in zip(ticks0, machine_ticks(), strict=True))
     return {
         "sessions": args.sessions,
         "duration_s": args.duration,
@@ -292,11 +371,33 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
             for k, v in sorted(stats.latencies.items())
         },
         "server_rss_peak_mib_sampled": round(max(rss, default=0) / 1024, 1),
+        # CPU over the run, in cores (CPU seconds / wall seconds); the machine has os.cpu_count().
+        "server_cores": round(server_cpu / elapsed, 2),
+        "browser_cores": round(sum(browser_cpu.values()) / elapsed, 2),
+        "machine_busy_pct": round(100 * busy / max(total, 1)),
     }
 
 
+def page_runs(timings: Path) -> dict[str, dict[str, float]]:
+    """Per page: runs, CPU p50/p95 ms of the script thread, database opens and cache misses per run."""
+    lines = [json.loads(x) for x in timings.read_text("utf-8").splitlines() if x.strip()]
+    out: dict[str, dict[str, float]] = {}
+    for page in sorted({x["page"] for x in lines}):
+        mine = [x for x in lines if x["page"] == page]
+        cpu = [x["cpu_s"] * 1000 for x in mine]
+        out[page] = {
+            "runs": len(mine),
+            "cpu_p50_ms": round(pct(cpu, 50)),
+            "cpu_p95_ms": round(pct(cpu, 95)),
+            "wall_p50_ms": round(pct([x["wall_s"] * 1000 for x in mine], 50)),
+            "opens_per_run": round(sum(x["opens"] for x in mine) / len(mine), 2),
+            "misses_per_run": round(sum(len(x["misses"]) for x in mine) / len(mine), 2),
+        }
+    return out
+
+
 def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
-    rows = []
+    rows, cpu_rows = [], []
     for r in results:
         kinds = r["by_kind"]
         assert isinstance(kinds, dict)
@@ -304,24 +405,47 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
         rows.append(
             f"| {r['sessions']} | **{r['errors']}** | {r['interactions']} ({r['saves']} saves) "
             f"| {r['p50_s']:.2f} / {r['p95_s']:.2f} | {r['open_p50_s']:.1f} / {r['open_p95_s']:.1f} "
-            f"| {r['server_vmhwm_mib']} | {r['load_before']} → {r['load_after']} | {per} |"
+            f"| {r['server_vmhwm_mib']} | {r['server_cores']} / {r['browser_cores']} / {r['machine_busy_pct']}% "
+            f"| {r['load_before']} → {r['load_after']} | {per} |"
         )
-    table = "\n".join(rows)
+        pages = r["pages"]
+        assert isinstance(pages, dict)
+        cpu_rows.append(
+            f"| {r['sessions']} | "
+            + "; ".join(
+                f"{name} {v['runs']}× {v['cpu_p50_ms']}/{v['cpu_p95_ms']} ms ({v['misses_per_run']} misses, "
+                f"{v['opens_per_run']} opens)"
+                for name, v in pages.items()
+            )
+            + " |"
+        )
+    table, cpu_table = "\n".join(rows), "\n".join(cpu_rows)
     return f"""{MARKER}
 ## Load
 
 `make load` (tests/load/run_load.py), measured {dt.date.today().isoformat()}: for each session count,
-a fresh `streamlit run` on 127.0.0.1 and one Chromium with one browser context per session; the
-sessions start over {args.ramp:.0f} s, then for {args.duration:.0f} s each one switches pages through
-the sidebar, filters the progress page by team and saves the plan as a new scenario, in a seeded
-random order. Latency: click → end of the rerun it caused. Errors: timeouts ({args.timeout:.0f} s),
-exception boxes, refused saves, tracebacks in the server log. Demo database of {args.rows:,} sales
-rows. Browsers and server share this machine ({os.cpu_count()} cores, Python
-{platform.python_version()}), and other work ran on it too (load average before → after each run).
+a fresh `streamlit run` on 127.0.0.1 (through tests/load/timed_server.py, which logs each page
+run) on a fresh copy of a demo database of {args.rows:,} sales rows, and one Chromium with one
+browser context per session. The sessions start evenly over {args.ramp:.0f} s; each then repeats,
+until {args.duration:.0f} s after the last one started: think for a uniform
+{args.think_min:g}–{args.think_max:g} s, then switch pages through the sidebar, filter the progress
+page by team, or save the plan as a new scenario (seeded random order, 2:1:1). Latency: click → end
+of the rerun it caused. Errors: timeouts ({args.timeout:.0f} s), exception boxes, refused saves,
+tracebacks in the server log; a session that cannot open the app counts as one error and stops.
+CPU in cores = CPU seconds / wall seconds of the run, for the server process and for Chromium (all
+its processes); busy = the whole machine's busy share. Browsers and server share this machine
+({os.cpu_count()} cores, Python {platform.python_version()}), and other work may run on it too (load
+average before → after each run).
 
-| sessions | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | load avg | per interaction: n× p50/p95 s |
-| ---: | ---: | --- | --- | --- | ---: | --- | --- |
+| sessions | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | CPU cores server / browsers / machine busy | load avg | per interaction: n× p50/p95 s |
+| ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |
 {table}
+
+Server CPU per page run (script thread only, p50/p95 ms), with cache misses and database opens per run:
+
+| sessions | per page: runs× CPU p50/p95 |
+| ---: | --- |
+{cpu_table}
 """
 
 
@@ -333,12 +457,15 @@ def write_benchmarks(section: str) -> Path:
     return path
 
 
-def run_level(args: argparse.Namespace, sessions: int, db: Path, tmp: Path) -> dict[str, object]:
-    """One bounded run with ``sessions`` browser sessions against a fresh server."""
+def run_level(args: argparse.Namespace, sessions: int, master: Path, tmp: Path) -> dict[str, object]:
+    """One bounded run with ``sessions`` browser sessions against a fresh server and database copy."""
     port = free_port()
+    db = tmp / f"load-{sessions}.duckdb"
+    shutil.copy(master, db)
     log = tmp / f"server-{sessions}.log"
+    timings = tmp / f"pages-{sessions}.jsonl"
     load_before = round(os.getloadavg()[0], 1)
-    proc = start_server(db, port, log)
+    proc = start_server(db, port, log, timings)
     try:
         level = argparse.Namespace(**{**vars(args), "sessions": sessions})
         res = asyncio.run(drive(level, f"http://127.0.0.1:{port}", proc.pid))
@@ -351,6 +478,7 @@ def run_level(args: argparse.Namespace, sessions: int, db: Path, tmp: Path) -> d
             proc.kill()
             proc.wait()
     res["load_before"], res["load_after"] = load_before, round(os.getloadavg()[0], 1)
+    res["pages"] = page_runs(timings)
     server_log = log.read_text("utf-8", errors="replace")
     tracebacks = server_log.count("Traceback")
     if tracebacks:
@@ -363,20 +491,30 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", default="20", help="session counts to run one after another, e.g. 5,10,20")
     ap.add_argument("--duration", type=float, default=120.0, help="seconds of steady load after ramp-up")
-    ap.add_argument("--ramp", type=float, default=20.0, help="seconds over which sessions start")
+    ap.add_argument("--ramp", type=float, default=60.0, help="seconds over which sessions start")
     ap.add_argument("--rows", type=int, default=200_000, help="demo database size")
     ap.add_argument(
         "--timeout", type=float, default=60.0, help="seconds before an interaction counts as failed"
     )
+    ap.add_argument(
+        "--think",
+        default="3,8",
+        help="think time between a session's interactions, MIN,MAX seconds (uniform)",
+    )
+    ap.add_argument("--logs", type=Path, help="keep the server logs and page timings in this folder")
     ap.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     args = ap.parse_args()
+    args.think_min, args.think_max = (float(x) for x in str(args.think).split(","))
     levels = [int(n) for n in str(args.sessions).split(",")]
     if not Path(CHROMIUM).exists():
         print("Debian chromium is missing (apt-get install chromium)", file=sys.stderr)
         return 2
     results = []
-    with tempfile.TemporaryDirectory(prefix="load-") as tmp:
-        db = Path(tmp) / "load.duckdb"
+    with tempfile.TemporaryDirectory(prefix="load-") as tmp_name:
+        tmp = args.logs or Path(tmp_name)
+        tmp.mkdir(parents=True, exist_ok=True)
+        db = tmp / "master.duckdb"
+        db.unlink(missing_ok=True)
         subprocess.run(
             [sys.executable, "-m", "analysis", "demo", "--db", str(db), "--rows", str(args.rows), "--json"],
             cwd=ROOT,
@@ -384,7 +522,7 @@ def main() -> int:
             capture_output=True,
         )
         for n in levels:
-            res = run_level(args, n, db, Path(tmp))
+            res = run_level(args, n, db, tmp)
             print(json.dumps(res, ensure_ascii=False, indent=2), flush=True)
             results.append(res)
     if args.write:
