@@ -53,6 +53,7 @@ def bench_demo(rows: int) -> list[Row]:
 AREAS: list[tuple[str, str, bool]] = [
     ("analysis.plan", "bench_plan", False),
     ("analysis.importer", "bench_import", False),  # whole upload path; openpyxl read as baseline
+    ("analysis.importer", "bench_import_into_history", True),  # a monthly upload into the big store
     ("analysis.metrics", "bench_progress", True),
     ("analysis.risks", "bench_risks", True),  # all reps, load + rules; raw customer read as baseline
 ]

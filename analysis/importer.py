@@ -43,6 +43,7 @@ __all__ = [
     "Preview",
     "UnknownRep",
     "bench_import",
+    "bench_import_into_history",
     "commit",
     "preview",
     "rep_key",
@@ -308,6 +309,59 @@ def bench_import(
                 }
             )
     return out
+
+
+def bench_import_into_history(db_path: str, rows: int = 10_000, runs: int = 3) -> list[dict[str, Any]]:
+    """A monthly upload into a store with years of history: ``rows`` sales of the stored reps in
+    the month after the last sale, whole path (preview + commit + summaries) into a fresh copy of
+    ``db_path`` each run (the copy is not timed). Rows {"operation", "rows", "p50_ms", "p95_ms"}."""
+    from openpyxl import Workbook
+
+    with store.connect(db_path, read_only=True) as con:
+        names = store.reps_frame(con)["name"].astype(str).tolist()
+        _, last, history = store.sales_bounds(con)
+    if not names or last is None:
+        return []
+    start = last + dt.timedelta(days=1)
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(runs):
+            wb = Workbook()
+            ws = wb.active
+            assert ws is not None
+            ws.append(["订单号", "日期", "销售员", "客户", "产品", "金额"])
+            for j in range(rows):
+                ws.append(
+                    [
+                        f"B{i}-{j:06d}",
+                        start + dt.timedelta(days=j % 28),
+                        names[j % len(names)],
+                        f"客户{j % 400}",
+                        f"产品{j % 5}",
+                        round(100 + (j * 7919 % 99_900) / 3, 2),
+                    ]
+                )
+            buf = io.BytesIO()
+            wb.save(buf)
+            db = Path(tmp) / "history.duckdb"
+            shutil.copy(db_path, db)
+            t0 = time.perf_counter()
+            res = commit(
+                db, preview(db, buf.getvalue(), f"month-{i}.xlsx"), mode="append", created_by="bench"
+            )
+            times.append((time.perf_counter() - t0) * 1000)
+            if res.rows != rows:
+                raise RuntimeError(f"benchmark import stored {res.rows} of {rows} rows")
+            db.unlink()
+    times.sort()
+    return [
+        {
+            "operation": f"import xlsx into a store of {history:,} sales rows (parse+validate+commit)",
+            "rows": rows,
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": round(times[-1], 1),
+        }
+    ]
 
 
 def total_decimal(cents: int) -> Decimal:

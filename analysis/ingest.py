@@ -1587,14 +1587,19 @@ def _parse(
     all_empty = pd.concat([k == "empty" for k in kinds.values()], axis=1).all(axis=1)
     skip[all_empty] = "blank row"
     total_cols = [f for f in ("date", "rep", "customer", "product", "region", "order_key") if f in raw]
-    date_missing = kinds["date"].isin(["empty"]) | (
-        (kinds["date"] == "str") & ~raw["date"].astype(str).str.contains(r"\d", regex=True)
-    )
+    date_missing = kinds["date"] == "empty"
+    date_text = kinds["date"] == "str"
+    if date_text.any():  # a date cell holding text without a digit ("合计", "Total")
+        no_digit = ~raw["date"][date_text].astype(str).str.contains(r"\d", regex=True)
+        date_missing[no_digit[no_digit].index] = True
     total_hit = pd.Series(False, index=rows_no.index)
     for f, col in [("", first), *((f, raw[f]) for f in total_cols)]:
         k = kinds[f] if f else _cell_kinds(first)
-        t = col[k == "str"].astype(str).str.strip().str.lower()
-        t = t[(t.str.len() <= 40) & t.str.contains(_TOTAL_HINT)]
+        t = col[k == "str"].astype(str)
+        # One case-blind pass over every cell; the few cells that hint at a total are then
+        # trimmed, lower-cased and matched exactly (trimming all 100k first cost ~4x more).
+        t = t[t.str.contains(_TOTAL_HINT, case=False, regex=True)].str.strip().str.lower()
+        t = t[t.str.len() <= 40]
         if len(t):
             hit = t.str.contains(_TOTAL_EXACT) | (t.str.contains(_TOTAL_LOOSE) & date_missing[t.index])
             total_hit[hit[hit].index] = True

@@ -124,6 +124,9 @@ def connect(
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         try:
+            # No terminal progress bar from long statements (a migration on a big file): the CLI's
+            # output is one line or JSON, and the server has no terminal to draw it on.
+            con.execute("SET enable_progress_bar = false")
             if not read_only:
                 migrate(con)
             yield con
