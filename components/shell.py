@@ -132,20 +132,12 @@ def page(title_key: str) -> Shell:
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def auth_configured() -> bool:
-    """True when ``[auth]`` exists in .streamlit/secrets.toml (sign-in with st.login is possible)."""
-    try:
-        return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no secrets file (or an unreadable one) means no sign-in
-        return False
-
-
 def exposed_address() -> str | None:
     """The bind address when the server is reachable from other machines without sign-in, else None.
 
     An unset ``server.address`` makes Streamlit listen on every interface, so it counts as exposed."""
     address = str(st.get_option("server.address") or "")
-    if address in LOOPBACK or address.startswith("127.") or auth_configured():
+    if address in LOOPBACK or address.startswith("127.") or auth.configured():
         return None
     return address or "0.0.0.0"
 

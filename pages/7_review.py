@@ -91,7 +91,10 @@ st.markdown(f"#### {sh.t('rev.notes_next')}")
 st.caption(sh.t("rev.notes_help"))
 # Viewers get no form; a manager's form holds only their teams' reps (checked again on save).
 auth.scope_note(sh.access, sh.lang)
-own = rv.reps[[sh.access.can_edit_team(t) for t in rv.reps["team_id"]]]
+# A boolean mask as a Series: a plain empty list would select columns, not rows, when there are no reps.
+own = rv.reps[
+    pd.Series([sh.access.can_edit_team(t) for t in rv.reps["team_id"]], index=rv.reps.index, dtype=bool)
+]
 rep_ids = [str(r) for r in own["rep_id"]]
 team_of = dict(zip(rv.reps["rep_id"].astype(str), rv.reps["team_id"], strict=True))
 if sh.access.can_edit:
