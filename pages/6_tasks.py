@@ -3,6 +3,7 @@ owner and default deadline, status updates, bulk follow-ups from the quiet-custo
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analysis import store, tasks
@@ -70,7 +71,11 @@ auth.scope_note(sh.access, sh.lang)
 if not sh.access.can_edit:
     links.copy_link(sh.lang)
     st.stop()
-mine = df[[sh.access.can_edit_team(team_of.get(str(r))) for r in df["rep_id"]]]
+mine = df[
+    pd.Series(
+        [sh.access.can_edit_team(team_of.get(str(r))) for r in df["rep_id"]], index=df.index, dtype=bool
+    )
+]
 
 # Status update: pick a task, pick a status.
 if len(mine):
