@@ -150,7 +150,8 @@ def data_version(path: str | os.PathLike[str] | None = None) -> tuple[float, int
     """A cheap fingerprint of the database files (mtime, size) used as a cache key by the UI."""
     p = db_path(path)
     parts = [p, p.with_name(p.name + ".wal")]
-    mtime = max((q.stat().st_mtime for q in parts if q.exists()), default=0.0)
+    # Nanoseconds: two writes within one clock tick of a float mtime must still differ.
+    mtime = max((q.stat().st_mtime_ns for q in parts if q.exists()), default=0)
     size = sum(q.stat().st_size for q in parts if q.exists())
     return (mtime, size)
 

@@ -76,11 +76,13 @@ def load_scorecard(
 
 
 def write(db: str, fn: Callable[[store.Connection], T]) -> T:
-    """Run one write in a short read-write connection and clear the cached reads."""
+    """Run one write in a short read-write connection.
+
+    Cached reads need no clearing: they are keyed on ``store.data_version``, which the write
+    changes, so the next rerun reads afresh while other sessions keep their cached views (a
+    global clear made every session recompute everything after anyone's write)."""
     with store.connect(db) as con:
-        out = fn(con)
-    st.cache_data.clear()
-    return out
+        return fn(con)
 
 
 def week_options(as_of: dt.date, n: int = 12) -> list[str]:

@@ -111,7 +111,6 @@ def import_section() -> None:
                 ),
                 state="complete",
             )
-        st.cache_data.clear()
         ss["import_done"] = res
         ss["upload_round"] = ss.get("upload_round", 0) + 1  # a fresh uploader: the file is done
         ss.pop("_import_previews", None)
@@ -145,7 +144,6 @@ def history_section() -> None:
                 shell.store_error(sh, exc)
                 return
             ss.pop("undo_pending", None)
-            st.cache_data.clear()
             ss["undo_done"] = res
             st.rerun()
         if no.button(sh.t("data.cancel"), key="undo_no"):
