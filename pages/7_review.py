@@ -137,7 +137,7 @@ if sh.access.can_edit:
 d1, d2 = st.columns(2)
 d1.download_button(
     sh.t("rev.download_xlsx"),
-    report.weekly_workbook(rv, sh.lang),
+    lambda: report.weekly_workbook(rv, sh.lang),  # built on click, not on every rerun (~100 ms)
     file_name=f"weekly-{rv.week}.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
@@ -167,7 +167,7 @@ except (retro.RetroError, metrics.MetricsError) as exc:
 else:
     loop_view.render_retro(rt, sh.lang)
     st.download_button(
-        sh.t("retro.download"), report.period_workbook(rt, sh.lang), file_name=f"report-{rt.period.label}.xlsx",
+        sh.t("retro.download"), lambda: report.period_workbook(rt, sh.lang), file_name=f"report-{rt.period.label}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
     )  # fmt: skip
 links.copy_link(sh.lang)
