@@ -1091,6 +1091,49 @@ def save_plan_version(
     [rep_id, team_id, day, target_cents int64]. The day targets must sum exactly to ``target``
     (checked in SQL after insert, inside the transaction).
     """
+    # Two writers can pick the same new version_id (max + 1) at the same moment; DuckDB refuses
+    # the second commit. The retry reads the store again, so it is either saved under the next
+    # id or, when the other save was a newer version of this scenario, refused as stale with who/when.
+    for attempt in range(3):
+        try:
+            return _save_plan_version_once(
+                con,
+                scenario=scenario,
+                based_on=based_on,
+                fiscal_year=fiscal_year,
+                fy_start_month=fy_start_month,
+                target=target,
+                unit=unit,
+                params=params,
+                targets=targets,
+                author=author,
+                note=note,
+                changes=changes,
+            )
+        except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+            if attempt == 2:
+                raise StoreError(
+                    "the plan was not saved: other saves kept happening at the same moment; try again"
+                ) from exc
+    raise AssertionError("unreachable")
+
+
+def _save_plan_version_once(
+    con: Connection,
+    *,
+    scenario: str,
+    based_on: int | None,
+    fiscal_year: int,
+    fy_start_month: int,
+    target: Decimal,
+    unit: Decimal,
+    params: dict[str, Any],
+    targets: pd.DataFrame,
+    author: str | None = None,
+    note: str | None = None,
+    changes: pd.DataFrame | None = None,
+) -> PlanVersion:
+    """One attempt of :func:`save_plan_version` in one transaction."""
     scenario = scenario.strip()
     if not scenario:
         raise StoreError("a plan needs a name")

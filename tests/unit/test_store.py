@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -361,6 +362,50 @@ class TestPlanVersions:
             author=author,
             note=note,
         )
+
+    def test_a_commit_conflict_is_retried_once_and_saved_once(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        once = store._save_plan_version_once
+        calls: list[int] = []
+
+        def conflict_first(*args: Any, **kwargs: Any) -> store.PlanVersion:
+            calls.append(1)
+            if len(calls) == 1:
+                raise duckdb.TransactionException("Conflict on tuple deletion!")  # what DuckDB raises
+            return once(*args, **kwargs)
+
+        monkeypatch.setattr(store, "_save_plan_version_once", conflict_first)
+        with store.connect(demo_db) as con:
+            pv = self._save(con, None)
+            assert (pv.version, len(calls)) == (1, 2)
+            assert len(store.list_plan_versions(con)) == 1
+
+    def test_a_save_racing_another_writers_commit_lands_under_the_next_id(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A real DuckDB conflict: another writer commits version_id 1 after this save picked it."""
+        with store.connect(demo_db) as con:
+            other = con.cursor()
+            other.execute("BEGIN TRANSACTION")
+            other.execute(
+                "INSERT INTO plan_versions (version_id, scenario, version, fiscal_year, fy_start_month, target, "
+                "unit, params, created_at) VALUES (1, 'other', 1, 2027, 1, 1, 1, '{}', now())"
+            )
+            real_now = store._now
+            raced: list[bool] = []
+
+            def now_after_the_race() -> dt.datetime:
+                if not raced:  # first call: inside the save's transaction, after it chose id 1
+                    raced.append(True)
+                    other.execute("COMMIT")
+                return real_now()
+
+            monkeypatch.setattr(store, "_now", now_after_the_race)
+            pv = self._save(con, None)
+            assert raced and pv.version_id == 2 and pv.version == 1
+            ids = {v.scenario: v.version_id for v in store.list_plan_versions(con)}
+            assert ids == {"other": 1, "基准": 2}
 
     def test_versions_are_immutable_and_stale_saves_refused(self, demo_db: Path) -> None:
         with store.connect(demo_db) as con:
