@@ -79,6 +79,22 @@ def load_versions(
         return store.list_plan_versions(con, year), active.version_id if active else None
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_calendar_overrides(db: str, version: tuple[float, int]) -> pd.DataFrame:
+    """User-entered holidays / make-up workdays (cached per data version: read on every rerun)."""
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.calendar_overrides(con)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_changes(db: str, version: tuple[float, int], scenario: str | None) -> pd.DataFrame:
+    """The plan change log of ``scenario`` (cached per data version: read on every rerun)."""
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.plan_changes(con, scenario)
+
+
 def default_target(inputs: PlanInputs) -> float:
     """Last fiscal year's actuals x 1.15, rounded to 10,000 (a starting point, not a rule)."""
     ly = float(inputs.history_daily["amount"].sum()) if len(inputs.history_daily) else 0.0
@@ -556,8 +572,7 @@ def foreign_reps(sh: Shell, w: ps.Working) -> frozenset[object]:
 
 def calendar_section(sh: Shell, w: ps.Working) -> None:
     """Official holidays / make-up workdays entered by the user → store → re-spread the plan."""
-    with store.connect(sh.db, read_only=True) as con:
-        cur = store.calendar_overrides(con)
+    cur = load_calendar_overrides(sh.db, store.data_version(sh.db))
     cur = cur[pd.to_datetime(cur["day"]).dt.year == w.base.fy.year] if len(cur) else cur
     cur = pd.DataFrame(
         {"day": pd.to_datetime(cur["day"]).dt.date, "kind": cur["kind"], "note": cur["note"]}
@@ -585,7 +600,6 @@ def calendar_section(sh: Shell, w: ps.Working) -> None:
         days = edited.dropna(subset=["day", "kind"])
         with store.connect(sh.db) as con:
             store.set_calendar_overrides(con, w.base.fy.year, days)
-        st.cache_data.clear()
         fresh = load_inputs(
             sh.db,
             store.data_version(sh.db),
@@ -821,7 +835,6 @@ def _save(sh: Shell, w: ps.Working, name: str, note: str, based_on: int | None) 
     except store.StoreError as exc:
         st.error(sh.t("err.store", msg=str(exc)), icon=":material/error:")
         return
-    st.cache_data.clear()
     st.session_state.pop("plan.stale", None)
     # The saved version becomes the view; the edits are now part of it.
     st.session_state[ps.STATE_KEY] = ps.Working.start(
@@ -863,7 +876,6 @@ def versions_section(sh: Shell, vs: Sequence[store.PlanVersion], active: int | N
     ):
         with store.connect(sh.db) as con:
             store.set_active_plan(con, labels[pick].version_id, set_by=author())
-        st.cache_data.clear()
         st.rerun()
 
 
@@ -953,8 +965,7 @@ def catchup_section(sh: Shell, w: ps.Working) -> None:
 
 
 def changelog_section(sh: Shell, scenario: str | None, names: Mapping[str, str]) -> None:
-    with store.connect(sh.db, read_only=True) as con:
-        log = store.plan_changes(con, scenario)
+    log = load_changes(sh.db, store.data_version(sh.db), scenario).copy()
     log["rep_id"] = [names.get(str(r), str(r)) for r in log["rep_id"]]
     if not len(log):
         st.caption(sh.t("plan.no_changes"))
