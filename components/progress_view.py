@@ -257,8 +257,10 @@ def table(df: pd.DataFrame, lang: str, *, by: str, key: str, on_select: object =
 
 
 def kpis(p: metrics.Progress, lang: str) -> None:
-    """Six cards: target, actual, attainment, pace gap, forecast, YoY."""
-    cols = st.columns(6)
+    """Six cards in two rows of three: target, actual, attainment / pace gap, forecast, YoY.
+
+    Two rows so an exact amount (-1,234,567) fits its card; six in one row cut it to "-1,234,…"."""
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric(t("prog.target", lang), fmt_amount(p.target, lang))
     cols[1].metric(
         t("prog.actual", lang),
