@@ -1,16 +1,22 @@
-"""Bounded load test: N browser sessions against one loopback server for a fixed time, then stop.
+"""Bounded load test: N sessions (Chromium or protocol) against one loopback server, then stop.
 
-    .venv/bin/python tests/load/run_load.py [--sessions 20] [--duration 120] [--ramp 60]
-        [--think 3,8] [--rows 200000] [--logs DIR] [--write]
+    .venv/bin/python tests/load/run_load.py [--sessions 20] [--browsers N] [--duration 120]
+        [--ramp 60] [--think 3,8] [--rows 200000] [--logs DIR] [--write]
 
-One Chromium (Debian's, no download) with one browser context per session. The sessions start
+Two kinds of session: a Chromium one (Debian's Chromium, no download; one browser context per
+session) and a protocol one (tests/load/protocol.py: the frontend's websocket protocol spoken from
+Python, the same reruns, widget states and page hashes as a browser, but nothing rendered).
+``--browsers N`` makes the first N sessions Chromium and the rest protocol sessions (default: all
+Chromium); on a 2-core machine 20 renderers need more CPU than there is. The sessions start
 evenly over the ramp; each opens the app, then until the deadline (ramp + duration) repeats: think
 for a uniform random time (``--think MIN,MAX`` seconds, like a person reading the page), then one
 of, in a seeded random order: switch page through the sidebar, filter the progress page by team,
 save the plan as a new scenario. An interaction's latency is from the click to the end of the
-rerun it caused (the app's script state back at ``notRunning``, plus the expected URL for a save).
-Errors: an interaction that times out or raises, an exception box on the page, a refused save,
-or a traceback in the server log. Must be 0.
+rerun it caused (the app's script state back at ``notRunning``, plus the expected URL for a save);
+for a protocol session, from sending the BackMsg to the run's ``script_finished``. Errors: an
+interaction that times out or raises, an exception box (element) on the page, a refused save (no
+``?scenario=NAME`` after it; the page's error and warning texts are reported), or a traceback in
+the server log. Must be 0.
 
 Where the time goes: the server runs through tests/load/timed_server.py, which logs each page
 run's CPU, cache misses and database opens; CPU seconds of the server process and of all Chromium
@@ -44,6 +50,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import Browser, Page, async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from protocol import ProtocolSession  # noqa: E402 - tests/load is a folder of scripts, not a package
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -90,12 +99,14 @@ SHOTS = Path(os.environ["LOAD_SHOTS"]) if os.environ.get("LOAD_SHOTS") else None
 @dataclass
 class Stats:
     latencies: dict[str, list[float]] = field(default_factory=dict)
+    by_client: dict[str, list[float]] = field(default_factory=dict)  # "browser"/"protocol" -> seconds
     errors: list[str] = field(default_factory=list)
     saves: int = 0
     lang_lost: int = 0  # interactions after which the sidebar no longer showed English
 
-    def add(self, kind: str, seconds: float) -> None:
+    def add(self, kind: str, seconds: float, client: str = "browser") -> None:
         self.latencies.setdefault(kind, []).append(seconds)
+        self.by_client.setdefault(client, []).append(seconds)
 
 
 def nav_link(page: Page, target: str):  # type: ignore[no-untyped-def]
@@ -302,6 +313,91 @@ async def session(
         await ctx.close()
 
 
+async def protocol_session(
+    i: int,
+    base: str,
+    deadline: float,
+    timeout_s: float,
+    think: tuple[float, float],
+    stats: Stats,
+    ready: Stats,
+) -> None:
+    """The browser session's loop over the websocket protocol: same seed, choices and errors."""
+    rng = random.Random(i)
+    where = "/"
+    n = 0
+
+    async def start() -> ProtocolSession:
+        s = ProtocolSession(base, timeout=timeout_s)
+        await s.open("lang=English")
+        return s
+
+    s: ProtocolSession | None = None
+    try:
+        t0 = time.perf_counter()
+        try:
+            s = await start()
+        except Exception as exc:  # noqa: BLE001 - a session that cannot even open is an error
+            stats.errors.append(f"protocol session {i} open: {type(exc).__name__}: {str(exc)[:200]}")
+            return
+        ready.add("open", time.perf_counter() - t0, "protocol")
+        while True:
+            await asyncio.sleep(rng.uniform(*think))
+            if time.monotonic() >= deadline:
+                break
+            kind = rng.choice(["nav", "nav", "filter", "save"])
+            try:
+                if kind == "nav":
+                    target = rng.choice([p for p in PAGES if p != where.strip("/")])
+                    stats.add("switch page", await s.switch_page(target), "protocol")
+                    where = f"/{target}"
+                elif kind == "filter":
+                    if where != "/progress":
+                        stats.add("switch page", await s.switch_page("progress"), "protocol")
+                        where = "/progress"
+                    box = s.widget("selectbox", TEAM_LABEL)
+                    shown = parse_qs(s.query).get("team", [""])[-1]
+                    team = rng.choice([t for t in TEAMS if t != shown])
+                    stats.add("filter", await s.set_value(box, team), "protocol")
+                else:
+                    if where != "/plan":
+                        stats.add("switch page", await s.switch_page("plan"), "protocol")
+                        where = "/plan"
+                    n += 1
+                    name = f"load-p{i}-{n}"
+                    s.fill(s.widget("text_input", SCENARIO_LABEL), name)
+                    button = next(
+                        w
+                        for w in s.run.widgets.values()
+                        if w.kind == "button" and w.proto.is_form_submitter and SAVE_LABEL.search(w.label)
+                    )
+                    stats.add("save scenario", await s.submit(button), "protocol")
+                    if parse_qs(s.query).get("scenario", [""])[-1] != name:
+                        raise RuntimeError(f"save refused: ?{s.query}")
+                    stats.saves += 1
+                for text in s.run.exceptions:
+                    stats.errors.append(f"protocol session {i} {kind} {where}: exception on page: {text}")
+                if "lang=English" not in s.query:
+                    stats.lang_lost += 1
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and reported
+                stats.errors.append(
+                    f"protocol session {i} {kind} {where}: {type(exc).__name__}: {str(exc)[:200]}"
+                    f" | errors/warnings on page: {[a[:120] for a in s.errors_shown()[-3:]]}"
+                )
+                # Start the next interaction from a known state: a new session, like a reload.
+                await s.__aexit__()
+                try:
+                    s = await start()
+                    where = "/"
+                except Exception as exc2:  # noqa: BLE001
+                    stats.errors.append(f"protocol session {i} recovery: {type(exc2).__name__}")
+                    s = None
+                    return
+    finally:
+        if s is not None:
+            await s.__aexit__()
+
+
 def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -328,18 +424,23 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
             await asyncio.sleep(1)
 
     server_cpu0, ticks0 = cpu_seconds(server_pid), machine_ticks()
+    own_cpu0 = cpu_seconds(os.getpid())  # this process: the protocol sessions (and Playwright's client)
     sampler = asyncio.create_task(sample())
+    n_browsers = args.sessions if args.browsers is None else min(args.browsers, args.sessions)
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = (
+            await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS) if n_browsers else None
+        )
         t_start = time.monotonic()
         deadline = t_start + args.ramp + args.duration
         tasks = []
         for i in range(args.sessions):
-            tasks.append(
-                asyncio.create_task(
-                    session(i, browser, base, deadline, args.timeout * 1000, think, stats, ready)
-                )
-            )
+            if i < n_browsers:
+                assert browser is not None
+                one = session(i, browser, base, deadline, args.timeout * 1000, think, stats, ready)
+            else:
+                one = protocol_session(i, base, deadline, args.timeout, think, stats, ready)
+            tasks.append(asyncio.create_task(one))
             await asyncio.sleep(args.ramp / max(args.sessions, 1))
         await asyncio.wait_for(
             asyncio.gather(*tasks, return_exceptions=True),
@@ -347,7 +448,9 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
         )
         elapsed = time.monotonic() - t_start
         sample_cpu()
-        await browser.close()
+        if browser is not None:
+            await browser.close()
+    own_cpu = cpu_seconds(os.getpid()) - own_cpu0
     stop.set()
     await sampler
     every = [v for vs in stats.latencies.values() for v in vs]
@@ -355,6 +458,8 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
     busy, total = (b - a for a, b in zip(ticks0, machine_ticks(), strict=True))
     return {
         "sessions": args.sessions,
+        "browsers": n_browsers,
+        "protocol_sessions": args.sessions - n_browsers,
         "duration_s": args.duration,
         "elapsed_s": round(elapsed, 1),
         "interactions": len(every),
@@ -370,10 +475,15 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
             k: {"n": len(v), "p50_s": round(pct(v, 50), 2), "p95_s": round(pct(v, 95), 2)}
             for k, v in sorted(stats.latencies.items())
         },
+        "by_client": {
+            k: {"n": len(v), "p50_s": round(pct(v, 50), 2), "p95_s": round(pct(v, 95), 2)}
+            for k, v in sorted(stats.by_client.items())
+        },
         "server_rss_peak_mib_sampled": round(max(rss, default=0) / 1024, 1),
         # CPU over the run, in cores (CPU seconds / wall seconds); the machine has os.cpu_count().
         "server_cores": round(server_cpu / elapsed, 2),
         "browser_cores": round(sum(browser_cpu.values()) / elapsed, 2),
+        "protocol_client_cores": round(own_cpu / elapsed, 2),
         "machine_busy_pct": round(100 * busy / max(total, 1)),
     }
 
@@ -402,16 +512,23 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
         kinds = r["by_kind"]
         assert isinstance(kinds, dict)
         per = "; ".join(f"{k} {v['n']}× {v['p50_s']:.1f}/{v['p95_s']:.1f}" for k, v in kinds.items())
+        clients = r["by_client"]
+        assert isinstance(clients, dict)
+        if len(clients) > 1:
+            per += "; by client: " + "; ".join(
+                f"{k} {v['n']}× {v['p50_s']:.1f}/{v['p95_s']:.1f}" for k, v in clients.items()
+            )
+        who = f"{r['sessions']} ({r['browsers']} Chromium + {r['protocol_sessions']} protocol)"
         rows.append(
-            f"| {r['sessions']} | **{r['errors']}** | {r['interactions']} ({r['saves']} saves) "
+            f"| {who} | **{r['errors']}** | {r['interactions']} ({r['saves']} saves) "
             f"| {r['p50_s']:.2f} / {r['p95_s']:.2f} | {r['open_p50_s']:.1f} / {r['open_p95_s']:.1f} "
-            f"| {r['server_vmhwm_mib']} | {r['server_cores']} / {r['browser_cores']} / {r['machine_busy_pct']}% "
+            f"| {r['server_vmhwm_mib']} | {r['server_cores']} / {r['browser_cores']} / {r['protocol_client_cores']} / {r['machine_busy_pct']}% "
             f"| {r['load_before']} → {r['load_after']} | {per} |"
         )
         pages = r["pages"]
         assert isinstance(pages, dict)
         cpu_rows.append(
-            f"| {r['sessions']} | "
+            f"| {who} | "
             + "; ".join(
                 f"{name} {v['runs']}× {v['cpu_p50_ms']}/{v['cpu_p95_ms']} ms ({v['misses_per_run']} misses, "
                 f"{v['opens_per_run']} opens)"
@@ -425,19 +542,23 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
 
 `make load` (tests/load/run_load.py), measured {dt.date.today().isoformat()}: for each session count,
 a fresh `streamlit run` on 127.0.0.1 (through tests/load/timed_server.py, which logs each page
-run) on a fresh copy of a demo database of {args.rows:,} sales rows, and one Chromium with one
-browser context per session. The sessions start evenly over {args.ramp:.0f} s; each then repeats,
+run) on a fresh copy of a demo database of {args.rows:,} sales rows. Two kinds of session: Chromium
+(one Chromium, one browser context per session) and protocol sessions (tests/load/protocol.py:
+Python speaking the frontend's websocket protocol, the same reruns, widget states and page hashes
+as a browser, nothing rendered); the sessions column says how many of each. The sessions start
+evenly over {args.ramp:.0f} s; each then repeats,
 until {args.duration:.0f} s after the last one started: think for a uniform
 {args.think_min:g}–{args.think_max:g} s, then switch pages through the sidebar, filter the progress
 page by team, or save the plan as a new scenario (seeded random order, 2:1:1). Latency: click → end
-of the rerun it caused. Errors: timeouts ({args.timeout:.0f} s), exception boxes, refused saves,
-tracebacks in the server log; a session that cannot open the app counts as one error and stops.
-CPU in cores = CPU seconds / wall seconds of the run, for the server process and for Chromium (all
-its processes); busy = the whole machine's busy share. Browsers and server share this machine
+of the rerun it caused (protocol: BackMsg sent → `script_finished`). Errors: timeouts
+({args.timeout:.0f} s), exception boxes, refused saves, tracebacks in the server log; a session
+that cannot open the app counts as one error and stops. CPU in cores = CPU seconds / wall seconds
+of the run, for the server process, Chromium (all its processes) and the load script's own process
+(the protocol sessions); busy = the whole machine's busy share. Clients and server share this machine
 ({os.cpu_count()} cores, Python {platform.python_version()}), and other work may run on it too (load
 average before → after each run).
 
-| sessions | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | CPU cores server / browsers / machine busy | load avg | per interaction: n× p50/p95 s |
+| sessions | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | CPU cores server / Chromium / protocol clients / machine busy | load avg | per interaction: n× p50/p95 s |
 | ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |
 {table}
 
@@ -457,17 +578,22 @@ def write_benchmarks(section: str) -> Path:
     return path
 
 
-def run_level(args: argparse.Namespace, sessions: int, master: Path, tmp: Path) -> dict[str, object]:
-    """One bounded run with ``sessions`` browser sessions against a fresh server and database copy."""
+def run_level(
+    args: argparse.Namespace, sessions: int, browsers: int | None, master: Path, tmp: Path
+) -> dict[str, object]:
+    """One bounded run with ``sessions`` sessions (``browsers`` of them Chromium, None: all) against
+    a fresh server and database copy."""
     port = free_port()
-    db = tmp / f"load-{sessions}.duckdb"
+    name = f"{sessions}" if browsers is None else f"{sessions}-b{browsers}"
+    db = tmp / f"load-{name}.duckdb"
+    db.unlink(missing_ok=True)
     shutil.copy(master, db)
-    log = tmp / f"server-{sessions}.log"
-    timings = tmp / f"pages-{sessions}.jsonl"
+    log = tmp / f"server-{name}.log"
+    timings = tmp / f"pages-{name}.jsonl"
     load_before = round(os.getloadavg()[0], 1)
     proc = start_server(db, port, log, timings)
     try:
-        level = argparse.Namespace(**{**vars(args), "sessions": sessions})
+        level = argparse.Namespace(**{**vars(args), "sessions": sessions, "browsers": browsers})
         res = asyncio.run(drive(level, f"http://127.0.0.1:{port}", proc.pid))
         res["server_vmhwm_mib"] = round(vm(proc.pid, "VmHWM") / 1024, 1)
     finally:
@@ -490,6 +616,12 @@ def run_level(args: argparse.Namespace, sessions: int, master: Path, tmp: Path) 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", default="20", help="session counts to run one after another, e.g. 5,10,20")
+    ap.add_argument(
+        "--browsers",
+        default=None,
+        help="how many of the sessions are Chromium, the rest protocol sessions (default: all); one "
+        "value for every level or one per level, e.g. --sessions 20,20 --browsers 2,0",
+    )
     ap.add_argument("--duration", type=float, default=120.0, help="seconds of steady load after ramp-up")
     ap.add_argument("--ramp", type=float, default=60.0, help="seconds over which sessions start")
     ap.add_argument("--rows", type=int, default=200_000, help="demo database size")
@@ -505,8 +637,17 @@ def main() -> int:
     ap.add_argument("--write", action="store_true", help="write the figures into BENCHMARKS.md")
     args = ap.parse_args()
     args.think_min, args.think_max = (float(x) for x in str(args.think).split(","))
-    levels = [int(n) for n in str(args.sessions).split(",")]
-    if not Path(CHROMIUM).exists():
+    counts = [int(n) for n in str(args.sessions).split(",")]
+    browsers: list[int | None] = (
+        [None] * len(counts) if args.browsers is None else [int(b) for b in str(args.browsers).split(",")]
+    )
+    if len(browsers) == 1:
+        browsers *= len(counts)
+    if len(browsers) != len(counts):
+        print("--browsers: one value, or one per --sessions level", file=sys.stderr)
+        return 2
+    levels = list(zip(counts, browsers, strict=True))
+    if any(b != 0 for b in browsers) and not Path(CHROMIUM).exists():
         print("Debian chromium is missing (apt-get install chromium)", file=sys.stderr)
         return 2
     results = []
@@ -521,8 +662,8 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        for n in levels:
-            res = run_level(args, n, db, tmp)
+        for n, b in levels:
+            res = run_level(args, n, b, db, tmp)
             print(json.dumps(res, ensure_ascii=False, indent=2), flush=True)
             results.append(res)
     if args.write:
