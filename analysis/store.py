@@ -149,11 +149,16 @@ def transaction(con: Connection) -> Iterator[Connection]:
 def data_version(path: str | os.PathLike[str] | None = None) -> tuple[float, int]:
     """A cheap fingerprint of the database files (mtime, size) used as a cache key by the UI."""
     p = db_path(path)
-    parts = [p, p.with_name(p.name + ".wal")]
+    stats = []
+    for q in (p, p.with_name(p.name + ".wal")):
+        # One stat per file, and a file gone meanwhile counts as absent: a writer in another
+        # session removes the .wal at its checkpoint, between an exists() and a stat().
+        try:
+            stats.append(q.stat())
+        except FileNotFoundError:
+            continue
     # Nanoseconds: two writes within one clock tick of a float mtime must still differ.
-    mtime = max((q.stat().st_mtime_ns for q in parts if q.exists()), default=0)
-    size = sum(q.stat().st_size for q in parts if q.exists())
-    return (mtime, size)
+    return (max((st.st_mtime_ns for st in stats), default=0), sum(st.st_size for st in stats))
 
 
 # ---------------------------------------------------------------------------------------------

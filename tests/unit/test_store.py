@@ -504,3 +504,22 @@ class TestPlanVersions:
                     targets=self._targets(100),
                 )
             assert store.list_plan_versions(con) == []
+
+
+def test_data_version_survives_a_wal_removed_while_it_looks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another session's checkpoint can delete the .wal between noticing and measuring it."""
+    db = store.init_db(tmp_path / "v.duckdb")
+    wal = db.with_name(db.name + ".wal")
+    wal.write_bytes(b"x" * 10)
+    real_stat = Path.stat
+
+    def stat_gone(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self == wal:
+            raise FileNotFoundError(str(self))  # deleted just now
+        return real_stat(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", stat_gone)
+    mtime, size = store.data_version(db)
+    assert size == real_stat(db).st_size and mtime == real_stat(db).st_mtime_ns
