@@ -65,17 +65,70 @@ def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-# One lock per database file inside this process: DuckDB refuses a read-write and a
-# read-only connection to the same file from one process at the same time, so in-process
-# callers (server threads) take turns; other processes are handled by the file lock + retry.
-_PROCESS_LOCKS: dict[str, threading.RLock] = {}
+# One lock per database file inside this process. DuckDB refuses a read-write and a read-only
+# connection to the same file from one process at the same time, but read-only connections share
+# the file (and run their queries in parallel, outside the GIL). So readers share the lock and a
+# writer holds it alone; a waiting writer stops new readers from entering, so a stream of page
+# reads cannot starve a save. Other processes are handled by DuckDB's file lock + retry.
+# (Hand-written: the standard library has no reader-writer lock.)
+class _FileLock:
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer: int | None = None  # thread holding it for writing
+        self._depth = 0  # the writer's nested holds
+        self._writers_waiting = 0
+        self._mine = threading.local()  # this thread's nested read holds
+
+    @contextmanager
+    def hold(self, write: bool) -> Iterator[None]:
+        me = threading.get_ident()
+        reads = getattr(self._mine, "reads", 0)
+        with self._cond:
+            if self._writer == me:  # nested inside this thread's own write: one holder
+                self._depth += 1
+                mode = "w"
+            elif write:
+                if reads:
+                    raise StoreError("a write was opened inside a read of the same database (a bug)")
+                self._writers_waiting += 1
+                while self._writer is not None or self._readers:
+                    self._cond.wait()
+                self._writers_waiting -= 1
+                self._writer, self._depth, mode = me, 1, "w"
+            else:
+                # A thread already reading enters again at once (waiting for a queued writer
+                # would wait for itself).
+                while not reads and (self._writer is not None or self._writers_waiting):
+                    self._cond.wait()
+                self._readers += 1
+                mode = "r"
+        if mode == "r":
+            self._mine.reads = reads + 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                if mode == "w":
+                    self._depth -= 1
+                    if not self._depth:
+                        self._writer = None
+                        self._cond.notify_all()
+                else:
+                    self._readers -= 1
+                    self._mine.reads -= 1
+                    if not self._readers:
+                        self._cond.notify_all()
+
+
+_PROCESS_LOCKS: dict[str, _FileLock] = {}
 _PROCESS_LOCKS_GUARD = threading.Lock()
 
 
-def _process_lock(path: Path) -> threading.RLock:
+def _process_lock(path: Path) -> _FileLock:
     key = str(path.resolve())
     with _PROCESS_LOCKS_GUARD:
-        return _PROCESS_LOCKS.setdefault(key, threading.RLock())
+        return _PROCESS_LOCKS.setdefault(key, _FileLock())
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -108,7 +161,9 @@ def connect(
     lock = _process_lock(p)
     deadline = time.monotonic() + wait
     delay = 0.05
-    with lock:
+    # A writer inside a writer, or a reader inside a reader, of one thread re-enters; a read
+    # nested in a write uses the write's turn (DuckDB then refuses the read-only open, as before).
+    with lock.hold(write=not read_only):
         while True:
             try:
                 con = duckdb.connect(str(p), read_only=read_only)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -326,6 +327,73 @@ class TestLocking:
                 assert con.execute("SELECT count(*) FROM reps").fetchall()[0][0] == 24
         finally:
             proc.wait()
+
+
+class TestInProcessLock:
+    """Server threads: readers share the database, a writer is alone, a waiting writer goes first."""
+
+    def test_readers_share_and_a_writer_waits_for_them(self, demo_db: Path) -> None:
+        both_reading = threading.Barrier(2, timeout=10)
+        events: list[str] = []
+        writer_in = threading.Event()
+
+        def reader(name: str) -> None:
+            with store.connect(demo_db, read_only=True) as con:
+                both_reading.wait()  # fails with BrokenBarrierError if readers were serialised
+                con.execute("SELECT count(*) FROM sales").fetchall()
+                time.sleep(0.3)
+                assert not writer_in.is_set()  # no writer while a reader is inside
+                events.append(f"{name} done")
+
+        def writer() -> None:
+            time.sleep(0.1)  # after both readers are in
+            with store.connect(demo_db) as con:
+                writer_in.set()
+                con.execute("SELECT 1").fetchall()
+                events.append("writer")
+
+        threads = [threading.Thread(target=reader, args=(n,)) for n in ("a", "b")]
+        threads.append(threading.Thread(target=writer))
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(20)
+        assert sorted(events[:2]) == ["a done", "b done"] and events[2] == "writer"
+
+    def test_a_waiting_writer_goes_before_new_readers(self, demo_db: Path) -> None:
+        order: list[str] = []
+        first_in = threading.Event()
+
+        def long_reader() -> None:
+            with store.connect(demo_db, read_only=True):
+                first_in.set()
+                time.sleep(0.5)
+            order.append("long reader")
+
+        def writer() -> None:
+            first_in.wait(10)
+            with store.connect(demo_db):
+                order.append("writer")
+
+        def late_reader() -> None:
+            first_in.wait(10)
+            time.sleep(0.2)  # arrives while the writer waits
+            with store.connect(demo_db, read_only=True):
+                order.append("late reader")
+
+        threads = [threading.Thread(target=f) for f in (long_reader, writer, late_reader)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(20)
+        assert order == ["long reader", "writer", "late reader"]
+
+    def test_a_write_inside_a_read_is_refused_not_a_deadlock(self, demo_db: Path) -> None:
+        with store.connect(demo_db, read_only=True), pytest.raises(store.StoreError, match="inside a read"):
+            with store.connect(demo_db):
+                pass
+        with store.connect(demo_db) as con:  # and the lock is free again
+            assert con.execute("SELECT 1").fetchall() == [(1,)]
 
 
 class TestPlanVersions:
