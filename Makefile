@@ -39,8 +39,9 @@ demo: $(BIN)/.runtime
 bench: $(BIN)/.runtime
 	$(BIN)/python -m analysis bench
 
-## make load: bounded load test on 127.0.0.1 (20 browser sessions, 2 min; not part of make test);
-## LOAD_ARGS="--sessions 5,10,20 --write" sweeps and writes the Load section of BENCHMARKS.md
+## make load: bounded load test on 127.0.0.1 (20 Chromium sessions, 2 min; not part of make test);
+## LOAD_ARGS="--sessions 20,20 --browsers 2,0 --write" runs 2 Chromium + 18 protocol-level sessions,
+## then 20 protocol-level sessions, and writes the Load section of BENCHMARKS.md (as recorded there)
 load: $(BIN)/.dev
 	$(BIN)/python tests/load/run_load.py $(LOAD_ARGS)
 
