@@ -14,17 +14,18 @@ to ``sales`` so pages never read a total that disagrees with the raw rows.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import duckdb
 import pandas as pd
@@ -1127,6 +1128,32 @@ def _same_save(
     return _plan_version(row[0]) if row else None
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _retry_on_write_conflict(fn: Callable[_P, _T]) -> Callable[_P, _T]:
+    """Run a write transaction again when DuckDB refuses its commit because another writer
+    committed a conflicting row first (e.g. both chose the same new id as max + 1). The retry
+    reads the store again, so it is saved under the next id or, when the other write made it
+    stale, refused as such; after 3 tries it is a clear ``StoreError``."""
+
+    @functools.wraps(fn)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        for attempt in range(3):
+            try:
+                return fn(*args, **kwargs)
+            except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+                if attempt == 2:
+                    raise StoreError(
+                        "not saved: other saves kept happening at the same moment; try again"
+                    ) from exc
+        raise AssertionError("unreachable")
+
+    return run
+
+
+@_retry_on_write_conflict
 def save_plan_version(
     con: Connection,
     *,
@@ -1151,49 +1178,6 @@ def save_plan_version(
     [rep_id, team_id, day, target_cents int64]. The day targets must sum exactly to ``target``
     (checked in SQL after insert, inside the transaction).
     """
-    # Two writers can pick the same new version_id (max + 1) at the same moment; DuckDB refuses
-    # the second commit. The retry reads the store again, so it is either saved under the next
-    # id or, when the other save was a newer version of this scenario, refused as stale with who/when.
-    for attempt in range(3):
-        try:
-            return _save_plan_version_once(
-                con,
-                scenario=scenario,
-                based_on=based_on,
-                fiscal_year=fiscal_year,
-                fy_start_month=fy_start_month,
-                target=target,
-                unit=unit,
-                params=params,
-                targets=targets,
-                author=author,
-                note=note,
-                changes=changes,
-            )
-        except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
-            if attempt == 2:
-                raise StoreError(
-                    "the plan was not saved: other saves kept happening at the same moment; try again"
-                ) from exc
-    raise AssertionError("unreachable")
-
-
-def _save_plan_version_once(
-    con: Connection,
-    *,
-    scenario: str,
-    based_on: int | None,
-    fiscal_year: int,
-    fy_start_month: int,
-    target: Decimal,
-    unit: Decimal,
-    params: dict[str, Any],
-    targets: pd.DataFrame,
-    author: str | None = None,
-    note: str | None = None,
-    changes: pd.DataFrame | None = None,
-) -> PlanVersion:
-    """One attempt of :func:`save_plan_version` in one transaction."""
     scenario = scenario.strip()
     if not scenario:
         raise StoreError("a plan needs a name")

@@ -431,23 +431,21 @@ class TestPlanVersions:
             note=note,
         )
 
-    def test_a_commit_conflict_is_retried_once_and_saved_once(
+    def test_a_conflict_on_every_try_is_a_clear_store_error(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        once = store._save_plan_version_once
-        calls: list[int] = []
+        tries: list[int] = []
 
-        def conflict_first(*args: Any, **kwargs: Any) -> store.PlanVersion:
-            calls.append(1)
-            if len(calls) == 1:
-                raise duckdb.TransactionException("Conflict on tuple deletion!")  # what DuckDB raises
-            return once(*args, **kwargs)
+        def always_conflicting() -> dt.datetime:
+            tries.append(1)
+            raise duckdb.TransactionException("Conflict on tuple deletion!")  # what DuckDB raises
 
-        monkeypatch.setattr(store, "_save_plan_version_once", conflict_first)
+        monkeypatch.setattr(store, "_now", always_conflicting)
         with store.connect(demo_db) as con:
-            pv = self._save(con, None)
-            assert (pv.version, len(calls)) == (1, 2)
-            assert len(store.list_plan_versions(con)) == 1
+            with pytest.raises(store.StoreError, match="at the same moment"):
+                self._save(con, None)
+            assert len(tries) == 3
+            assert store.list_plan_versions(con) == []  # every try rolled back
 
     def test_a_save_racing_another_writers_commit_lands_under_the_next_id(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
