@@ -7,6 +7,7 @@ over the websocket, with no browser; the saved scenario must be in the database 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import re
 from pathlib import Path
 
@@ -44,7 +45,10 @@ async def one_session(url: str) -> list[str]:
 
 def test_protocol_session_switches_filters_and_saves(demo_db: Path, server_for: type[Server]) -> None:
     srv = server_for(demo_db)
-    assert asyncio.run(one_session(srv.url)) == []
+    # Its own thread and event loop: Playwright's sync API, once another browser test has started
+    # it, keeps an event loop running in this thread, where asyncio.run() is refused.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        assert pool.submit(asyncio.run, one_session(srv.url)).result() == []
     # The server holds no lock between requests; the fixture checks its log for tracebacks.
     with store.connect(str(demo_db), read_only=True) as con:
         saved = con.execute("SELECT version FROM plan_versions WHERE scenario = ?", ["proto-1"]).fetchall()
