@@ -518,7 +518,8 @@ def refresh_summaries(
     # The live rows of the affected reps in the whole months around the range, read from the
     # big table once; every period table below is rebuilt from this small copy.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT * FROM {_LIVE} AND {reps} AND day BETWEEN ? AND ?",
+        "CREATE OR REPLACE TEMP TABLE _changed AS SELECT rep_id, customer_id, product_id, day, amount, quantity "
+        f"FROM {_LIVE} AND {reps} AND day BETWEEN ? AND ?",
         [month0, month_end],
     )
     for table, (col, lo, hi) in {
