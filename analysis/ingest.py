@@ -564,19 +564,31 @@ class _FastBody:
 
 def _arrow_to_series(arr: Any, dtype: str) -> pd.Series:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     if dtype in ("float", "int"):
         return pd.Series(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype="float64")
     if dtype in ("datetime", "date"):
         return pd.Series(arr.cast(pa.timestamp("ms")).to_pandas(), dtype="datetime64[ms]")
     if dtype == "string":
-        if pc.any(pc.match_substring_regex(arr, _NON_TEXT_RENDERING)).as_py():
+        if _renders_non_text(arr):
             raise _NoFastPath("a text column may hold numbers, dates or booleans")
         return pd.Series(arr.fill_null("").to_pandas(), dtype="str")
     if dtype == "null":
         return pd.Series([""] * len(arr), dtype="str")
     raise _NoFastPath(f"column type {dtype}")
+
+
+def _renders_non_text(arr: Any) -> bool:
+    """Whether a text column holds a cell that looks like fastexcel's rendering of a number, date
+    or boolean (see ``_NON_TEXT_RENDERING``). Such a cell starts with '-', a digit, 't' or 'f', so
+    the regex runs only on those cells (~3x faster on ordinary text columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    maybe = pc.is_in(pc.utf8_slice_codeunits(arr, 0, 1), value_set=pa.array(list("-0123456789tf")))
+    if not pc.any(maybe).as_py():
+        return False
+    return bool(pc.any(pc.match_substring_regex(pc.filter(arr, maybe), _NON_TEXT_RENDERING)).as_py())
 
 
 _DIM_RE = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?"')

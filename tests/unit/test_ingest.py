@@ -16,8 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis import ingest
 from analysis.errorreport import error_report_xlsx
 from analysis.ingest import (
+    _NON_TEXT_RENDERING,
     AmbiguousMapping,
     IngestError,
     UploadRefused,
@@ -483,3 +485,20 @@ class TestRoundTrip:
             assert p.rows["amount_cents"].tolist() == [int(a * 100) for _, _, a in rows]
             assert p.rows["rep"].tolist() == [r for _, r, _ in rows]
             assert p.rows["date"].tolist() == [pd.Timestamp(d) for d, _, _ in rows]
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.text(max_size=12), st.from_regex(_NON_TEXT_RENDERING, fullmatch=True)),
+        max_size=30,
+    )
+)
+def test_non_text_prefilter_agrees_with_the_regex(cells: list[str | None]) -> None:
+    """The first-character prefilter never changes which text columns leave the fast path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(cells, type=pa.string())
+    assert ingest._renders_non_text(arr) == bool(
+        pc.any(pc.match_substring_regex(arr, _NON_TEXT_RENDERING)).as_py()
+    )
