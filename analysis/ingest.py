@@ -558,7 +558,8 @@ class _FastBody:
                 raise _NoFastPath("header alignment")
             out[i] = _arrow_to_series(arr, str(info.dtype))
         for i in want:
-            out.setdefault(i, pd.Series([""] * n, dtype="str"))
+            if i not in out:  # (setdefault would build the 100k-cell default for every column)
+                out[i] = pd.Series([""] * n, dtype="str")
         return out
 
 
