@@ -50,6 +50,7 @@ from defusedxml import ElementTree as SafeET
 
 from analysis.filesafety import (
     DEFAULT_LIMITS,
+    FileKind,
     IngestError,
     Limits,
     UploadRefused,
@@ -69,6 +70,8 @@ __all__ = [
     "Skip",
     "UploadRefused",
     "bench_ingest",
+    "check_file",
+    "grid_sheets",
     "write_bench_xlsx",
     "normalize_header",
     "parse_upload",
@@ -913,6 +916,34 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+def check_file(
+    data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[FileKind, ZipInspection | None]:
+    """Every pre-parse check of an upload (size, signature, zip bombs, XML entities), keeping what
+    the readers below need: the workbook parts whole, each worksheet's first chunk, and which
+    worksheets hold formula or error cells."""
+    return check_upload(
+        data,
+        filename,
+        limits,
+        keep=("xl/workbook.xml", "xl/_rels/"),
+        head=("xl/worksheets/",),
+        needles=_FORMULA_NEEDLES,
+    )
+
+
+def grid_sheets(
+    data: bytes, kind: str, zinfo: ZipInspection | None, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[_Sheet], list[str]]:
+    """Every sheet of a checked upload (:func:`check_file`) as a grid of Python values, the exact
+    path that handles every case; notes say how a text file was read."""
+    if kind == "text":
+        sheets, how = _read_text(data, limits)
+        return sheets, [f"text read as {how}"]
+    kept, names = (zinfo.kept, zinfo.names) if zinfo else ({}, [])
+    return _read_workbook(data, kind, kept, names, limits, zinfo.flagged if zinfo else None), []
+
+
 def _read_text(data: bytes, limits: Limits) -> tuple[list[_Sheet], str]:
     text, encoding = _decode_text(data)
     delim = _sniff_delimiter(text)
@@ -1453,14 +1484,7 @@ def parse_upload(
     """
     if date_order not in (None, "ymd", "dmy", "mdy"):
         raise UploadRefused(f"date order must be ymd, dmy or mdy, not {date_order!r}", "bad_option")
-    kind, zinfo = check_upload(
-        data,
-        filename,
-        limits,
-        keep=("xl/workbook.xml", "xl/_rels/"),
-        head=("xl/worksheets/",),
-        needles=_FORMULA_NEEDLES,
-    )
+    kind, zinfo = check_file(data, filename, limits)
     args = (data, filename, sheet, mapping, date_order, count_stages, limits, remembered, kind, zinfo)
     if kind == "xlsx" and zinfo is not None:
         try:
@@ -1495,20 +1519,11 @@ def _parse(
     }
     if ext and ext not in expected[kind]:
         notes.append(f"the file is named {ext} but its content is {kind}; read as {kind}")
-    if kind == "text":
-        sheets, how = _read_text(data, limits)
-        notes.append(f"text read as {how}")
-    elif fast and zinfo is not None:
+    if fast and kind != "text" and zinfo is not None:
         sheets = _fast_sheets(data, zinfo, limits)
     else:
-        sheets = _read_workbook(
-            data,
-            kind,
-            zinfo.kept if zinfo else {},
-            zinfo.names if zinfo else [],
-            limits,
-            zinfo.flagged if zinfo else None,
-        )
+        sheets, how = grid_sheets(data, kind, zinfo, limits)
+        notes += how
     if not sheets or not any(sh.grid for sh in sheets):
         if fast:
             raise _NoFastPath("no rows")

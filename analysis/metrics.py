@@ -889,6 +889,47 @@ def breakdown(
     return out.sort_values(["gap_cents", *cols[:1]], kind="stable").reset_index(drop=True)
 
 
+def rep_period_numbers(
+    data: ProgressData, tgt: IntArray, exp: IntArray, act: IntArray, prev: IntArray
+) -> pd.DataFrame:
+    """Per rep sums of one period (arrays in ``data.reps`` order, cents): [rep_id, rep, team_id,
+    team, target_cents, expected_cents, actual_cents, prev_cents, gap_cents, attainment, growth].
+
+    The weekly review and the retrospective both show these; reps with no target, no sales and
+    none in the previous period are left out; sorted by team, then actual (largest first)."""
+    keys = data.reps[["rep_id", "name", "team_id", "team"]].rename(columns={"name": "rep"})
+    out = _period_frame(keys, tgt, exp, act, prev)
+    keep = (out["target_cents"] != 0) | (out["actual_cents"] != 0) | (out["prev_cents"] != 0)
+    return out[keep].sort_values(["team_id", "actual_cents"], ascending=[True, False]).reset_index(drop=True)
+
+
+def team_period_numbers(reps: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rep_period_numbers` rows summed per team (exact cents); ratios recomputed from the sums."""
+    money = ["target_cents", "expected_cents", "actual_cents", "prev_cents"]
+    g = reps.groupby(["team_id", "team"], dropna=False, sort=True)[money].sum().reset_index()
+    return _period_frame(
+        g[["team_id", "team"]],
+        g["target_cents"].to_numpy(),
+        g["expected_cents"].to_numpy(),
+        g["actual_cents"].to_numpy(),
+        g["prev_cents"].to_numpy(),
+    )
+
+
+def _period_frame(
+    keys: pd.DataFrame, tgt: IntArray, exp: IntArray, act: IntArray, prev: IntArray
+) -> pd.DataFrame:
+    out = keys.reset_index(drop=True).copy()
+    out["target_cents"] = tgt.astype(np.int64)
+    out["expected_cents"] = exp.astype(np.int64)
+    out["actual_cents"] = act.astype(np.int64)
+    out["prev_cents"] = prev.astype(np.int64)
+    out["gap_cents"] = (act - exp).astype(np.int64)
+    out["attainment"] = [_ratio(int(a), int(t)) for a, t in zip(act, tgt, strict=True)]
+    out["growth"] = [growth_rate(int(a), int(p)) for a, p in zip(act, prev, strict=True)]
+    return out
+
+
 def rep_month_attainment(data: ProgressData, scope: Scope = "company", key: object = None) -> pd.DataFrame:
     """Rep x fiscal month: actual / plan to date (whole months before as_of, the elapsed part of as_of's month).
 

@@ -99,20 +99,6 @@ def _ratio(num: int, den: int) -> float | None:
     return None if den <= 0 else num / den
 
 
-def _frame(
-    keys: pd.DataFrame, tgt: np.ndarray, exp: np.ndarray, act: np.ndarray, prev: np.ndarray
-) -> pd.DataFrame:
-    out = keys.reset_index(drop=True).copy()
-    out["target_cents"] = tgt.astype(np.int64)
-    out["expected_cents"] = exp.astype(np.int64)
-    out["actual_cents"] = act.astype(np.int64)
-    out["prev_cents"] = prev.astype(np.int64)
-    out["gap_cents"] = (act - exp).astype(np.int64)
-    out["attainment"] = [_ratio(int(a), int(g)) for a, g in zip(act, tgt, strict=True)]
-    out["growth"] = [metrics.growth_rate(int(a), int(p)) for a, p in zip(act, prev, strict=True)]
-    return out
-
-
 def rep_numbers(data: metrics.ProgressData, period: metrics.Period) -> pd.DataFrame:
     """Per rep: [rep_id, rep, team_id, team, target_cents (whole period), expected_cents (plan to
     as_of), actual_cents (to as_of), prev_cents (previous period, same number of days), gap_cents,
@@ -124,23 +110,12 @@ def rep_numbers(data: metrics.ProgressData, period: metrics.Period) -> pd.DataFr
     exp = _sum(data.plan, data, period.start, last)
     act = _sum(data.actual, data, period.start, last)
     prev = _sum(data.actual, data, p_start, min(p_end, p_start + dt.timedelta(days=n_el - 1)))
-    keys = data.reps[["rep_id", "name", "team_id", "team"]].rename(columns={"name": "rep"})
-    out = _frame(keys, tgt, exp, act, prev)
-    keep = (out["target_cents"] != 0) | (out["actual_cents"] != 0) | (out["prev_cents"] != 0)
-    return out[keep].sort_values(["team_id", "actual_cents"], ascending=[True, False]).reset_index(drop=True)
+    return metrics.rep_period_numbers(data, tgt, exp, act, prev)
 
 
 def team_numbers(reps: pd.DataFrame) -> pd.DataFrame:
     """Rep rows summed per team (exact cents); attainment and growth recomputed from the sums."""
-    money = ["target_cents", "expected_cents", "actual_cents", "prev_cents"]
-    g = reps.groupby(["team_id", "team"], dropna=False, sort=True)[money].sum().reset_index()
-    return _frame(
-        g[["team_id", "team"]],
-        g["target_cents"].to_numpy(),
-        g["expected_cents"].to_numpy(),
-        g["actual_cents"].to_numpy(),
-        g["prev_cents"].to_numpy(),
-    )
+    return metrics.team_period_numbers(reps)
 
 
 def stage_spans(period: metrics.Period) -> list[tuple[str, str, dt.date, dt.date]]:

@@ -95,19 +95,6 @@ class WeeklyReview:
         return pd.DataFrame(rows, columns=["severity", "rule", "entity", "reason", "action"])
 
 
-def _frame(
-    keys: pd.DataFrame, tgt: np.ndarray, exp: np.ndarray, act: np.ndarray, prev: np.ndarray
-) -> pd.DataFrame:
-    out = keys.reset_index(drop=True).copy()
-    out["target_cents"] = tgt.astype(np.int64)
-    out["expected_cents"] = exp.astype(np.int64)
-    out["actual_cents"] = act.astype(np.int64)
-    out["prev_cents"] = prev.astype(np.int64)
-    out["attainment"] = [None if t_ <= 0 else float(a) / float(t_) for a, t_ in zip(act, tgt, strict=True)]
-    out["wow"] = [metrics.growth_rate(int(a), int(p)) for a, p in zip(act, prev, strict=True)]
-    return out
-
-
 def week_numbers(data: metrics.ProgressData, start: dt.date) -> pd.DataFrame:
     """Per rep for the ISO week starting ``start``: target (whole week), expected (plan of the
     elapsed days), actual to as_of, and the previous week's actual over the same number of days.
@@ -124,23 +111,17 @@ def week_numbers(data: metrics.ProgressData, start: dt.date) -> pd.DataFrame:
     exp = cols(data.plan, i0, n_el)
     act = cols(data.actual, i0, n_el)
     prev = cols(data.actual, i0 - 7, n_el)
-    keys = data.reps[["rep_id", "name", "team_id", "team"]].rename(columns={"name": "rep"})
-    out = _frame(keys, tgt, exp, act, prev)
-    keep = (out["target_cents"] != 0) | (out["actual_cents"] != 0) | (out["prev_cents"] != 0)
-    return out[keep].sort_values(["team_id", "actual_cents"], ascending=[True, False]).reset_index(drop=True)
+    return _weekly(metrics.rep_period_numbers(data, tgt, exp, act, prev))
 
 
 def team_numbers(reps: pd.DataFrame) -> pd.DataFrame:
     """Rep rows summed per team (exact cents), with attainment and WoW recomputed from the sums."""
-    money = ["target_cents", "expected_cents", "actual_cents", "prev_cents"]
-    g = reps.groupby(["team_id", "team"], dropna=False, sort=True)[money].sum().reset_index()
-    return _frame(
-        g[["team_id", "team"]],
-        g["target_cents"].to_numpy(),
-        g["expected_cents"].to_numpy(),
-        g["actual_cents"].to_numpy(),
-        g["prev_cents"].to_numpy(),
-    )
+    return _weekly(metrics.team_period_numbers(reps))
+
+
+def _weekly(numbers: pd.DataFrame) -> pd.DataFrame:
+    """The review's columns: growth is week on week (``wow``); no gap column."""
+    return numbers.drop(columns="gap_cents").rename(columns={"growth": "wow"})
 
 
 def build(

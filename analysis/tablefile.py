@@ -18,16 +18,15 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.filesafety import DEFAULT_LIMITS, Limits, UploadRefused, check_upload
+from analysis.filesafety import DEFAULT_LIMITS, Limits, UploadRefused
 from analysis.ingest import (
-    _FORMULA_NEEDLES,
     RowError,
     _cell_kinds,
     _parse_dates,
-    _read_text,
-    _read_workbook,
     _Sheet,
     _text_values,
+    check_file,
+    grid_sheets,
     normalize_header,
 )
 
@@ -94,27 +93,8 @@ def read_table(
     """Read the columns named by ``synonyms`` (field → header words, compared after
     ``ingest.normalize_header``). Raises ``UploadRefused`` when the file is unsafe, unreadable,
     empty, or has no column for a ``required`` field (the message names it and the header found)."""
-    kind, zinfo = check_upload(
-        data,
-        filename,
-        limits,
-        keep=("xl/workbook.xml", "xl/_rels/"),
-        head=("xl/worksheets/",),
-        needles=_FORMULA_NEEDLES,
-    )
-    notes: list[str] = []
-    if kind == "text":
-        sheets, how = _read_text(data, limits)
-        notes.append(f"text read as {how}")
-    else:
-        sheets = _read_workbook(
-            data,
-            kind,
-            zinfo.kept if zinfo else {},
-            zinfo.names if zinfo else [],
-            limits,
-            zinfo.flagged if zinfo else None,
-        )
+    kind, zinfo = check_file(data, filename, limits)
+    sheets, notes = grid_sheets(data, kind, zinfo, limits)
     sheets = [s for s in sheets if s.grid]
     if sheet is not None:
         sheets = [s for s in sheets if s.name == sheet]
