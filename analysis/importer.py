@@ -244,9 +244,9 @@ def commit(
             mode=mode,
             created_by=created_by,
             strict_reps=strict_reps,
+            # (a derived entry, People!Person, is ignored when it is read back)
+            remember_mapping=(parsed.header_signature, dict(parsed.mapping)) if parsed.mapping else None,
         )
-        if parsed.mapping:  # a derived entry (People!Person) is ignored when it is read back
-            store.save_mapping(con, parsed.header_signature, dict(parsed.mapping))
     return result
 
 

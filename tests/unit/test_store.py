@@ -268,6 +268,39 @@ class TestImports:
             assert con.execute("SELECT * FROM sales ORDER BY ALL").fetchall() == snapshot
         assert_summaries_match(demo_db)
 
+    def test_names_become_ids_each_row_once_with_new_ids_in_name_order(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            rep_id = con.execute("SELECT rep_id, name FROM reps ORDER BY rep_id LIMIT 1").fetchall()[0]
+            # a second rep row under an existing name: the rows must not be doubled by the join
+            con.execute("INSERT INTO reps (rep_id, name) VALUES ('R99999', ?)", [rep_id[1]])
+            rows = pd.concat([_rows(3, rep=rep_id[1]), _rows(2, rep="新人乙"), _rows(1, rep="新人甲")])
+            rows["customer"] = ["客户X", None, "", "客户X", "客户Y", "客户X"]
+            rows["amount_cents"] = [100, 200, 300, 400, 500, 600]  # the ORDER BY below keeps file order
+            res = store.commit_import(con, rows, source="upload", file_name="n", file_hash="n")
+            stored = con.execute(
+                "SELECT rep_id, customer_id, amount FROM sales WHERE import_id = ? ORDER BY amount",
+                [res.import_id],
+            ).fetchall()
+            new = dict(
+                con.execute("SELECT name, rep_id FROM reps WHERE name IN ('新人甲', '新人乙')").fetchall()
+            )
+            customers = dict(con.execute("SELECT name, customer_id FROM customers").fetchall())
+        assert res.rows == 6 and len(stored) == 6
+        assert sum(a for _r, _c, a in stored) == sum(Decimal(c) / 100 for c in rows["amount_cents"])
+        assert [r for r, _c, _a in stored[:3]] == [rep_id[0]] * 3  # the smaller id of the two
+        assert res.new_reps == sorted(["新人甲", "新人乙"])
+        first, second = res.new_reps
+        assert int(new[first][1:]) + 1 == int(new[second][1:])  # next free ids, in name order
+        assert [c for _r, c, _a in stored] == [
+            customers["客户X"],
+            None,
+            None,
+            customers["客户X"],
+            customers["客户Y"],
+            customers["客户X"],
+        ]
+        assert "" not in customers
+
     def test_unknown_mode_is_refused(self, demo_db: Path) -> None:
         with store.connect(demo_db) as con, pytest.raises(store.StoreError, match="unknown import mode"):
             store.commit_import(con, _rows(1), source="x", file_name="x", file_hash="x", mode="merge")
@@ -329,6 +362,55 @@ class TestLocking:
             proc.wait()
 
 
+class TestAttachments:
+    """Each unit of work attaches the file to one DuckDB instance per process and detaches it."""
+
+    def test_the_file_is_free_and_complete_after_each_unit_of_work(self, demo_db: Path) -> None:
+        with store.connect(demo_db) as con:
+            store.set_setting(con, "probe", "1")
+        assert not demo_db.with_name(demo_db.name + ".wal").exists()  # checkpointed into the file
+        proc = hold_lock(demo_db, 0)  # another process can take the file read-write at once
+        proc.wait()
+        with store.connect(demo_db, read_only=True) as con:
+            assert store.get_setting(con, "probe") == "1"
+
+    def test_two_files_open_at_once_each_see_only_their_own_tables(
+        self, demo_db: Path, tmp_path: Path
+    ) -> None:
+        other = store.init_db(tmp_path / "other.duckdb")
+        with store.connect(other) as con:
+            con.execute("CREATE TABLE only_in_other (x INTEGER)")
+        with store.connect(demo_db, read_only=True) as a, store.connect(other, read_only=True) as b:
+            assert store.has_table(b, "only_in_other") and not store.has_table(a, "only_in_other")
+            assert "only_in_other" in store.table_counts(b) and "only_in_other" not in store.table_counts(a)
+            assert store.table_counts(a)["sales"] > 0 and store.table_counts(b)["sales"] == 0
+            assert store.table_columns(a, "only_in_other") == []
+            assert store.is_current(other) and store.is_current(demo_db)
+
+    def test_a_cursor_reads_the_same_database(self, demo_db: Path) -> None:
+        with store.connect(demo_db, read_only=True) as con:
+            expected = con.execute("SELECT count(*) FROM sales").fetchall()
+            assert store.cursor(con).execute("SELECT count(*) FROM sales").fetchall() == expected
+
+    def test_threads_reading_share_the_file_and_the_last_one_releases_it(self, demo_db: Path) -> None:
+        inside = threading.Barrier(3, timeout=10)
+        counts: list[int] = []
+
+        def reader() -> None:
+            with store.connect(demo_db, read_only=True) as con:
+                inside.wait()  # all three readers are inside at the same time
+                counts.append(con.execute("SELECT count(*) FROM sales").fetchall()[0][0])
+
+        threads = [threading.Thread(target=reader) for _ in range(3)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join(20)
+        assert len(counts) == 3 and len(set(counts)) == 1
+        proc = hold_lock(demo_db, 0)  # released: another process can write
+        proc.wait()
+
+
 class TestInProcessLock:
     """Server threads: readers share the database, a writer is alone, a waiting writer goes first."""
 
@@ -368,7 +450,7 @@ class TestInProcessLock:
             with store.connect(demo_db, read_only=True):
                 first_in.set()
                 time.sleep(0.5)
-            order.append("long reader")
+                order.append("long reader")  # inside: appended after leaving, it raced the writer
 
         def writer() -> None:
             first_in.wait(10)
@@ -452,7 +534,7 @@ class TestPlanVersions:
     ) -> None:
         """A real DuckDB conflict: another writer commits version_id 1 after this save picked it."""
         with store.connect(demo_db) as con:
-            other = con.cursor()
+            other = store.cursor(con)
             other.execute("BEGIN TRANSACTION")
             other.execute(
                 "INSERT INTO plan_versions (version_id, scenario, version, fiscal_year, fy_start_month, target, "
