@@ -2,7 +2,8 @@
 
 One file (``data/sales.duckdb`` or ``$SALES_DB``). DuckDB lets one process hold the file
 read-write at a time, so every caller opens a short-lived connection, does its work and
-closes it (``connect``). A lock held by another process is retried briefly and then reported
+closes it (``connect``: the file is attached to the process's one DuckDB instance for the unit
+of work and detached after, which releases it and checkpoints a write). A lock held by another process is retried briefly and then reported
 as ``StoreLocked``; a missing file is only created by callers that ask for it
 (``create=True``) so a lock problem can never turn into a fresh empty database.
 
