@@ -1110,6 +1110,8 @@ def _parse_dates(
             if used_order in ("dmy", "mdy"):
                 pass
             else:
+                # (t.loc: ``hit`` covers only the cells not read yet, so t[hit] cannot align.)
+                sample = t.loc[hit[hit].index].iloc[0]
                 dmy_ev, mdy_ev = bool((a > 12).any()), bool((b > 12).any())
                 if dmy_ev and not mdy_ev:
                     used_order = "dmy"
@@ -1117,13 +1119,12 @@ def _parse_dates(
                     used_order = "mdy"
                 elif dmy_ev and mdy_ev:
                     raise AmbiguousMapping(
-                        f"column {column!r} mixes day-first and month-first dates (e.g. {t[hit].iloc[0]!r}); "
+                        f"column {column!r} mixes day-first and month-first dates (e.g. {sample!r}); "
                         "fix the column or pass --date-order dmy|mdy",
                         "date_order",
                         ["dmy", "mdy"],
                     )
                 else:
-                    sample = t[hit].iloc[0]
                     raise AmbiguousMapping(
                         f"dates such as {sample!r} in column {column!r} can be day/month or month/day; "
                         "pass --date-order dmy or --date-order mdy",
@@ -1300,11 +1301,28 @@ def _text_values(s: pd.Series, kinds: pd.Series) -> pd.Series:
         out[txt] = s[txt].astype("str").str.strip(" \t\r\n\u3000\xa0")
     dates = kinds == "date"
     if dates.any():
-        out[dates] = s[dates].map(lambda v: v.isoformat())
+        out[dates] = s[dates].map(
+            lambda v: (_py_datetime(v) if isinstance(v, pd.Timestamp) else v).isoformat()
+        )
     other = kinds.isin(["bool", "time", "other"])
     if other.any():
         out[other] = s[other].astype(str)
     return out.where(out.notna() & (out.astype(str) != ""), None)
+
+
+def _cell_text(v: object) -> str:
+    """A cell's value as an error report shows it: as the grid path's Python value prints (an empty
+    number or date cell of a typed column is "", a whole-day timestamp a date)."""
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return str(_py_datetime(v))
+    return str(v)
+
+
+def _py_datetime(v: pd.Timestamp) -> dt.date | dt.datetime:
+    """A timestamp as python-calamine gives the cell: a date at midnight, else a datetime."""
+    return v.date() if v == v.normalize() else v.to_pydatetime()
 
 
 def _quantities(s: pd.Series, kinds: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -1660,7 +1678,7 @@ def _parse(
         bad = why.notna() & live
         for idx in bad[bad].index:
             v = raw[f].iloc[idx] if f in raw else ""
-            errors.append((idx, f, "" if v is None else str(v), str(why[idx]), code))
+            errors.append((idx, f, _cell_text(v), str(why[idx]), code))
 
     # Ragged text rows: a field count that differs from the header's usually means an unquoted
     # delimiter inside a value (northwind_orders_malformed.csv): every such row is an error.
