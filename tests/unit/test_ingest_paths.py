@@ -1,6 +1,7 @@
 """The typed xlsx fast path (fastexcel → Arrow) against the grid path (python-calamine → Python
 values) on generated workbooks: the same rows, errors (row, column, value, reason), skips,
-notes and refusals, whichever path reads the file."""
+notes and refusals, whichever path reads the file. Also the text-column shortcut of the
+validation (by distinct values or cell by cell) against the per-cell code it replaces."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -186,6 +189,90 @@ def test_bench_shaped_file_same_on_both_paths(n: int, tmp_path: Any) -> None:
     if n:
         assert fast is not None and len(fast.rows) == n
     assert_same_upload(fast if fast is not None else grid, grid)
+
+
+# ---------------------------------------------------------------------------------------------
+# The text-column shortcut against the per-cell definitions it replaces
+
+cell_text_st = st.one_of(
+    st.sampled_from(TEXTS),
+    st.text(alphabet="aZ tT总计sSuUmMoOlL ſKİ\u3000\xa0\t-:（）", max_size=12),
+)
+
+
+def _total_label_reference(cells: list[str]) -> tuple[list[bool], list[bool]]:
+    """The totals test per cell as the parser always ran it (hint, trim, lower, ≤ 40, regexes)."""
+    t = pd.Series(cells, dtype="str")
+    t = t[t.str.contains(ingest._TOTAL_HINT, case=False, regex=True)].str.strip().str.lower()
+    t = t[t.str.len() <= 40]
+    exact, loose = [False] * len(cells), [False] * len(cells)
+    for i, e, lo in zip(
+        t.index, t.str.contains(ingest._TOTAL_EXACT), t.str.contains(ingest._TOTAL_LOOSE), strict=True
+    ):
+        exact[i], loose[i] = bool(e), bool(lo)
+    return exact, loose
+
+
+@given(st.lists(cell_text_st, max_size=40), st.data())
+def test_text_column_by_distinct_values_and_by_cell_agree(cells: list[str], data: st.DataObject) -> None:
+    """Both ways of reading a text column give, per cell, what the per-cell code gives: blank
+    after trimming, the trimmed text (None when blank), totals labels; and the same verdict on
+    repeated keys."""
+    arr = pa.array(cells, type=pa.large_string())
+    s = pd.Series(cells, dtype="str")
+    blank = (s.str.strip(ingest._BLANK_CHARS) == "").tolist()
+    kinds = pd.Series(["empty" if b else "str" for b in blank], dtype=ingest._KIND_DTYPE)
+    text = ingest._text_values(s, kinds).tolist()
+    exact, loose = _total_label_reference(cells)
+    rows = np.array(data.draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells))), dtype=bool)
+    rows &= ~np.array(blank, dtype=bool)
+    keys = [text[i] for i in np.flatnonzero(rows)]
+    for by_distinct in (True, False):
+        col = ingest._TextColumn(arr, by_distinct=by_distinct)
+        assert col.blank.tolist() == blank
+        assert col.objects().tolist() == text
+        got_exact, got_loose = col.total_labels()
+        assert (got_exact.tolist(), got_loose.tolist()) == (exact, loose)
+        assert col.has_duplicates(rows) == (len(set(keys)) < len(keys))
+
+
+@given(cell_text_st)
+def test_total_prefilter_keeps_every_cell_the_totals_regexes_accept(cell: str) -> None:
+    exact, loose = _total_label_reference([cell])
+    if exact[0] or loose[0]:
+        assert ingest._may_name_a_total(pa.array([cell]))[0]
+    sliced = pa.array(["x", cell, "计"], type=pa.large_string()).slice(1, 1)
+    assert ingest._may_name_a_total(sliced).tolist() == ingest._may_name_a_total(pa.array([cell])).tolist()
+
+
+def _micros_to_cents_reference(micros: list[int]) -> list[int]:
+    """Largest remainder rounding with Python ints only (what micros_to_cents does)."""
+    per_cent = 10**4
+    floors = [m // per_cent for m in micros]
+    total = sum(micros)
+    q, r = divmod(abs(total), per_cent)
+    total_cents = (q + (1 if 2 * r >= per_cent else 0)) * (1 if total >= 0 else -1)
+    order = sorted(range(len(micros)), key=lambda i: (-(micros[i] - floors[i] * per_cent), i))
+    cents = list(floors)
+    for i in order[: total_cents - sum(floors)]:
+        cents[i] += 1
+    return cents
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(min_value=-(10**12), max_value=10**12),
+            st.integers(min_value=-(10**18) + 1, max_value=10**18 - 1),
+        ),
+        max_size=30,
+    )
+)
+def test_micros_to_cents_matches_python_ints(micros: list[int]) -> None:
+    """The int64 sums (taken when they cannot overflow) give what Python's unbounded ints give."""
+    got = ingest.micros_to_cents(pd.Series(micros, dtype="int64")).tolist()
+    assert got == _micros_to_cents_reference(micros)
+    assert sum(got) * 10**4 - sum(micros) in range(-(10**4) // 2, 10**4 // 2 + 1)
 
 
 def test_ambiguous_day_month_after_other_date_formats_is_asked_not_a_crash() -> None:
