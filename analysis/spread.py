@@ -141,8 +141,17 @@ def split_segments(totals: IntArray, weights: FloatArray, seg_idx: IntArray) -> 
     """Split ``totals[r, s]`` (integer units, >= 0) over the columns of segment ``s`` in row ``r``.
 
     ``seg_idx`` gives each column's segment, non-decreasing (e.g. the fiscal month of each day).
-    Largest remainder, ties (remainders equal to ~1e-15) to the earlier column, in one vectorised
-    pass for all rows and segments. A positive total over only zero weights raises ValueError.
+    Largest remainder with ties to the earlier column, in one vectorised pass for all rows and
+    segments. A positive total over only zero weights raises ValueError.
+
+    Ties are exact for a row whose weights are all whole numbers (counts, cents) as long as, in
+    every segment, total x weight sum < 2**62 and the weight sum fits the remainder bits of the
+    sort key (2**52 for a few columns, 2**48 for 365 days in 12 months): remainders are then
+    compared as exact integers. Other rows use float64 shares, where remainders that differ by
+    float noise (~1e-15 relative) count as different, so an exact tie between *different*
+    fractional weights may go either way; equal weights always tie (their shares are
+    bit-identical). Callers that need ties between fractional weights make them equal first, as
+    :func:`split_topdown` does by rounding month shares to 12 places.
     """
     totals = np.asarray(totals, dtype=np.int64)
     w = np.asarray(weights, dtype=np.float64)
@@ -156,26 +165,15 @@ def split_segments(totals: IntArray, weights: FloatArray, seg_idx: IntArray) -> 
     seg_w = np.add.reduceat(w, starts, axis=1)
     if ((seg_w <= 0) & (totals != 0)).any():
         raise ValueError("split: a positive total has only zero weights")
-    scale = np.divide(totals, seg_w, out=np.zeros(seg_w.shape), where=seg_w > 0)
-    # Fresh full-size arrays are the main cost at 500 x 365 (page faults), so work in place.
-    exact = w.copy()
-    for s in range(n_seg):
-        exact[:, bounds[s] : bounds[s + 1]] *= scale[:, s : s + 1]
-    floors_f = np.floor(exact)
-    rem = np.subtract(exact, floors_f, out=exact)
-    floors = floors_f.astype(np.int64)
-    del floors_f
-    left = totals - np.add.reduceat(floors, starts, axis=1)
     # Rank remainders inside each segment with one integer sort: the key packs (segment,
-    # inverted quantised remainder, column), so ties go to the earlier column and an in-place
-    # int64 sort (several times faster than a stable float argsort) gives the order directly.
+    # inverted remainder rank, column), so ties go to the earlier column and an in-place int64
+    # sort (several times faster than a stable float argsort) gives the order directly.
     col_bits = max(1, (n_cols - 1).bit_length())
     seg_bits = max(1, n_seg.bit_length())
     rem_bits = min(52, 61 - col_bits - seg_bits)
     top = 2**rem_bits - 1
-    rem *= float(2**rem_bits)
-    key = rem.astype(np.int64)
-    np.minimum(key, top, out=key)
+    floors, key = _floors_and_ranks(totals, w, seg_w, starts, bounds, rem_bits)
+    left = totals - np.add.reduceat(floors, starts, axis=1)
     np.subtract(top, key, out=key)
     key[w <= 0] = top + 1  # zero weights rank last and never get a leftover unit
     key <<= col_bits
@@ -190,7 +188,8 @@ def split_segments(totals: IntArray, weights: FloatArray, seg_idx: IntArray) -> 
     key += (np.arange(n_rows) * n_cols)[:, None]
     floors.ravel()[key[chosen]] += 1
     # Float error can, very rarely, leave a segment whose floors over- or under-shoot by more
-    # than its remainders can fix; redo those with exact Decimal arithmetic.
+    # than its remainders can fix; redo those with exact Decimal arithmetic. (Integer rows are
+    # exact and never land here.)
     n_pos = np.add.reduceat((w > 0).astype(np.int64), starts, axis=1)
     bad_r, bad_s = np.nonzero((left < 0) | (left > n_pos))
     for r, sg in zip(bad_r.tolist(), bad_s.tolist(), strict=True):
@@ -198,6 +197,83 @@ def split_segments(totals: IntArray, weights: FloatArray, seg_idx: IntArray) -> 
         parts = split_exact(Decimal(int(totals[r, sg])), [Decimal(float(x)) for x in w[r, lo:hi]], Decimal(1))
         floors[r, lo:hi] = [int(x) for x in parts]
     return floors
+
+
+def _floors_and_ranks(
+    totals: IntArray, w: FloatArray, seg_w: FloatArray, starts: IntArray, bounds: list[int], rem_bits: int
+) -> tuple[IntArray, IntArray]:
+    """Each column's floor share and remainder rank in ``[0, 2**rem_bits)``; bigger rank, bigger remainder.
+
+    Ranks compare only within one segment of one row. Rows with whole-number weights that fit
+    get exact integer ranks, the others float ones.
+    """
+    exact = _integer_rows(totals, w, seg_w, rem_bits)
+    if not exact.any():  # the usual case (day shares): no row copies
+        return _float_floors_and_ranks(totals, w, seg_w, bounds, rem_bits)
+    if exact.all():
+        return _integer_floors_and_ranks(totals, w, starts, bounds)
+    floors = np.empty(w.shape, dtype=np.int64)
+    ranks = np.empty(w.shape, dtype=np.int64)
+    floors[exact], ranks[exact] = _integer_floors_and_ranks(totals[exact], w[exact], starts, bounds)
+    rest = ~exact
+    floors[rest], ranks[rest] = _float_floors_and_ranks(totals[rest], w[rest], seg_w[rest], bounds, rem_bits)
+    return floors, ranks
+
+
+def _integer_rows(totals: IntArray, w: FloatArray, seg_w: FloatArray, rem_bits: int) -> NDArray[np.bool_]:
+    """Rows whose weights are whole numbers small enough for exact int64 shares and ranks.
+
+    A segment's remainder numerators are below its weight sum, which must fit the rank bits.
+    Whole non-negative weights summing below 2**52 have every partial sum below 2**53, so the
+    float ``seg_w`` is exact and can be checked as it is. total x weight must fit int64: it is
+    at most total x segment sum, a [rows, segments] product far cheaper than a full-size max.
+    """
+    ok: NDArray[np.bool_] = np.zeros(w.shape[0], dtype=bool)
+    if w.shape[1] == 0 or totals.shape[1] == 0:
+        return ok
+    ok[:] = (seg_w.max(axis=1) < 2.0**rem_bits) & ((seg_w * totals).max(axis=1) < 2.0**62)
+    if ok.any():  # skip the full-size whole-number test when no row could use it anyway
+        ok &= (w == np.floor(w)).all(axis=1)  # NaN is not whole: float path
+    return ok
+
+
+def _integer_floors_and_ranks(
+    totals: IntArray, w: FloatArray, starts: IntArray, bounds: list[int]
+) -> tuple[IntArray, IntArray]:
+    """Exact shares for whole-number weights: column c of segment s gets w*T // S, rank w*T % S.
+
+    All remainders of a segment share the denominator S (its weight sum), so comparing their
+    numerators compares the remainders exactly: exact ties go to the earlier column, as
+    documented, instead of to whichever share float rounding happened to nudge up.
+    """
+    num = w.astype(np.int64)
+    seg_w = np.add.reduceat(num, starts, axis=1)
+    np.maximum(seg_w, 1, out=seg_w)  # an all-zero segment has total 0: 0 // 1, no division by 0
+    floors = np.empty_like(num)
+    for s in range(len(bounds) - 1):
+        a, b = bounds[s], bounds[s + 1]
+        num[:, a:b] *= totals[:, s : s + 1]
+        np.divmod(num[:, a:b], seg_w[:, s : s + 1], out=(floors[:, a:b], num[:, a:b]))
+    return floors, num
+
+
+def _float_floors_and_ranks(
+    totals: IntArray, w: FloatArray, seg_w: FloatArray, bounds: list[int], rem_bits: int
+) -> tuple[IntArray, IntArray]:
+    """Float64 shares: floors, and remainders quantised to ``rem_bits`` bits as ranks."""
+    scale = np.divide(totals, seg_w, out=np.zeros(seg_w.shape), where=seg_w > 0)
+    # Fresh full-size arrays are the main cost at 500 x 365 (page faults), so work in place.
+    exact = w.copy()
+    for s in range(len(bounds) - 1):
+        exact[:, bounds[s] : bounds[s + 1]] *= scale[:, s : s + 1]
+    floors_f = np.floor(exact)
+    rem = np.subtract(exact, floors_f, out=exact)
+    floors = floors_f.astype(np.int64)
+    del floors_f
+    rem *= float(2**rem_bits)
+    ranks = rem.astype(np.int64)
+    np.minimum(ranks, 2**rem_bits - 1, out=ranks)
+    return floors, ranks
 
 
 def split_int(total: int, weights: Sequence[float] | FloatArray) -> IntArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from analysis.spread import (
     cents_to_decimals,
     split_int,
     split_rows,
+    split_segments,
     spread_target,
     spread_weights,
 )
@@ -31,6 +33,21 @@ def history_for(fy: FiscalYear, per_month: dict[int, float] | None = None) -> pd
     days = fy.previous().days()
     amounts = [(per_month or {}).get(d.month, 100.0) for d in days]
     return pd.DataFrame({"day": days, "amount": amounts})
+
+
+def exact_split(total: int, w: list[int]) -> list[int]:
+    """The documented rule in exact rational arithmetic: floors, then one unit each to the
+    largest remainders, ties to the earlier column. Fractions, not split_exact: that divides
+    Decimals to 28 digits, which can break an exact tie between shares of different size
+    (0.3181... and 22.3181...)."""
+    if total == 0:
+        return [0] * len(w)
+    shares = [Fraction(x * total, sum(w)) for x in w]
+    parts = [int(q) for q in shares]  # truncation is the floor for shares >= 0
+    order = sorted(range(len(w)), key=lambda i: (parts[i] - shares[i], i))
+    for i in order[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 class TestSplitInt:
@@ -52,6 +69,20 @@ class TestSplitInt:
         if total < 10**9:  # beyond that float shares may tie-break differently; sums stay exact
             assert got.tolist() == [int(x) for x in split_exact(Decimal(total), w, Decimal(1))]
 
+    @pytest.mark.parametrize(
+        ("total", "w", "expect"),
+        [
+            # Shares 3.045, 22.318, 70.318, 104.318: three remainders tie exactly (4200/13200).
+            # In float64 22.318181818181817 and 70.31818181818181 carry different noise, which
+            # used to hand the spare unit to column 2 instead of column 1.
+            (200, [201, 1473, 4641, 6885], [3, 23, 70, 104]),
+            (15, [4, 4, 10], [4, 3, 8]),  # 3.33, 3.33, 8.33: float noise gave [3, 3, 9]
+        ],
+    )
+    def test_exact_tie_goes_to_the_earlier_column(self, total: int, w: list[int], expect: list[int]) -> None:
+        assert exact_split(total, w) == expect
+        assert split_int(total, [float(x) for x in w]).tolist() == expect
+
     def test_zero_weight_row_refused(self) -> None:
         with pytest.raises(ValueError, match="zero weights"):
             split_rows(np.array([5]), np.zeros((1, 3)))
@@ -61,6 +92,60 @@ class TestSplitInt:
             [Decimal("1.50"), Decimal("0.00")],
             [Decimal("1.50"), Decimal("-0.07")],
         ]
+
+
+class TestSplitSegments:
+    SEG = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2, 2])
+
+    def test_ties_in_every_segment_go_to_the_earlier_column(self) -> None:
+        w = np.array(
+            [[4, 4, 10, 201, 1473, 4641, 6885, 1, 1, 1], [1, 1, 1, 6885, 4641, 1473, 201, 0, 2, 2]],
+            dtype=np.float64,
+        )
+        totals = np.array([[15, 200, 2], [2, 200, 3]])
+        got = split_segments(totals, w, self.SEG)
+        assert got.tolist() == [
+            [4, 3, 8, 3, 23, 70, 104, 1, 1, 0],
+            [1, 1, 0, 105, 70, 22, 3, 0, 2, 1],
+        ]
+
+    def test_rows_of_different_kinds_in_one_call(self) -> None:
+        # Whole weights (exact ranks), fractional weights and whole weights too big for int64
+        # shares (both float ranks) side by side; every segment still sums exactly.
+        w = np.array(
+            [
+                [4, 4, 10, 201, 1473, 4641, 6885, 1, 1, 1],
+                [0.5, 0.25, 0.25, 0.1, 0.2, 0.3, 0.4, 1 / 3, 1 / 3, 1 / 3],
+                [1e15, 1e15, 3e15, 1, 2, 3, 4, 7, 0, 7],
+            ]
+        )
+        totals = np.array([[15, 200, 2], [7, 999, 5], [10**6, 9, 11]])
+        got = split_segments(totals, w, self.SEG)
+        assert got[0].tolist() == [4, 3, 8, 3, 23, 70, 104, 1, 1, 0]
+        assert got[1, 7:].tolist() == [2, 2, 1]  # equal fractional weights tie too
+        for s in range(3):
+            assert (got[:, self.SEG == s].sum(axis=1) == totals[:, s]).all()
+        assert got[2, 8] == 0
+
+    @settings(max_examples=150, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 10**6), st.lists(st.integers(0, 10**4), min_size=1, max_size=8)),
+            min_size=1,
+            max_size=4,
+        ),
+        st.integers(1, 3),
+    )
+    def test_agrees_with_exact_arithmetic(self, segs: list[tuple[int, list[int]]], n_rows: int) -> None:
+        segs = [(t if sum(w) else 0, w) for t, w in segs]
+        seg_idx = np.repeat(np.arange(len(segs)), [len(w) for _, w in segs])
+        # Rows share the weights; their totals are multiples of the drawn ones.
+        totals = np.array([[t * (r + 1) for t, _ in segs] for r in range(n_rows)])
+        w = np.tile(np.concatenate([np.array(w, dtype=np.float64) for _, w in segs]), (n_rows, 1))
+        got = split_segments(totals, w, seg_idx)
+        for r in range(n_rows):
+            expect = [p for s, (_, ws) in enumerate(segs) for p in exact_split(int(totals[r, s]), ws)]
+            assert got[r].tolist() == expect
 
 
 class TestSpread:
