@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 UNITS = (Decimal("0.01"), Decimal("1"), Decimal("100"), Decimal("10000"))
@@ -66,8 +67,10 @@ def split_exact(
             return [Decimal(0) * unit for _ in weights]
         raise MoneyError("all weights are zero: nothing to split the amount by")
     n_units = int(total / unit)
-    # Integer arithmetic on scaled weights keeps the shares exact whatever the weight scale.
-    exact = [w * n_units / wsum for w in dec_w]
+    # Exact shares as fractions, whatever the weight scale: Decimal division rounds to 28
+    # significant digits, which broke exact ties between shares of different magnitude
+    # (0.3181… kept one more place than 22.3181…), so the tie no longer went to the earlier index.
+    exact = [Fraction(w) * n_units / Fraction(wsum) for w in dec_w]
     floors = [int(e) for e in exact]
     left = n_units - sum(floors)
     order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))

@@ -51,6 +51,14 @@ def exact_split(total: int, w: list[int]) -> list[int]:
 
 
 class TestSplitInt:
+    def test_split_exact_gives_exact_ties_to_the_earlier_index(self) -> None:
+        # 200 over [21, 180, 1473, 4641, 6885] (sum 13200): shares 0.318…, 2.727…, 22.318…,
+        # 70.318…, 104.318…; floors leave 2 units: the largest remainder (index 1), then the
+        # exact tie 4200/13200 of indexes 0, 2, 3, 4 goes to index 0. Decimal division (28
+        # significant digits) kept one more place for 0.318… than for 22.318… and chose index 2.
+        w = [21, 180, 1473, 4641, 6885]
+        assert [int(x) for x in split_exact(Decimal(200), w, Decimal(1))] == [1, 3, 22, 70, 104]
+
     def test_matches_split_exact(self) -> None:
         w = [3.0, 1.0, 1.0, 1.0, 0.0, 2.0]
         ours = split_int(1001, w).tolist()
