@@ -815,41 +815,37 @@ def _key_table(keys: pd.Series) -> pa.Table:
 _NAMED = {"reps": ("rep_id", "R"), "customers": ("customer_id", "C"), "products": ("product_id", "P")}
 
 
-def _names_table(con: Connection, names: pa.Array) -> None:
-    """Register the distinct non-empty ``names`` as the one-column table ``_names``."""
+def _distinct_names(names: pa.ChunkedArray | pa.Array) -> pa.Table:
+    """The distinct non-empty ``names`` as a one-column table ``name``, in name order."""
     uniq = pc.unique(pc.drop_null(names))
-    con.register("_names", pa.table({"name": pc.filter(uniq, pc.not_equal(uniq, ""))}))
+    uniq = pc.filter(uniq, pc.not_equal(uniq, ""))
+    return pa.table({"name": pc.take(uniq, pc.sort_indices(uniq))})
 
 
-def _create_missing_names(con: Connection, table: str, names: pa.Array) -> list[str]:
-    """Add a row to ``table`` for each of ``names`` it lacks, with the next free IDs in name order
-    (e.g. R00042); returns the names added, sorted. Empty names are never added."""
+def _create_missing_names(con: Connection, table: str, names: pa.Table) -> list[str]:
+    """Add a row to ``table`` for each of ``names`` (a ``_distinct_names`` table) it lacks, with
+    the next free IDs in name order (e.g. R00042); returns the names added, sorted."""
     id_col, prefix = _NAMED[table]
-    missing = f"FROM _names WHERE name NOT IN (SELECT name FROM {table})"  # constants, never user text
-    _names_table(con, names)
+    con.register("_names", names)
     try:
-        added = [str(r[0]) for r in con.execute(f"SELECT name {missing} ORDER BY name").fetchall()]
-        if added:
-            start = con.execute(
-                f"SELECT coalesce(max(TRY_CAST(regexp_extract({id_col}, '[0-9]+$') AS INTEGER)), 0) FROM {table}"
-            ).fetchall()[0][0]
-            con.execute(
-                f"INSERT INTO {table} ({id_col}, name) "
-                f"SELECT printf('%s%05d', ?, ? + row_number() OVER (ORDER BY name)), name {missing}",
-                [prefix, int(start)],
-            )
+        # One statement (table and column names are constants, never user text).
+        added = con.execute(
+            f"""INSERT INTO {table} ({id_col}, name)
+            SELECT printf('%s%05d', ?, (SELECT coalesce(max(TRY_CAST(regexp_extract({id_col}, '[0-9]+$')
+                   AS INTEGER)), 0) FROM {table}) + row_number() OVER (ORDER BY name)), name
+            FROM _names WHERE name NOT IN (SELECT name FROM {table})
+            RETURNING name""",
+            [prefix],
+        ).fetchall()
     finally:
         con.unregister("_names")
-    return added
+    return sorted(str(r[0]) for r in added)
 
 
-def _append_named_rows(con: Connection, rows: pd.DataFrame, *, import_id: int, source: str) -> None:
-    """Append parsed rows [date, rep, customer, product, region, quantity, amount_cents, order_key]
-    to ``sales``, naming reps, customers and products by their IDs (every name exists by now).
-
-    The names are joined in DuckDB: mapping 100k names to IDs in pandas cost ~70 ms. A name
-    held by two rows of a reference table takes the smaller ID, so no sales row is doubled."""
-    new = pa.table(
+def _import_table(rows: pd.DataFrame) -> pa.Table:
+    """Parsed rows [date, rep, customer, product, region, quantity, amount_cents, order_key] as
+    one Arrow table, built once per import (text as Arrow strings, not a Python object per cell)."""
+    return pa.table(
         {
             "day": pa.array(rows["date"].to_numpy(dtype="datetime64[s]")),
             "rep": _strings(rows["rep"]),
@@ -861,6 +857,14 @@ def _append_named_rows(con: Connection, rows: pd.DataFrame, *, import_id: int, s
             "order_key": _strings(rows["order_key"]),
         }
     )
+
+
+def _append_named_rows(con: Connection, new: pa.Table, *, import_id: int, source: str) -> None:
+    """Append an ``_import_table`` to ``sales``, naming reps, customers and products by their IDs
+    (every name exists by now).
+
+    The names are joined in DuckDB: mapping 100k names to IDs in pandas cost ~70 ms. A name
+    held by two rows of a reference table takes the smaller ID, so no sales row is doubled."""
     ids = {t: f"(SELECT name, min({c}) AS id FROM {t} GROUP BY name)" for t, (c, _) in _NAMED.items()}
     con.register("_new", new)
     try:
@@ -928,23 +932,25 @@ def commit_import(
             dup_mask = rows["order_key"].isin(stored)
             skipped_dup = int(dup_mask.sum())
             rows = rows[~dup_mask]
-        reps = _strings(rows["rep"])
-        _names_table(con, reps)
-        try:
-            rep_names = [str(r[0]) for r in con.execute("SELECT name FROM _names ORDER BY name").fetchall()]
-            unknown = con.execute(
-                "SELECT name FROM _names WHERE name NOT IN (SELECT name FROM reps) ORDER BY name"
-            ).fetchall()
-        finally:
-            con.unregister("_names")
-        if strict_reps and unknown:
-            raise StoreError(
-                f"unknown reps: {', '.join(str(r[0]) for r in unknown[:10])}; "
-                "add them first or import without --strict-reps"
-            )
+        new = _import_table(rows)
+        reps = _distinct_names(new["rep"])
+        rep_names = [str(n) for n in reps["name"].to_pylist()]
+        if strict_reps:
+            con.register("_names", reps)
+            try:
+                unknown = con.execute(
+                    "SELECT name FROM _names WHERE name NOT IN (SELECT name FROM reps)"
+                ).fetchall()
+            finally:
+                con.unregister("_names")
+            if unknown:
+                raise StoreError(
+                    f"unknown reps: {', '.join(sorted(str(r[0]) for r in unknown)[:10])}; "
+                    "add them first or import without --strict-reps"
+                )
         new_reps = _create_missing_names(con, "reps", reps)
-        _create_missing_names(con, "customers", _strings(rows["customer"]))
-        _create_missing_names(con, "products", _strings(rows["product"]))
+        _create_missing_names(con, "customers", _distinct_names(new["customer"]))
+        _create_missing_names(con, "products", _distinct_names(new["product"]))
         # The file's reps, and with replace-range (below) the reps whose rows the range retires.
         affected = {
             str(r[0])
@@ -969,7 +975,7 @@ def commit_import(
                 "UPDATE sales SET removed_by = ? WHERE removed_by IS NULL AND source = ? AND day BETWEEN ? AND ?",
                 [import_id, source, first, last],
             )
-        _append_named_rows(con, rows, import_id=import_id, source=source)
+        _append_named_rows(con, new, import_id=import_id, source=source)
         total = Decimal(int(rows["amount_cents"].sum())) / 100
         record_import(
             con,
