@@ -528,11 +528,6 @@ _SUMMARY_SQL = {
         INSERT INTO sum_rep_day
         SELECT rep_id, day, CAST(sum(amount) AS DECIMAL(18,2)), sum(quantity), count(*)
         FROM {src} {filter} GROUP BY rep_id, day""",
-    "sum_rep_month": """
-        INSERT INTO sum_rep_month
-        SELECT rep_id, CAST(date_trunc('month', day) AS DATE), CAST(sum(amount) AS DECIMAL(18,2)), count(*),
-               count(DISTINCT customer_id)
-        FROM {src} {filter} GROUP BY ALL""",
     "sum_rep_customer": """
         INSERT INTO sum_rep_customer
         SELECT rep_id, customer_id, CAST(sum(amount) AS DECIMAL(18,2)), count(*), min(day), max(day)
@@ -549,6 +544,13 @@ _SUMMARY_SQL = {
                sum(orders), count(*), min(day), max(day)
         FROM (SELECT rep_id, customer_id, day, sum(amount) AS amount, count(*) AS orders FROM {src}
               {filter} GROUP BY ALL) GROUP BY ALL""",
+    # Rep x month from rep x customer x month (so it must come after it): its rows are the
+    # distinct customers (NULL customer not counted), ~3x cheaper than count(DISTINCT) on sales.
+    # Its rows are chosen by ``{rcm_filter}``, not by ``{src} {filter}``.
+    "sum_rep_month": """
+        INSERT INTO sum_rep_month
+        SELECT rep_id, month, CAST(sum(amount) AS DECIMAL(18,2)), sum(orders), count(customer_id)
+        FROM sum_rep_customer_month WHERE {rcm_filter} GROUP BY rep_id, month""",
 }
 
 
@@ -572,7 +574,7 @@ def refresh_summaries(
         for table in (*_SUMMARY_SQL, "sum_team_week"):
             con.execute(f"DELETE FROM {table}")  # table names are constants, never user text
         for sql in _SUMMARY_SQL.values():
-            con.execute(sql.format(src=_LIVE, filter=""))
+            con.execute(sql.format(src=_LIVE, filter="", rcm_filter="true"))
         _insert_team_weeks(con, "", [])
         return
     con.execute(
@@ -580,18 +582,19 @@ def refresh_summaries(
         [list(rep_ids)],
     )
     reps = "rep_id IN (SELECT rep_id FROM _affected)"
-    # The teams of the affected reps (NULL when one of them has no team), on column ``{c}``.
-    teams = (
-        "({c} IN (SELECT DISTINCT r2.team_id FROM reps r2 JOIN _affected a USING (rep_id)) "
-        "OR ({c} IS NULL AND EXISTS (SELECT 1 FROM _affected a LEFT JOIN reps r3 USING (rep_id) "
-        "WHERE r3.team_id IS NULL)))"
+    # The teams of the affected reps (NULL when one of them has no team), matched on column
+    # ``{c}`` by one join (an OR of two subqueries here cost ~10 ms per statement). ``{c}`` must
+    # be qualified: a bare team_id inside the subquery would name _teams' own column.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _teams AS SELECT DISTINCT r.team_id FROM _affected a LEFT JOIN reps r USING (rep_id)"
     )
+    teams = "EXISTS (SELECT 1 FROM _teams t WHERE t.team_id IS NOT DISTINCT FROM {c})"
     if days is None:
         for table in _SUMMARY_SQL:
             con.execute(f"DELETE FROM {table} WHERE {reps}")
         for sql in _SUMMARY_SQL.values():
-            con.execute(sql.format(src=_LIVE, filter=f"AND {reps}"))
-        con.execute(f"DELETE FROM sum_team_week WHERE {teams.format(c='team_id')}")
+            con.execute(sql.format(src=_LIVE, filter=f"AND {reps}", rcm_filter=reps))
+        con.execute(f"DELETE FROM sum_team_week WHERE {teams.format(c='sum_team_week.team_id')}")
         _insert_team_weeks(con, f"WHERE {teams.format(c='r.team_id')}", [])
         return
     first, last = days
@@ -608,13 +611,17 @@ def refresh_summaries(
     )
     for table, (col, lo, hi) in {
         "sum_rep_day": ("day", first, last),
-        "sum_rep_month": ("month", month0, last.replace(day=1)),
         "sum_rep_product_month": ("month", month0, last.replace(day=1)),
         "sum_rep_customer_month": ("month", month0, last.replace(day=1)),
+        "sum_rep_month": ("month", month0, last.replace(day=1)),  # after rep x customer x month
     }.items():
         con.execute(f"DELETE FROM {table} WHERE {reps} AND {col} BETWEEN ? AND ?", [lo, hi])
         con.execute(
-            _SUMMARY_SQL[table].format(src="_changed", filter="WHERE day BETWEEN ? AND ?"),
+            _SUMMARY_SQL[table].format(
+                src="_changed",
+                filter="WHERE day BETWEEN ? AND ?",
+                rcm_filter=f"{reps} AND month BETWEEN ? AND ?",
+            ),
             [lo, last if col == "day" else month_end],
         )
     # Rep x customer is not by period: the pairs that had a row in the range before (their
@@ -639,7 +646,7 @@ def refresh_summaries(
         GROUP BY ALL"""
     )
     con.execute(
-        f"DELETE FROM sum_team_week WHERE {teams.format(c='team_id')} AND week_start BETWEEN ? AND ?",
+        f"DELETE FROM sum_team_week WHERE {teams.format(c='sum_team_week.team_id')} AND week_start BETWEEN ? AND ?",
         [week0, week_end],
     )
     _insert_team_weeks(
