@@ -162,6 +162,14 @@ class _Instance:
                 # a 10k-row import spent 22 ms writing the WAL and 28 ms checkpointing it after,
                 # 27 ms for both this way. Durability is the same (a checkpoint is a commit).
                 self._root.execute("SET checkpoint_threshold = '1KB'")
+                # One DuckDB thread per query. Measured on the 2-core target machine: a 100k-row
+                # import's commit 472 → 366 ms and 10k 167 → 160 ms (parallel insert, join and
+                # small aggregates cost more than they gain), the progress page from summary
+                # tables at 10M rows 76 → 70 ms; only raw-table scans (drill-down, the
+                # benchmarks' baselines) get slower: sum(amount) over 10M rows 11 → 20 ms. Under
+                # many sessions each query then runs on its own session's thread instead of
+                # contending for a shared pool.
+                self._root.execute("SET threads = 1")
                 self._files.clear()
                 self._file_guards.clear()
             return self._root, self._file_guards.setdefault(key, threading.Lock())
