@@ -6,12 +6,10 @@ validation (by distinct values or cell by cell) against the per-cell code it rep
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from typing import Any
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -20,6 +18,7 @@ from hypothesis import strategies as st
 
 from analysis import ingest
 from analysis.ingest import AmbiguousMapping
+from tests.workbooks import xlsx
 
 HEADERS = ["订单号", "日期", "销售员", "客户", "产品", "区域", "数量", "金额", "阶段", "行号"]
 REQUIRED = {"日期", "销售员", "金额"}
@@ -102,18 +101,12 @@ def workbooks(draw: st.DrawFn) -> tuple[bytes, dict[str, Any]]:
             [None if draw(st.integers(0, 9)) < blank_tenths else draw(cells[modes[h]]) for h in header]
         )
     title = draw(st.sampled_from([[], [["销售明细"], []]]))
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    for r in [*title, header, *body]:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
+    data = xlsx([*title, header, *body])
     opts: dict[str, Any] = {
         "date_order": draw(st.sampled_from([None, "dmy"])),
         "count_stages": draw(st.sampled_from([None, {"Lost", "won"}])),
     }
-    return buf.getvalue(), opts
+    return data, opts
 
 
 def _outcome(fn: Any) -> Any:
@@ -164,14 +157,7 @@ def test_empty_typed_cells_are_reported_with_an_empty_value() -> None:
         [None, "B", 5.0],
         [dt.date(2026, 1, 3), "C", 3.0],
     ]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    fast, grid = _parse_both(buf.getvalue(), {"date_order": None, "count_stages": None})
+    fast, grid = _parse_both(xlsx(rows), {"date_order": None, "count_stages": None})
     assert fast is not None
     assert [(e.row, e.value, e.reason) for e in fast.errors] == [
         (2, "", "amount is empty"),

@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from analysis import planio
 from analysis.calendar import FiscalYear, WorkCalendar
 from analysis.filesafety import UploadRefused
 from analysis.plan import Plan, build_plan
+from tests.workbooks import xlsx
 
 FY = FiscalYear(2027)
 INJECT = '=HYPERLINK("http://evil.example/x","click")'
@@ -68,17 +69,6 @@ def export(plan: Plan, reps: pd.DataFrame, lang: str = "zh") -> Any:
 def dec(v: object) -> Decimal:
     assert isinstance(v, int | float), v
     return Decimal(repr(v)) if isinstance(v, float) else Decimal(v)
-
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def csv(text: str) -> bytes:

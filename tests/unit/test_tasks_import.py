@@ -4,15 +4,14 @@ all-or-nothing creation; and the tasks page's uploader (AppTest)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook
 
 from analysis import store, tasks
 from analysis.filesafety import UploadRefused
+from tests.workbooks import xlsx
 
 D = dt.date
 TODAY = D(2026, 11, 26)
@@ -28,17 +27,6 @@ CUSTOMERS = pd.DataFrame({"customer_id": ["C001", "C002"], "name": ["甲公司",
 
 def read(data: bytes, name: str = "tasks.csv") -> tasks.TaskFile:
     return tasks.read_task_file(data, name, REPS, CUSTOMERS, TODAY)
-
-
-def xlsx(rows: list[list[object]]) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 class TestRead:
