@@ -52,6 +52,7 @@ from analysis.spread import PlanInputError
 Scope = Literal["company", "team", "rep"]
 PeriodGrain = Literal["year", "quarter", "month", "week"]
 PERIOD_GRAINS: tuple[PeriodGrain, ...] = ("year", "quarter", "month", "week")
+NO_TEAM = "—"  # the team label of reps with no team (an import creates unknown reps without one)
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -229,10 +230,20 @@ class ProgressData:
             return np.ones(len(self.reps), dtype=bool)
         if scope not in ("team", "rep"):
             raise MetricsError(f"unknown scope {scope!r}; use company, team or rep")
-        mask: BoolArray = np.asarray((self._keys[1] if scope == "team" else self._keys[0]) == key, dtype=bool)
+        keys = self._keys[1] if scope == "team" else self._keys[0]
+        # Reps an import created have no team yet (team_id NULL → None/NaN, which never equals
+        # itself): the "team" of a missing key is every rep without one.
+        mask: BoolArray = np.asarray(
+            pd.isna(keys) if scope == "team" and _missing(key) else keys == key, dtype=bool
+        )
         if not mask.any():
             raise MetricsError(f"no {scope} {key!r}")
         return mask
+
+
+def _missing(key: object) -> bool:
+    """Whether a team key is missing (None, NaN or pandas' NA)."""
+    return key is None or key is pd.NA or (isinstance(key, float) and key != key)
 
 
 def window_start(fy: FiscalYear, as_of: dt.date) -> dt.date:
@@ -850,7 +861,9 @@ def breakdown(
     if by == "team":
         groups = inside[["team_id", "team"]].drop_duplicates("team_id")
         keys: list[tuple[Scope, object, dict[str, object]]] = [
-            ("team", t, {"team_id": t, "team": n})
+            ("team", None, {"team_id": None, "team": NO_TEAM})
+            if _missing(t)
+            else ("team", t, {"team_id": t, "team": n})
             for t, n in zip(groups["team_id"], groups["team"], strict=True)
         ]
     else:

@@ -224,6 +224,29 @@ class TestInvariants:
             assert list(df["gap_cents"]) == sorted(df["gap_cents"])
         assert company.band.low <= company.forecast <= company.band.high
 
+    def test_reps_without_a_team_form_their_own_row_and_still_add_up(self) -> None:
+        # An import creates unknown reps with no team (team_id NULL): the company page must not
+        # fail on them ("no team nan"), and they count once, in a team row of their own.
+        as_of = dt.date(2026, 3, 31)
+        reps = reps_frame(("R1", "T", None), ("R2", "T", None), ("N1", "T", None))
+        reps.loc[2, ["team_id", "team"]] = [float("nan"), float("nan")]
+        q1 = (dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+        data = make(
+            as_of,
+            reps,
+            [per_workday(r, *q1, 1000, "amount_cents") for r in ("R1", "R2", "N1")],
+            [per_workday(r, *q1, 2000, "target_cents") for r in ("R1", "R2", "N1")],
+        )
+        period = metrics.period_of(FY, as_of, "quarter")
+        teams = metrics.breakdown(data, period, "team").set_index("team")
+        assert set(teams.index) == {"T", metrics.NO_TEAM}
+        no_team = teams.loc[metrics.NO_TEAM]
+        assert int(no_team["actual_cents"]) == int(metrics.progress(data, period, "rep", "N1").actual * 100)
+        assert int(teams["actual_cents"].sum()) == int(metrics.progress(data, period).actual * 100)
+        view = metrics.page_view(data, period)  # the whole company page, as the app draws it
+        assert len(view.teams) == 2
+        assert metrics.page_view(data, period, "rep", "N1").progress.actual == no_team["actual_cents"] / 100
+
     def test_nothing_after_as_of_counts(self) -> None:
         data = _random_data(1, dt.date(2026, 6, 10))
         assert data.actual[:, data.idx(dt.date(2026, 6, 11)) :].sum() == 0
