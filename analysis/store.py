@@ -3,8 +3,8 @@
 One file (``data/sales.duckdb`` or ``$SALES_DB``). DuckDB lets one process hold the file
 read-write at a time, so every caller opens a short-lived connection, does its work and
 closes it (``connect``: the file is attached to the process's one DuckDB instance for the unit
-of work and detached after, which releases it and checkpoints a write). A lock held by another process is retried briefly and then reported
-as ``StoreLocked``; a missing file is only created by callers that ask for it
+of work and detached after, which releases it and checkpoints a write). A lock held by another
+process is retried briefly and then reported as ``StoreLocked``; a missing file is only created by callers that ask for it
 (``create=True``) so a lock problem can never turn into a fresh empty database.
 
 Money is DECIMAL(18,2). Summary tables (rep × day, rep × month, team × week,
@@ -134,8 +134,9 @@ def _process_lock(path: Path) -> _FileLock:
 
 
 def _is_lock_error(exc: Exception) -> bool:
-    text = str(exc)
-    return "lock" in text.lower() or "different configuration" in text
+    # (No "different configuration" case any more: that came from two duckdb.connect calls with
+    # different read_only flags in one process; attachments are shared per file instead.)
+    return "lock" in str(exc).lower()
 
 
 # One DuckDB instance per process; each unit of work ATTACHes the file and DETACHes it after.
