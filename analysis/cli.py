@@ -11,11 +11,15 @@ import argparse
 import datetime as dt
 import importlib
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NoReturn
+
+import numpy as np
+import pandas as pd
 
 from analysis import store
 
@@ -30,19 +34,33 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` with JSON types only: money as a 2-place string, dates ISO, every missing value null.
+
+    Missing values arrive from pandas in several shapes (NaN, NaT, pd.NA, ±inf from a ratio over
+    zero); all of them become ``null`` so the output is strict JSON that jq and JavaScript accept.
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, dt.datetime | dt.date):
+        return f"{value:.2f}" if value.is_finite() else None
+    if isinstance(value, dt.datetime | dt.date):  # pd.Timestamp is a datetime
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.generic):  # numpy scalars from DataFrame.to_dict
+        return _jsonable(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     return value
 
 
 def emit(obj: dict[str, Any]) -> None:
-    print(json.dumps(_jsonable(obj), ensure_ascii=False))
+    """Print ``obj`` as one line of strict JSON (``allow_nan=False``: NaN or Infinity raise, never print)."""
+    print(json.dumps(_jsonable(obj), ensure_ascii=False, allow_nan=False))
 
 
 def _progress_printer(enabled: bool) -> Callable[[float, str], None] | None:

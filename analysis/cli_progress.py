@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
 from analysis import metrics, store
+from analysis.overview import default_as_of
 
 
 class _BadInput(ValueError):
@@ -19,7 +21,13 @@ class _BadInput(ValueError):
 
 
 def _ratio(v: float | None) -> float | None:
-    return None if v is None else round(v, 4)
+    # A DataFrame column turns a missing ratio (no base) into NaN, which is not JSON.
+    return None if v is None or not math.isfinite(v) else round(v, 4)
+
+
+def _team(team_id: object, team: object) -> str | None:
+    """The team's name, or None for reps an import created without a team (NaN in the frame)."""
+    return team if isinstance(team_id, str) and isinstance(team, str) else None
 
 
 def _money(cents: int) -> str:
@@ -50,7 +58,7 @@ def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: st
     for r in df.to_dict(orient="records"):
         out.append(
             {
-                "team": r["team"],
+                "team": _team(r["team_id"], r["team"]),
                 "rep": r.get("rep"),
                 "period": period.label,
                 "target": _money(r["target_cents"]),
@@ -67,11 +75,12 @@ def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: st
 
 def cmd_progress(args: argparse.Namespace) -> int:
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        picked = dt.date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError as exc:
         raise _BadInput(f"--as-of {args.as_of!r} is not a date (use YYYY-MM-DD)") from exc
     with store.connect(args.db, read_only=True) as con:
         fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        as_of = picked or default_as_of(dt.date.today(), store.sales_bounds(con)[1], fy_start)
         data = metrics.load_inputs(con, as_of, fy_start)
     rows = progress_rows(data, args.grain, args.by)
     plan: dict[str, Any] = {"source": data.plan_source, "label": data.plan_label, "notes": list(data.notes)}
@@ -82,7 +91,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
         return 0
     lines = [f"{data.fy.label} as of {as_of}, plan: {data.plan_source} ({data.plan_label})"]
     for r in rows:
-        who = " / ".join(x for x in (r["team"], r["rep"]) if x) or "company"
+        team = r["team"] or (metrics.NO_TEAM if args.by != "company" else None)
+        who = " / ".join(x for x in (team, r["rep"]) if x) or "company"
         att = "n/a" if r["attainment"] is None else f"{r['attainment'] * 100:.1f}%"
         yoy = "n/a" if r["yoy"] is None else f"{r['yoy'] * 100:+.1f}%"
         lines.append(
@@ -95,6 +105,10 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("progress", cmd_progress, "progress against the plan for the period containing --as-of")
-    sp.add_argument("--as-of", dest="as_of", help="day to measure up to, YYYY-MM-DD (default today)")
+    sp.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="day to measure up to, YYYY-MM-DD (default today, or the last day with sales when the data ended before this fiscal year)",
+    )
     sp.add_argument("--grain", choices=metrics.PERIOD_GRAINS, default="month", help="period length")
     sp.add_argument("--by", choices=("company", "team", "rep"), default="company", help="one row per …")

@@ -14,6 +14,7 @@ from typing import Any
 
 from analysis import risks, store
 from analysis.i18n import LANGS, t
+from analysis.overview import default_as_of
 
 
 class _BadInput(ValueError):
@@ -31,7 +32,7 @@ def report_json(report: risks.RiskReport, lang: str) -> dict[str, Any]:
 
 def cmd_risks(args: argparse.Namespace) -> int:
     try:
-        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else dt.date.today()
+        picked = dt.date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError as exc:
         raise _BadInput(f"--as-of {args.as_of!r} is not a date (use YYYY-MM-DD)") from exc
     rules = args.rule or None
@@ -40,6 +41,7 @@ def cmd_risks(args: argparse.Namespace) -> int:
         raise _BadInput(f"unknown rule {bad[0]!r}; rules: {', '.join(risks.RULES)}")
     with store.connect(args.db, read_only=True) as con:
         fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        as_of = picked or default_as_of(dt.date.today(), store.sales_bounds(con)[1], fy_start)
         inputs = risks.load_inputs(con, as_of, fy_start)
     report = risks.evaluate(inputs, rules)
     if args.json:
@@ -58,6 +60,10 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("risks", cmd_risks, "risk flags with evidence as of a day")
-    sp.add_argument("--as-of", dest="as_of", help="day to evaluate, YYYY-MM-DD (default today)")
+    sp.add_argument(
+        "--as-of",
+        dest="as_of",
+        help="day to evaluate, YYYY-MM-DD (default today, or the last day with sales when the data ended before this fiscal year)",
+    )
     sp.add_argument("--lang", choices=LANGS, default="zh", help="language of reasons and actions")
     sp.add_argument("--rule", action="append", help="only this rule (repeatable)")

@@ -119,8 +119,10 @@ def load_inputs(con: store.Connection, req: PlanRequest) -> PlanInputs:
     """Reps active in the fiscal year, last year's actuals and the calendar, from the store."""
     fy = FiscalYear(req.year, req.fy_start_month)
     reps = store.reps_frame(con)
+    # Compare as timestamps: ``.dt.date`` of an all-NaT column (an import sets no leave dates)
+    # stays datetime64 in pandas 3, and datetime64 >= date raises.
     leave = pd.to_datetime(reps["leave_date"])
-    active = leave.isna() | (leave.dt.date >= fy.start)
+    active = leave.isna() | (leave >= pd.Timestamp(fy.start))
     reps = reps[active].reset_index(drop=True)
     reps["team_id"] = reps["team_id"].fillna("—")
     reps["team"] = reps["team"].fillna("—")

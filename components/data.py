@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -75,3 +76,23 @@ def load_setting(db: str, version: tuple[float, int], key: str, default: str) ->
 
 def fy_start_month(db: str) -> int:
     return int(load_setting(db, store.data_version(db), "fy_start_month", "1"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def last_sale_day(db: str, version: tuple[float, int]) -> dt.date | None:
+    del version
+    with store.connect(db, read_only=True) as con:
+        return store.sales_bounds(con)[1]
+
+
+def default_as_of(db: str) -> dt.date:
+    """The sidebar's as-of date when the URL names none: today, or the data's last day with sales
+    when the data ended before this fiscal year (:func:`analysis.overview.default_as_of`)."""
+    today = dt.date.today()
+    if not store.db_path(db).exists():  # first run: the page creates the store after the sidebar
+        return today
+    try:
+        version = store.data_version(db)
+        return overview.default_as_of(today, last_sale_day(db, version), fy_start_month(db))
+    except (store.StoreError, duckdb.Error):  # the page itself reports the store problem
+        return today

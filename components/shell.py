@@ -16,7 +16,7 @@ from streamlit.errors import StreamlitAPIException
 from analysis import store
 from analysis.access import LOCAL, Access
 from analysis.i18n import DEFAULT_LANG, LANGS, t
-from components import auth
+from components import auth, data
 
 LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": "zh", "English": "en"}
 
@@ -76,11 +76,11 @@ def _carry_over(title_key: str) -> None:
         st.session_state[key] = _FROM_URL[key](value)  # and the widget shows it
 
 
-def _remember(lang_label: str, as_of: dt.date) -> None:
+def _remember(lang_label: str, as_of: dt.date, default_as_of: dt.date) -> None:
     carried = {}
     if lang_label != next(iter(LANG_BY_LABEL)):
         carried["lang"] = lang_label
-    if as_of != dt.date.today():
+    if as_of != default_as_of:
         carried["asof"] = as_of.isoformat()
     st.session_state[CARRIED] = carried
 
@@ -116,16 +116,18 @@ def page(title_key: str) -> Shell:
             t("side.lang", lang_now), list(LANG_BY_LABEL), key="lang", bind="query-params", horizontal=True
         )
         lang = LANG_BY_LABEL.get(str(label), DEFAULT_LANG)
+        db = str(store.db_path())
+        # Today, or the data's last day when its history ended before this fiscal year.
+        default_as_of = data.default_as_of(db)
         as_of = st.date_input(
-            t("side.asof", lang), value=dt.date.today(), key="asof", bind="query-params", format="YYYY-MM-DD"
+            t("side.asof", lang), value=default_as_of, key="asof", bind="query-params", format="YYYY-MM-DD"
         )
         if isinstance(as_of, dt.date):
-            _remember(str(label), as_of)
-        db = str(store.db_path())
+            _remember(str(label), as_of, default_as_of)
         st.caption(f"{t('side.db', lang)}: `{Path(db).name}`")
         auth.sidebar(access, lang)
     if not isinstance(as_of, dt.date):
-        as_of = dt.date.today()
+        as_of = default_as_of
     return Shell(lang=str(lang), as_of=as_of, db=db, access=access)
 
 

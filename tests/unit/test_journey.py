@@ -1,0 +1,180 @@
+"""A manager's own data, end to end (issue 22): an empty store, one real file, every command.
+
+Each dataset (Superstore, Northwind, one rep with one month) goes through the command line in
+process (``analysis.cli.main``, ~20x faster than a subprocess): init → import → plan … --save
+--activate → progress --json → risks --json → report weekly → plan versions / compare /
+catch-up / export. Machine output must be strict JSON: NaN or Infinity never reach stdout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from analysis import cli
+
+
+def _refuse(const: str) -> Any:
+    raise ValueError(f"not JSON: {const}")
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads`` that refuses NaN, Infinity and -Infinity (what jq and JavaScript do)."""
+    return json.loads(text, parse_constant=_refuse)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        assert self.code == 0, self.err
+        return strict_json(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], db: Path, *args: str) -> Run:
+    capsys.readouterr()
+    code = cli.main([*args, "--db", str(db)])
+    cap = capsys.readouterr()
+    return Run(code, cap.out, cap.err)
+
+
+def ok(r: Run) -> Run:
+    assert r.code == 0, r.err
+    assert "Traceback" not in r.err
+    return r
+
+
+def one_rep_csv(path: Path) -> Path:
+    """One rep, one month of orders (2019-03), no team, no customers: the smallest real import."""
+    days = pd.bdate_range("2019-03-01", "2019-03-29")
+    rows = [
+        {
+            "Order Date": d.strftime("%Y-%m-%d"),
+            "Order ID": f"A{i:03d}",
+            "Rep": "Li Wei",
+            "Amount": f"{1000 + 37 * i}.50",
+        }
+        for i, d in enumerate(days)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+class TestEmit:
+    """``cli.emit`` prints strict JSON: missing values become null whatever their type."""
+
+    @pytest.mark.parametrize(
+        "value", [float("nan"), float("inf"), -float("inf"), pd.NaT, pd.NA, None], ids=str
+    )
+    def test_missing_values_become_null(self, value: Any, capsys: pytest.CaptureFixture[str]) -> None:
+        cli.emit({"v": value, "rows": [{"team": value}], "nested": {"x": (value,)}})
+        assert strict_json(capsys.readouterr().out) == {
+            "v": None,
+            "rows": [{"team": None}],
+            "nested": {"x": [None]},
+        }
+
+    def test_numpy_and_pandas_scalars(self, capsys: pytest.CaptureFixture[str]) -> None:
+        import numpy as np
+
+        cli.emit(
+            {
+                "i": np.int64(3),
+                "f": np.float64(0.5),
+                "nan": np.float64("nan"),
+                "ts": pd.Timestamp("2017-06-30"),
+                "money": Decimal("1.5"),
+                "day": dt.date(2017, 6, 30),
+            }
+        )
+        assert strict_json(capsys.readouterr().out) == {
+            "i": 3,
+            "f": 0.5,
+            "nan": None,
+            "ts": "2017-06-30T00:00:00",
+            "money": "1.50",
+            "day": "2017-06-30",
+        }
+
+
+class TestOwnDataCrashes:
+    """The crashes found by importing a real file into an empty store (each a failing test first)."""
+
+    def test_plan_without_leave_dates(
+        self, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # pandas 3: .dt.date of an all-NaT column stays datetime64 and `>= date` raised TypeError.
+        db = tmp_path / "s.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(shared_data / "northwind_rep_orders.csv")))
+        for extra in ([], ["--allocate", "even"]):
+            res = ok(run(capsys, db, "plan", "--year", "1998", "--target", "3000000", *extra, "--json"))
+            body = strict_json(res.out)
+            assert sum(Decimal(r["target"]) for r in body["rows"]) == Decimal("3000000.00")
+
+    def test_progress_by_rep_text_with_teamless_reps(
+        self, demo_db: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # The demo has teams; the import adds reps without one: NaN in a " / ".join raised.
+        ok(run(capsys, demo_db, "import", str(shared_data / "northwind_rep_orders.csv")))
+        res = ok(run(capsys, demo_db, "progress", "--by", "rep", "--as-of", "2026-11-20"))
+        assert "Andrew Fuller" in res.out
+        assert not re.search(r"\bnan\b", res.out, re.IGNORECASE)  # not Nancy Davolio
+
+    @pytest.mark.parametrize("by", ["company", "team", "rep"])
+    def test_progress_json_is_strict_with_teamless_reps(
+        self, by: str, demo_db: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        ok(run(capsys, demo_db, "import", str(shared_data / "northwind_rep_orders.csv")))
+        rows = run(capsys, demo_db, "progress", "--by", by, "--as-of", "2026-11-20", "--json").json()["rows"]
+        teamless = [r for r in rows if r.get("rep") == "Andrew Fuller"]
+        if by == "rep":
+            assert teamless and teamless[0]["team"] is None
+            assert teamless[0]["yoy"] is None
+        for r in rows:
+            assert r["yoy"] is None or math.isfinite(r["yoy"])
+
+
+class TestDefaultAsOf:
+    """Views without an as-of date open on the data's own last year when its history ended long ago."""
+
+    @pytest.mark.parametrize(
+        "last_sale,start_month,expected",
+        [
+            (None, 1, "2026-12-03"),  # an empty store: today
+            ("2026-12-02", 1, "2026-12-03"),  # the demo: data up to yesterday
+            ("2026-01-01", 1, "2026-12-03"),  # data reaches into today's fiscal year
+            ("2025-12-31", 1, "2025-12-31"),  # ended last fiscal year: its last day
+            ("2017-12-30", 1, "2017-12-30"),  # Superstore
+            ("2026-03-31", 4, "2026-03-31"),  # fiscal years from April: FY2026 began 2026-04-01
+            ("2026-04-01", 4, "2026-12-03"),
+        ],
+    )
+    def test_rule(self, last_sale: str | None, start_month: int, expected: str) -> None:
+        from analysis.overview import default_as_of
+
+        last = dt.date.fromisoformat(last_sale) if last_sale else None
+        assert default_as_of(dt.date(2026, 12, 3), last, start_month) == dt.date.fromisoformat(expected)
+
+    def test_cli_progress_and_risks_default_to_the_datas_last_day(
+        self, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        db = tmp_path / "s.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(shared_data / "superstore.xlsx")))
+        prog = run(capsys, db, "progress", "--json").json()
+        assert prog["as_of"] == "2017-12-30"
+        assert Decimal(prog["rows"][0]["actual"]) > 0
+        assert run(capsys, db, "risks", "--json").json()["as_of"] == "2017-12-30"
