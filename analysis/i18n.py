@@ -33,6 +33,12 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The database is busy with another program (an import or report job). Refresh in a moment.",
     },
     "err.store": {"zh": "无法读取数据库：{msg}", "en": "Cannot read the database: {msg}"},
+    "err.page": {
+        "zh": "{what}请刷新页面或换一个截至日期/方案再试；如仍出现，请把错误编号 {id} 发给管理员。",
+        "en": "{what} Reload the page or try another as-of date or plan; if it happens again, "
+        "send error id {id} to whoever runs the app.",
+    },
+    "err.page.what": {"zh": "「{page}」页面出错，未能显示。", "en": "The {page} page failed to draw."},
     "empty.title": {"zh": "还没有销售数据", "en": "No sales data yet"},
     "empty.body": {
         "zh": "导入您的实际销售（Excel/CSV），或先用演示公司数据体验全部功能。",

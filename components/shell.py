@@ -7,15 +7,22 @@ so a copied link reproduces the view and they persist across page switches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
+from streamlit.logger import get_logger
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analysis import store
 from analysis.access import LOCAL, Access
 from analysis.i18n import DEFAULT_LANG, LANGS, t
+from analysis.messages import Message, render
 from components import auth, data
 
 LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": "zh", "English": "en"}
@@ -90,10 +97,11 @@ _FROM_URL = {"lang": str, "asof": dt.date.fromisoformat}
 
 def page(title_key: str) -> Shell:
     """Set up a page: config, sidebar, and the shared URL state. Call first on every page."""
-    _carry_over(title_key)
     # The URL carries the label (?lang=English): a bound widget serialises its shown option.
     label_now = st.session_state.get("lang") or st.query_params.get("lang") or ""
     lang_now = LANG_BY_LABEL.get(str(label_now), DEFAULT_LANG)
+    _error_boundary(title_key, lang_now)
+    _carry_over(title_key)
     st.set_page_config(page_title=f"{t(title_key, lang_now)} · {t('app.title', lang_now)}", layout="wide")
     if "share" in st.query_params:  # a share link shows only its plan version, on any page
         from components import share_view
@@ -129,6 +137,39 @@ def page(title_key: str) -> Shell:
     if not isinstance(as_of, dt.date):
         as_of = default_as_of
     return Shell(lang=str(lang), as_of=as_of, db=db, access=access)
+
+
+# The one error boundary of every page. An exception that escapes a page script reaches
+# Streamlit's script runner, which logs it and calls the run context's ``on_script_error``
+# (what ``st.App(on_script_error=…)`` sets; a ``streamlit run`` app sets it here, per run). The
+# user gets one line: what failed, what to do, and an id that finds the traceback in the server
+# log. ``client.showErrorDetails = "none"`` in .streamlit/config.toml covers failures before
+# ``page()`` runs (an import error): Streamlit's own box then shows no traceback either.
+SHOW_EXCEPTIONS_ENV = "SALES_SHOW_EXCEPTIONS"
+ERROR_ID = re.compile(r"\bE-[0-9a-f]{8}\b")  # "1" in AppTests: keep the exception element they check
+_LOG = get_logger(__name__)
+
+
+def _error_boundary(title_key: str, lang: str) -> None:
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx.on_script_error = functools.partial(page_failed, title_key=title_key, lang=lang)
+
+
+def page_failed(exc: Exception, *, title_key: str, lang: str) -> bool:
+    """Log ``exc`` with a new error id and show the one-line message; True hides Streamlit's own."""
+    if os.environ.get(SHOW_EXCEPTIONS_ENV) == "1":
+        return False
+    error_id = f"E-{secrets.token_hex(4)}"  # ERROR_ID finds it in the log and on the page
+    _LOG.error("page error %s on %s (%s)", error_id, title_key, type(exc).__name__, exc_info=exc)
+    if isinstance(exc, store.StoreLocked):
+        what = t("err.locked", lang)
+    elif isinstance(exc, store.StoreError) or (exc.args and isinstance(exc.args[0], Message)):
+        what = render(exc, lang).splitlines()[0]  # written for users: a refused value, a store problem
+    else:
+        what = t("err.page.what", lang, page=t(title_key, lang))
+    st.error(t("err.page", lang, what=what, id=error_id), icon=":material/error:")
+    return True
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")

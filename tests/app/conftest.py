@@ -9,7 +9,16 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from components.shell import SHOW_EXCEPTIONS_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def show_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep Streamlit's exception element, which AppTests check with ``at.exception``: the page
+    error boundary (components/shell.py) would otherwise turn a crash into a one-line st.error."""
+    monkeypatch.setenv(SHOW_EXCEPTIONS_ENV, "1")
 
 
 @pytest.fixture(autouse=True)

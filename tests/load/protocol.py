@@ -37,6 +37,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 
 FINISHED = ForwardMsg.ScriptFinishedStatus
+PAGE_ERROR_ID = re.compile(r"\bE-[0-9a-f]{8}\b")  # components.shell.ERROR_ID, without importing the app
 # Element type -> the WidgetState field the frontend fills for it (the server's ``value_type``).
 VALUE_TYPES = {
     "selectbox": "string_value",
@@ -238,6 +239,8 @@ class ProtocolSession:
         kind = el.WhichOneof("type")
         if kind == "exception":
             run.exceptions.append(f"{el.exception.type}: {el.exception.message}"[:300])
+        elif kind == "alert" and el.alert.format == Alert.ERROR and PAGE_ERROR_ID.search(el.alert.body):
+            run.exceptions.append(el.alert.body[:300])  # the page error boundary's line (components/shell.py)
         elif kind == "alert":
             run.alerts.append((el.alert.format, el.alert.body))
         elif kind in WIDGETS:
