@@ -1,16 +1,16 @@
-"""Home: the overview for the current fiscal year (year to date vs last year, months, teams, reps)."""
+"""Home: the manager's morning (the year and this month against the plan, who is behind, top risks,
+what is due, the last import), then the fiscal year against last year (months, teams, reps)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from analysis import demo, store
-from analysis.i18n import fmt_amount, fmt_pct
-from components import charts, data, links, shell
+from analysis.i18n import fmt_compact, fmt_exact, fmt_pct
+from components import charts, data, home_view, links, shell
 
 sh = shell.page("nav.home")
 st.title(sh.t("app.title"))
-st.caption(sh.t("app.tagline"))
 
 try:
     data.ensure_db(sh.db)
@@ -35,10 +35,30 @@ if not ov.has_data:
         right.page_link("pages/3_data.py", label=sh.t("empty.import"), icon=":material/upload_file:")
     st.stop()
 
-st.subheader(sh.t("home.fy", year=ov.fy.year, asof=ov.as_of.isoformat()))
+m = home_view.load_morning(*view_args)
+through = sh.t("home.data_through", day=m.data_through) if m.data_through else sh.t("home.no_data_yet")
+st.subheader(sh.t("home.fy", year=ov.fy.year, asof=ov.as_of.isoformat()) + " · " + through)
+home_view.plan_note(m, sh.lang)
+year_col, month_col = st.columns(2)
+with year_col:
+    home_view.standing(sh.t("home.year", fy=m.fy.label), m.year, sh.lang)
+with month_col:
+    home_view.standing(sh.t("home.month_now", period=m.month.period.label), m.month, sh.lang)
+left, mid, right = st.columns(3)
+with left:
+    home_view.behind(m, sh.lang)
+with mid:
+    home_view.flags(m, sh.lang)
+with right:
+    home_view.due(m, sh.lang)
+
+st.divider()
+st.markdown(f"### {sh.t('home.history')}")
 k1, k2, k3, k4, k5 = st.columns(5)
-k1.metric(sh.t("home.ytd"), fmt_amount(ov.ytd, sh.lang))
-k2.metric(sh.t("home.ly_ytd"), fmt_amount(ov.ly_ytd, sh.lang))
+k1.metric(sh.t("home.ytd"), fmt_compact(ov.ytd, sh.lang), help=sh.t("home.exact", v=fmt_exact(ov.ytd)))
+k2.metric(
+    sh.t("home.ly_ytd"), fmt_compact(ov.ly_ytd, sh.lang), help=sh.t("home.exact", v=fmt_exact(ov.ly_ytd))
+)
 k3.metric(sh.t("home.yoy"), fmt_pct(ov.yoy, sh.lang, signed=True))
 k4.metric(sh.t("home.orders"), f"{ov.orders:,}")
 k5.metric(sh.t("home.active_reps"), f"{ov.active_reps}")

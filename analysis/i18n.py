@@ -63,6 +63,58 @@ TEXT: dict[str, dict[str, str]] = {
     "home.top_teams": {"zh": "团队排名（本财年累计）", "en": "Teams (year to date)"},
     "home.top_reps": {"zh": "销售人员前十（本财年累计）", "en": "Top 10 reps (year to date)"},
     "home.na": {"zh": "无", "en": "n/a"},
+    "home.data_through": {"zh": "数据截至 {day}", "en": "data through {day}"},
+    "home.no_data_yet": {"zh": "截至该日尚无销售数据", "en": "no sales on or before this day"},
+    "home.year": {"zh": "{fy} 全年", "en": "{fy}, whole year"},
+    "home.month_now": {"zh": "本月 {period}", "en": "This month, {period}"},
+    "home.attainment_of": {"zh": "达成 {v}", "en": "{v} of target"},
+    "home.gap": {"zh": "进度差额", "en": "Gap to pace"},
+    "home.gap_help": {
+        "zh": "实际减去截至今日按计划应完成的金额（{expected}）；负数表示落后。精确值：{exact}",
+        "en": "Actual minus what the plan expected by now ({expected}); negative means behind. Exact: {exact}",
+    },
+    "home.forecast_band": {
+        "zh": "80% 区间 {lo} – {hi} · 达标概率 {p}",
+        "en": "80 % range {lo} – {hi} · P(target) {p}",
+    },
+    "home.exact": {"zh": "精确值：{v}", "en": "Exact: {v}"},
+    "home.open_progress": {"zh": "在进度追踪中查看", "en": "Open in Progress"},
+    "home.behind": {"zh": "本月最落后进度", "en": "Furthest behind pace this month"},
+    "home.behind_teams": {"zh": "团队", "en": "Teams"},
+    "home.behind_reps": {"zh": "销售人员", "en": "Reps"},
+    "home.behind_none": {"zh": "本月没有落后进度的团队或销售。", "en": "Nobody is behind pace this month."},
+    "home.behind_row": {"zh": "{who}：差额 {gap}（{pct}）", "en": "{who}: gap {gap} ({pct})"},
+    "home.risks": {"zh": "风险金额最大的预警", "en": "Top risks by money at stake"},
+    "home.risks_none": {"zh": "当前没有风险预警。", "en": "No risk flags right now."},
+    "home.risk_row": {"zh": "{who} · {rule}：{money}", "en": "{who} · {rule}: {money}"},
+    "home.risks_all": {"zh": "查看全部 {n} 条预警", "en": "All {n} flags"},
+    "home.due": {"zh": "本周到期", "en": "Due this week"},
+    "home.due_caption": {"zh": "截至 {end}（周日）", "en": "through Sunday {end}"},
+    "home.tasks_overdue": {"zh": "逾期任务 {n} 项", "en": "{n} tasks overdue"},
+    "home.tasks_week": {"zh": "本周到期任务 {n} 项", "en": "{n} tasks due this week"},
+    "home.register_due": {"zh": "风险台账到期 {n} 项", "en": "{n} register items due"},
+    "home.import": {"zh": "最近一次导入", "en": "Last import"},
+    "home.import_row": {
+        "zh": "{at}：{rows} 行，合计 {total}（{first} – {last}）",
+        "en": "{at}: {rows} rows, total {total} ({first} – {last})",
+    },
+    "home.import_none": {"zh": "还没有导入记录。", "en": "No import yet."},
+    "home.import_open": {"zh": "导入与历史", "en": "Imports and history"},
+    "home.no_plan": {
+        "zh": "{fy} 还没有生效方案。下面的目标按默认假设计算：{assumption}。",
+        "en": "There is no active plan for {fy}. The targets below use a default assumption: {assumption}.",
+    },
+    "home.default_assumption": {
+        "zh": "去年实际 +15%，按去年季节性分解（{label}）",
+        "en": "last year's actuals +15 %, spread by last year's seasonality ({label})",
+    },
+    "home.no_target": {
+        "zh": "{fy} 没有方案，去年也没有销售数据，所以还没有目标。",
+        "en": "There is no plan for {fy} and no sales last year, so there is no target yet.",
+    },
+    "home.build_plan": {"zh": "制定 {fy} 方案", "en": "Build the {fy} plan"},
+    "home.plan_active": {"zh": "生效方案：{label}", "en": "Active plan: {label}"},
+    "home.history": {"zh": "本财年 vs 去年", "en": "This fiscal year vs last"},
     "col.team": {"zh": "团队", "en": "Team"},
     "col.rep": {"zh": "销售人员", "en": "Rep"},
     "col.ytd": {"zh": "本年累计", "en": "YTD"},
@@ -595,9 +647,9 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "截至 {asof}（侧栏日期）共 {n} 条预警；每条附证据数字与建议行动。",
         "en": "{n} flags as of {asof} (sidebar date), each with its evidence and a suggested action.",
     },
-    "risk.f_severity": {"zh": "严重程度（high/medium/low）", "en": "Severity"},
+    "risk.f_severity": {"zh": "严重程度", "en": "Severity"},
     "risk.f_rule": {"zh": "规则", "en": "Rule"},
-    "risk.f_scope": {"zh": "范围（company/team/rep）", "en": "Scope"},
+    "risk.f_scope": {"zh": "范围", "en": "Scope"},
     "risk.all": {"zh": "全部", "en": "All"},
     "risk.flags": {"zh": "预警（{n} 条）", "en": "Flags ({n})"},
     "risk.none": {"zh": "当前筛选条件下没有预警。", "en": "No flags for this filter."},
@@ -698,8 +750,8 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "本财年至今 {period}，对比计划（截至当日应完成）与去年同期 {base}。",
         "en": "Fiscal year to date {period}, against the plan (expected to date) and the same days last year {base}.",
     },
-    "ins.vs": {"zh": "对比（plan=计划，last_year=去年）", "en": "Compare with"},
-    "ins.by": {"zh": "拆分维度（team/rep/product）", "en": "Break down by"},
+    "ins.vs": {"zh": "对比", "en": "Compare with"},
+    "ins.by": {"zh": "拆分维度", "en": "Break down by"},
     "ins.top_n": {"zh": "显示前 N 项", "en": "Top N"},
     "ins.vs_plan": {"zh": "对比计划", "en": "vs plan"},
     "ins.vs_last_year": {"zh": "对比去年同期", "en": "vs last year"},
@@ -833,6 +885,12 @@ TEXT: dict[str, dict[str, str]] = {
     "task.state.done_late": {"zh": "逾期完成", "en": "Done late"},
     "task.state.cancelled": {"zh": "已取消", "en": "Cancelled"},
     "task.view": {"zh": "查看", "en": "View"},
+    "task.view.all": {"zh": "全部", "en": "All"},
+    "task.view.overdue": {"zh": "已逾期", "en": "Overdue"},
+    "task.view.week": {"zh": "本周到期", "en": "Due this week"},
+    "task.view.due_soon": {"zh": "即将到期", "en": "Due soon"},
+    "task.view.open": {"zh": "未完成", "en": "Open"},
+    "task.view.done": {"zh": "已完成", "en": "Done"},
     "task.title": {"zh": "任务", "en": "Task"},
     "task.type": {"zh": "类型", "en": "Type"},
     "task.priority": {"zh": "优先级", "en": "Priority"},
@@ -1682,6 +1740,27 @@ def fmt_amount(value: Decimal | float | int | None, lang: str = DEFAULT_LANG, *,
             return f"{v / Decimal('10000'):,.{digits}f}万"
         return f"{v:,.0f}"
     return f"{v:,.0f}"
+
+
+def fmt_compact(value: Decimal | float | int | None, lang: str = DEFAULT_LANG) -> str:
+    """Short money for narrow cards: 万/亿 in Chinese (as :func:`fmt_amount`), K/M/B in English
+    (12.3K, 17.44M, 1.20B); below 10,000 the whole amount. Pair it with :func:`fmt_exact` in a tooltip."""
+    if value is None:
+        return t("home.na", lang)
+    if lang == "zh":
+        return fmt_amount(value, lang)
+    v = Decimal(str(value))
+    for above, size, unit, places in ((9, 9, "B", 2), (6, 6, "M", 2), (4, 3, "K", 1)):
+        if abs(v) >= Decimal(10) ** above:
+            return f"{v / Decimal(10) ** size:,.{places}f}{unit}"
+    return f"{v:,.0f}"
+
+
+def fmt_exact(value: Decimal | float | int | None, lang: str = DEFAULT_LANG) -> str:
+    """The exact amount with separators and cents (17,439,324.53)."""
+    if value is None:
+        return t("home.na", lang)
+    return f"{Decimal(str(value)):,.2f}"
 
 
 def fmt_pct(value: float | None, lang: str = DEFAULT_LANG, *, signed: bool = False) -> str:

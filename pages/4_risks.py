@@ -8,8 +8,7 @@ import streamlit as st
 
 from analysis import risks, store
 from analysis.i18n import t
-from components import auth, data, loop_view, risk_view, shell
-from components.links import copy_link
+from components import auth, data, links, loop_view, risk_view, shell
 
 sh = shell.page("nav.risks")
 st.title(sh.t("risk.title"))
@@ -27,29 +26,29 @@ for s in report.skipped:
     st.caption(t(f"risk.rule.{s.rule}", sh.lang) + ": " + sh.t(s.reason_key))
 auth.scope_note(sh.access, sh.lang)  # who may acknowledge and edit which risks
 
-# Filters bound to the URL; options are the language-neutral codes (a bound widget writes its option).
+# Filters in the user's language with the codes in the URL (?sev=high&rule=behind_pace): links.choice.
 c1, c2, c3 = st.columns(3)
-sev = c1.multiselect(
+sev = links.choices(
+    c1.multiselect,
     sh.t("risk.f_severity"),
-    list(risks.SEVERITIES),
+    links.option_labels("risk.sev", risks.SEVERITIES, sh.lang),
     key="sev",
-    bind="query-params",
     placeholder=sh.t("risk.all"),
 )
-rule = c2.selectbox(
+rule = links.choice(
+    c2.selectbox,
     sh.t("risk.f_rule"),
-    list(risks.RULES),
-    index=None,
+    links.option_labels("risk.rule", risks.RULES, sh.lang),
     key="rule",
-    bind="query-params",
+    default=None,
     placeholder=sh.t("risk.all"),
 )
-scope = c3.selectbox(
+scope = links.choice(
+    c3.selectbox,
     sh.t("risk.f_scope"),
-    list(risks.SCOPES),
-    index=None,
+    links.option_labels("risk.scope", risks.SCOPES, sh.lang),
     key="scope",
-    bind="query-params",
+    default=None,
     placeholder=sh.t("risk.all"),
 )
 flags = [
@@ -63,14 +62,14 @@ flags = [
 reg, hist = risk_view.load_register(sh.db, store.data_version(sh.db))
 reps = loop_view.load_reps(sh.db, store.data_version(sh.db))
 rep_team = dict(zip(reps["rep_id"].astype(str), reps["team_id"], strict=True))
-links = risks.link_register(flags, reg)
+reg_links = risks.link_register(flags, reg)
 st.markdown(f"#### {sh.t('risk.flags', n=len(flags))}")
 if msg := st.session_state.pop("risk_msg", None):
     st.success(str(msg), icon=":material/check:")
 if not flags:
     st.success(sh.t("risk.none"), icon=":material/check_circle:")
 else:
-    risk_view.flags_table(flags, links, sh.lang)
+    risk_view.flags_table(flags, reg_links, sh.lang)
     pick = st.selectbox(
         sh.t("risk.inspect"),
         range(len(flags)),
@@ -89,7 +88,7 @@ else:
         risk_view.evidence(flag, sh.lang)
     with right:
         st.markdown(f"##### {sh.t('risk.acknowledge')}")
-        link = links.get(flag.key)
+        link = reg_links.get(flag.key)
         if link is not None:
             st.caption(sh.t("risk.linked", id=link[0], status=sh.t(f"risk.status.{link[1]}")))
         # The form only for who may act on this flag's team (components/auth.py); checked again on save.
@@ -178,4 +177,4 @@ if sh.access.can_manage_data:  # thresholds and playbook are company-wide: admin
             except store.StoreError as exc:
                 shell.store_error(sh, exc)
 
-copy_link(sh.lang)
+links.copy_link(sh.lang)

@@ -22,14 +22,12 @@ except store.StoreError as exc:
 
 st.caption(sh.t("ins.caption", period=view.period, base=view.base_period))
 
-# Bound to the URL with language-neutral codes (a bound widget writes the option it shows).
+# Shown in the user's language, the code in the URL (?vs=last_year&by=rep): see links.choice.
 c1, c2, c3 = st.columns([2, 2, 1])
-vs = c1.segmented_control(
-    sh.t("ins.vs"), ["plan", "last_year"], default="plan", key="vs", bind="query-params"
-)
-by = c2.segmented_control(
-    sh.t("ins.by"), ["team", "rep", "product"], default="team", key="by", bind="query-params"
-)
+vs_labels = links.option_labels("ins.vs", ("plan", "last_year"), sh.lang, sep="_")
+by_labels = links.option_labels("ins.by", ("team", "rep", "product"), sh.lang, sep="_")
+vs = links.choice(c1.segmented_control, sh.t("ins.vs"), vs_labels, key="vs", default="plan")
+by = links.choice(c2.segmented_control, sh.t("ins.by"), by_labels, key="by", default="team")
 top_n = c3.number_input(sh.t("ins.top_n"), 3, 20, 8, key="top", bind="query-params")
 vs, by = str(vs or "plan"), str(by or "team")
 st.caption(sh.t(f"ins.vs_{vs}") + " · " + sh.t(f"ins.by_{by}"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import store, tasks
+from analysis import home, store, tasks
 from components import auth, data, links, loop_view, shell
 
 sh = shell.page("nav.tasks")
@@ -41,13 +41,16 @@ k2.metric(sh.t("task.n_soon"), int((df["state"] == "due_soon").sum()))
 k3.metric(sh.t("task.n_open"), len(live))
 k4.metric(sh.t("task.n_done"), int(df["status"].eq("done").sum()))
 
-# Bound to the URL with language-neutral codes (a bound widget writes the option it shows).
-view = st.segmented_control(
-    sh.t("task.view"), ["all", "overdue", "due_soon", "open", "done"], default="all", key="view",
-    bind="query-params",
-)  # fmt: skip
-view = str(view or "all")
-shown = df if view == "all" else df[df["state"].isin(["done", "done_late"] if view == "done" else [view])]
+# Shown in the user's language, the code in the URL (?view=overdue): see links.choice.
+views = links.option_labels("task.view", ("all", "overdue", "week", "due_soon", "open", "done"), sh.lang)
+view = str(links.choice(st.segmented_control, sh.t("task.view"), views, key="view", default="all"))
+if view == "week":  # not done, due from as_of to this week's Sunday (the home page's tile)
+    deadline = pd.to_datetime(df["deadline"]).dt.date
+    shown = df[
+        ~df["status"].isin(["done", "cancelled"]) & deadline.between(sh.as_of, home.week_end(sh.as_of))
+    ]
+else:
+    shown = df if view == "all" else df[df["state"].isin(["done", "done_late"] if view == "done" else [view])]
 if shown.empty:
     st.info(sh.t("task.none"), icon=":material/info:")
 else:

@@ -71,6 +71,55 @@ class TestHome:
         assert any("稍后" in w.value for w in at.warning)
 
 
+def page_links(at) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """(label, page, query string) of the page links in the main area."""
+    return [(e.proto.label, e.proto.page, e.proto.query_string) for e in at.main.get("page_link")]
+
+
+class TestMorning:
+    """The home page leads with the target: the year and this month against the plan, who is behind,
+    top risks, what is due, and the last import; every tile links to the view that explains it."""
+
+    def test_targets_pace_and_forecast_linked_to_progress(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = app("dashboard.py", demo_db, monkeypatch, asof="2026-12-03", lang="English").run()
+        assert not at.exception
+        labels = [m.label for m in at.metric]
+        assert labels[:8] == ["Target", "Actual", "Gap to pace", "Forecast"] * 2
+        assert "data through 2026-11-26" in texts(at)  # the demo's last day, not the as-of day
+        assert all("Exact:" in m.proto.help for m in at.metric[:8])
+        assert any("80 % range" in c.value and "P(target)" in c.value for c in at.caption)
+        links = page_links(at)
+        progress = [q for _, page, q in links if page == "progress"]
+        assert "period=FY2026" in progress and "period=2026-12" in progress
+        assert any("team=" in q and "period=2026-12" in q for q in progress)  # furthest behind
+        risks = [q for _, page, q in links if page == "risks"]
+        assert any(q.startswith("rule=") and "&scope=" in q for q in risks)  # top flags
+        tasks = {q for _, page, q in links if page == "tasks"}
+        assert tasks == {"view=overdue", "view=week"}
+        assert any(page == "data" for _, page, _ in links)
+        assert any("30,000 rows" in c.value for c in at.caption)  # the last import (the demo build)
+
+    def test_no_active_plan_says_so_and_offers_one(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = app("dashboard.py", demo_db, monkeypatch, asof="2026-11-26").run()
+        assert any("还没有生效方案" in i.value and "+15%" in i.value for i in at.info)
+        assert ("制定 FY2026 方案", "plan", "year=2026") in page_links(at)
+
+    def test_links_from_home_open_the_same_view(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The tasks tile's link (?view=week) opens the tasks page on that filter, labelled in words."""
+        at = app("dashboard.py", demo_db, monkeypatch, view="week", lang="English")
+        at.switch_page("pages/6_tasks.py")
+        at.run()
+        assert not at.exception
+        control = at.get("button_group")[0]
+        assert control.value == "week"
+        assert "Due this week" in control.options and "week" not in control.options
+        assert at.query_params["view"] == "week"
+
+
 PAGES = [
     "pages/1_plan.py",
     "pages/2_progress.py",
