@@ -131,9 +131,12 @@ def cmd_imports(args: argparse.Namespace) -> int:
     rows = df.to_dict(orient="records")
     for r in rows:
         r["new_reps"] = json.loads(r["new_reps"] or "[]")
-        for k in ("created_at", "undone_at", "first_day", "last_day"):
-            if r[k] is not None and not isinstance(r[k], dt.date):
-                r[k] = None if str(r[k]) in ("NaT", "nan", "None") else str(r[k])
+        # DECIMAL(18,2) arrives as a float from .df(): money is a decimal string (emit formats it).
+        r["total"] = None if pd.isna(r["total"]) else Decimal(str(r["total"])).quantize(Decimal("0.01"))
+        for k in ("first_day", "last_day"):  # DATE columns arrive as timestamps
+            r[k] = None if pd.isna(r[k]) else pd.Timestamp(r[k]).date()
+        for k in ("created_at", "undone_at"):  # NaT is a datetime and truthy: "(undone)" on every import
+            r[k] = None if pd.isna(r[k]) else pd.Timestamp(r[k]).to_pydatetime()
     if args.json:
         emit({"imports": rows})
     else:

@@ -146,6 +146,19 @@ class TestOwnDataCrashes:
         for r in rows:
             assert r["yoy"] is None or math.isfinite(r["yoy"])
 
+    def test_imports_lists_money_and_undo_state(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        db = tmp_path / "s.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(one_rep_csv(tmp_path / "one.csv"))))
+        listed = run(capsys, db, "imports", "--json").json()["imports"][0]
+        assert (listed["total"], listed["first_day"], listed["undone_at"]) == ("28780.50", "2019-03-01", None)
+        assert "(undone)" not in ok(run(capsys, db, "imports")).out
+        ok(run(capsys, db, "undo", "1"))
+        assert "(undone)" in ok(run(capsys, db, "imports")).out
+        assert run(capsys, db, "imports", "--json").json()["imports"][0]["undone_at"]
+
 
 class TestDefaultAsOf:
     """Views without an as-of date open on the data's own last year when its history ended long ago."""
@@ -178,3 +191,115 @@ class TestDefaultAsOf:
         assert prog["as_of"] == "2017-12-30"
         assert Decimal(prog["rows"][0]["actual"]) > 0
         assert run(capsys, db, "risks", "--json").json()["as_of"] == "2017-12-30"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A real file and where its history lies: the year to plan, an as-of day inside the data."""
+
+    name: str
+    file: str  # in ../shared/data, or "one_rep.csv" written by one_rep_csv
+    rows: int
+    total: str
+    last_day: str
+    year: int
+    as_of: str
+    week: str
+
+
+DATASETS = [
+    Dataset(
+        "superstore", "superstore.xlsx", 9_994, "2297200.86", "2017-12-30", 2017, "2017-06-14", "2017-W24"
+    ),
+    Dataset(
+        "northwind",
+        "northwind_rep_orders.csv",
+        830,
+        "1265792.98",
+        "1998-05-06",
+        1998,
+        "1998-04-15",
+        "1998-W16",
+    ),
+    Dataset("one_rep", "one_rep.csv", 21, "28780.50", "2019-03-29", 2019, "2019-03-15", "2019-W11"),
+]
+
+
+def dataset_file(ds: Dataset, shared_data: Path) -> Path:
+    return one_rep_csv(shared_data / ds.file) if ds.name == "one_rep" else shared_data / ds.file
+
+
+def _sum(rows: list[dict[str, Any]], key: str = "target") -> Decimal:
+    return sum((Decimal(r[key]) for r in rows), Decimal(0))
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.name)
+def test_journey(ds: Dataset, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """init → import → plan --save --activate → progress → risks → report → versions/compare/catch-up/export."""
+    db = tmp_path / "own.duckdb"
+
+    def j(*args: str) -> Any:
+        return run(capsys, db, *args, "--json").json()
+
+    assert j("init")["schema_versions"]
+    imported = j("import", str(dataset_file(ds, shared_data)))
+    assert (imported["rows"], imported["total"], imported["last_date"]) == (ds.rows, ds.total, ds.last_day)
+
+    year = str(ds.year)
+    base = j("plan", "--year", year, "--target", "3000000", "--save", "base", "--activate")
+    assert _sum(base["rows"]) == Decimal("3000000.00")
+    assert base["saved"]["active"] is True
+    alt = j("plan", "--year", year, "--target", "3300000", "--allocate", "even", "--save", "alt")
+    assert _sum(alt["rows"]) == Decimal("3300000.00")
+    base_id, alt_id = str(base["saved"]["version_id"]), str(alt["saved"]["version_id"])
+
+    # Progress: the active plan, and the same actual whether summed by company, team or rep.
+    by = {b: j("progress", "--as-of", ds.as_of, "--by", b) for b in ("company", "team", "rep")}
+    assert by["company"]["plan"]["source"] == "active"
+    company = by["company"]["rows"][0]
+    assert Decimal(company["actual"]) > 0
+    for b in ("team", "rep"):
+        assert _sum(by[b]["rows"], "actual") == Decimal(company["actual"]), b
+        assert _sum(by[b]["rows"], "target") == Decimal(company["target"]), b
+    assert {r["team"] for r in by["rep"]["rows"]} == {None}  # an import sets no teams
+    for grain in ("week", "quarter", "year"):
+        assert j("progress", "--as-of", ds.as_of, "--grain", grain)["rows"]
+    # No --as-of: the data's last day, not an empty year of today.
+    assert j("progress")["as_of"] == ds.last_day
+
+    for lang in ("zh", "en"):
+        risks = j("risks", "--as-of", ds.as_of, "--lang", lang)
+        assert risks["as_of"] == ds.as_of
+        assert all(f["reason"] and f["action"] for f in risks["flags"])
+
+    weekly = j(
+        "report",
+        "weekly",
+        "--week",
+        ds.week,
+        "--out",
+        str(tmp_path / "weekly.xlsx"),
+        "--md",
+        str(tmp_path / "w.md"),
+    )
+    assert Decimal(weekly["actual"]) > 0
+    assert (tmp_path / "weekly.xlsx").stat().st_size > 0 and (tmp_path / "w.md").read_text(encoding="utf-8")
+    month = ds.as_of[:7]
+    assert j("report", "monthly", "--month", month, "--out", str(tmp_path / "m.xlsx"))["period"] == month
+
+    versions = j("plan", "versions")["versions"]
+    assert {(v["scenario"], v["active"]) for v in versions} == {("base", True), ("alt", False)}
+    compare = j("plan", "compare", base_id, alt_id)
+    assert compare["total_diff"] == "300000.00"
+    catch = j("plan", "catch-up", "--version", base_id, "--as-of", ds.as_of)
+    assert catch["catch_up"]["annual_after"] == "3000000.00"
+    assert _sum(catch["rows"]) == Decimal("3000000.00")
+    export = j("plan", "export", "--version", base_id, "--out", str(tmp_path / "plan.xlsx"))
+    assert export["target"] == "3000000.00" and (tmp_path / "plan.xlsx").stat().st_size > 0
+
+    listed = j("imports")["imports"][0]
+    assert (listed["total"], listed["last_day"], listed["undone_at"]) == (ds.total, ds.last_day, None)
+    assert "(undone)" not in ok(run(capsys, db, "imports")).out  # NaT was truthy: every import looked undone
+    assert j("tasks", "list")["tasks"] == []
+    assert j("share", "create", "--version-id", base_id)["version_id"] == int(base_id)
+    assert j("share", "list")["links"]
