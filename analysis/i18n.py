@@ -63,6 +63,7 @@ TEXT: dict[str, dict[str, str]] = {
     "home.top_teams": {"zh": "团队排名（本财年累计）", "en": "Teams (year to date)"},
     "home.top_reps": {"zh": "销售人员前十（本财年累计）", "en": "Top 10 reps (year to date)"},
     "home.na": {"zh": "无", "en": "n/a"},
+    "table.download": {"zh": "下载表格（Excel）", "en": "Download table (Excel)"},
     "home.data_through": {"zh": "数据截至 {day}", "en": "data through {day}"},
     "home.no_data_yet": {"zh": "截至该日尚无销售数据", "en": "no sales on or before this day"},
     "home.year": {"zh": "{fy} 全年", "en": "{fy}, whole year"},

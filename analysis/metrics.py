@@ -52,7 +52,7 @@ from analysis.spread import PlanInputError
 Scope = Literal["company", "team", "rep"]
 PeriodGrain = Literal["year", "quarter", "month", "week"]
 PERIOD_GRAINS: tuple[PeriodGrain, ...] = ("year", "quarter", "month", "week")
-NO_TEAM = "—"  # the team label of reps with no team (an import creates unknown reps without one)
+NO_TEAM = store.NO_TEAM  # the team label of reps with no team (an import creates unknown reps without one)
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
@@ -312,7 +312,7 @@ def prepare(
         )
         reps = pd.concat([reps, add], ignore_index=True)
     reps["name"] = reps["name"].where(reps["name"].notna(), reps["rep_id"].astype(str))
-    reps["team"] = reps["team"].where(reps["team"].notna(), reps["team_id"])
+    reps["team"] = reps["team"].where(reps["team"].notna(), reps["team_id"]).fillna(NO_TEAM)
     reps = reps.reset_index(drop=True)[["rep_id", "name", "team_id", "team", "hire_date", "leave_date"]]
     rep_pos = pd.Index(reps["rep_id"])
     n_days = (fy.end - start).days + 1

@@ -7,8 +7,10 @@ text, so names or notes starting with = + - @ can never run as formulas.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -107,6 +109,44 @@ def _nums(r: dict[str, Any]) -> list[object]:
         r["attainment"],
         r["wow"],
     ]
+
+
+def table_workbook(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """One sheet per frame (name → frame), header row bold, as shown in the app's tables.
+
+    The app's own table download (Streamlit's CSV export is switched off): text neutralised and
+    typed as text, numbers as numbers, None / NaN / NaT as empty cells."""
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+    used: set[str] = set()
+    for name, df in sheets.items():
+        title = re.sub(r"[\\/*?:\[\]]", " ", str(name))[:31] or "Sheet"
+        while title in used:
+            title = title[:28] + f"_{len(used)}"
+        used.add(title)
+        ws = wb.create_sheet(title)
+        rows = [[_cell(v) for v in r] for r in df.itertuples(index=False)]
+        _table(ws, 1, [str(c) for c in df.columns], rows, [None] * len(df.columns))
+        _widths(
+            ws, [max(10, min(40, 2 + max((len(str(v)) for v in [c, *df[c]]), default=0))) for c in df.columns]
+        )
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _cell(v: object) -> object:
+    """A value as a spreadsheet holds it: missing → None, numpy scalars → Python, dates as dates."""
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        return v.item()
+    return v if isinstance(v, (str, int, float, Decimal, dt.date)) else str(v)
 
 
 def weekly_workbook(rv: WeeklyReview, lang: str) -> bytes:

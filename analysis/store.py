@@ -1108,11 +1108,18 @@ def set_calendar_overrides(con: Connection, year: int, days: pd.DataFrame) -> No
 # Reads for pages and the CLI (summary tables; raw sales only for drill-down)
 
 
+# The team name of a rep without a team (an import creates unknown reps with team_id NULL). Every
+# read that names a rep's team says this, so no page, workbook, Markdown or JSON shows nan/None.
+NO_TEAM = "—"
+
+
 def reps_frame(con: Connection) -> pd.DataFrame:
-    """All reps with their team name: [rep_id, name, team_id, team, region, level, hire_date, leave_date]."""
+    """All reps with their team name: [rep_id, name, team_id, team, region, level, hire_date, leave_date]
+    (team :data:`NO_TEAM` and team_id NULL for a rep without a team)."""
     return con.execute(
-        "SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id) AS team, r.region, r.level, "
-        "r.hire_date, r.leave_date FROM reps r LEFT JOIN teams t USING (team_id) ORDER BY r.team_id, r.rep_id"
+        "SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id, ?) AS team, r.region, r.level, "
+        "r.hire_date, r.leave_date FROM reps r LEFT JOIN teams t USING (team_id) ORDER BY r.team_id, r.rep_id",
+        [NO_TEAM],
     ).df()
 
 
@@ -1154,14 +1161,15 @@ def monthly_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFra
 
 
 def rep_totals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Actuals per rep over [start, end] from rep × day: [rep_id, name, team_id, team, amount_cents]."""
+    """Actuals per rep over [start, end] from rep × day: [rep_id, name, team_id, team, amount_cents]
+    (team :data:`NO_TEAM` for a rep without a team)."""
     return con.execute(
-        """SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id) AS team,
+        """SELECT r.rep_id, r.name, r.team_id, coalesce(t.name, r.team_id, ?) AS team,
                   CAST(coalesce(sum(d.amount), 0) * 100 AS BIGINT) AS amount_cents
            FROM reps r LEFT JOIN teams t USING (team_id)
            LEFT JOIN sum_rep_day d ON d.rep_id = r.rep_id AND d.day BETWEEN ? AND ?
            GROUP BY ALL ORDER BY amount_cents DESC, r.rep_id""",
-        [start, end],
+        [NO_TEAM, start, end],
     ).df()
 
 
@@ -1964,13 +1972,13 @@ def add_tasks(con: Connection, rows: pd.DataFrame, author: str | None = None) ->
 def list_tasks(con: Connection, *, review_week: str | None = None) -> pd.DataFrame:
     """Every task (or those raised in one weekly review) with rep, team and customer names, by deadline."""
     sql = (
-        "SELECT t.task_id, t.rep_id, coalesce(r.name, t.rep_id) AS rep, coalesce(tm.name, r.team_id) AS team, "
+        "SELECT t.task_id, t.rep_id, coalesce(r.name, t.rep_id) AS rep, coalesce(tm.name, r.team_id, ?) AS team, "
         "t.customer_id, coalesce(c.name, t.customer_id) AS customer, t.title, t.type, t.priority, t.deadline, "
         "t.status, t.done_date, t.source, t.review_week, t.note, t.created_by, t.created_on, t.updated_at "
         "FROM tasks t LEFT JOIN reps r USING (rep_id) LEFT JOIN teams tm ON tm.team_id = r.team_id "
         "LEFT JOIN customers c ON c.customer_id = t.customer_id"
     )
-    args: list[Any] = []
+    args: list[Any] = [NO_TEAM]
     if review_week is not None:
         sql += " WHERE t.review_week = ?"
         args.append(review_week)

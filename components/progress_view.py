@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from analysis import metrics, store
 from analysis.i18n import fmt_amount, fmt_pct, t
-from components import charts, data, shell
+from components import charts, data, shell, tables
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -254,6 +254,19 @@ def table(df: pd.DataFrame, lang: str, *, by: str, key: str, on_select: object =
     if on_select is not None:
         kw = {"on_select": on_select, "selection_mode": "single-row"}
     st.dataframe(view, column_config=cfg, hide_index=True, width="stretch", key=key, **kw)  # type: ignore[arg-type]
+    # The download holds exact yuan and plain ratios, headed as the table is.
+    export = pd.DataFrame({c: view[c] for c in ("team", "rep") if c in view.columns})
+    for col, src in (("target", "target_cents"), ("actual", "actual_cents"), ("expected", "expected_cents"),
+                     ("gap", "gap_cents"), ("forecast", "forecast_cents")):  # fmt: skip
+        export[col] = [Decimal(int(c)) / 100 for c in df[src]]
+    for col in ("gap_pct", "attainment", "yoy"):
+        export[col] = df[col].astype(float)
+    heads = {"team": t("prog.team", lang), "rep": t("prog.rep", lang), "target": t("prog.target", lang),
+             "actual": t("prog.actual", lang), "expected": t("prog.col_expected", lang),
+             "gap": t("prog.pace_gap", lang), "gap_pct": t("prog.col_gap_pct", lang),
+             "attainment": t("prog.attainment", lang), "forecast": t("prog.forecast", lang), "yoy": t("prog.yoy", lang)}  # fmt: skip
+    sheet = t("prog.reps" if by == "rep" else "prog.teams", lang)
+    tables.download({sheet: tables.labelled(export, heads)}, f"progress-{by}.xlsx", lang, key=f"{key}_xlsx")
 
 
 def kpis(p: metrics.Progress, lang: str) -> None:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from analysis import insights, risks, store
 from analysis.i18n import fmt_amount, fmt_pct, t
-from components import charts
+from components import charts, tables
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
@@ -92,6 +92,13 @@ def flags_table(
         hide_index=True,
         width="stretch",
         key="flags_table",
+    )
+    heads = {k: t(f"risk.col.{k}", lang) for k in FLAG_COLUMNS}
+    tables.download(
+        {t("nav.risks", lang): tables.labelled(pd.DataFrame(rows), heads)},
+        "risks.xlsx",
+        lang,
+        key="flags_xlsx",
     )
 
 

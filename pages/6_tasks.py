@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analysis import home, store, tasks
-from components import auth, data, links, loop_view, shell
+from components import auth, data, links, loop_view, shell, tables
 
 sh = shell.page("nav.tasks")
 st.title(sh.t("task.title_page"))
@@ -65,6 +65,7 @@ else:
             "type": sh.t("task.type"), "priority": sh.t("task.priority"), "deadline": sh.t("task.deadline"),
             "state": sh.t("task.status"), "days_left": sh.t("task.days_left"), "done_date": sh.t("task.done_date")}  # fmt: skip
     st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="task_table")
+    tables.download({sh.t("nav.tasks"): tables.labelled(table, cols)}, "tasks.xlsx", sh.lang, key="task_xlsx")
     st.markdown(f"#### {sh.t('task.timeline')}")
     st.plotly_chart(loop_view.timeline_chart(shown, sh.as_of, sh.lang), width="stretch", key="timeline")
 
