@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= $(if $(SALES_DB),$(SALES_DB),data/sales.duckdb)
 PORT ?= 8501
+WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+TEAM_PORT ?= 8500
+TEAM_DIR ?= data/team
 
-.PHONY: run test lint typecheck unit app browser demo bench load clean
+.PHONY: run test lint typecheck unit app browser demo bench load team team-stop team-status clean
 
 $(BIN)/.runtime: requirements.txt
 	$(PY) -m venv $(VENV)
@@ -32,6 +35,21 @@ test: $(BIN)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python tests/run_pytest.py
+
+## make team: WORKERS Streamlit workers (default: the number of cores) behind HAProxy with sticky
+## sessions, on http://127.0.0.1:$(TEAM_PORT); returns once every worker is up (deploy/team.py,
+## docs/DEPLOY.md). Needs `apt-get install haproxy`. make team-stop stops exactly what it started.
+team: $(BIN)/.runtime
+	@mkdir -p "$(dir $(DB))"
+	@if [ -z "$(SALES_DB)" ] && [ ! -f "$(DB)" ]; then \
+		echo "building demo database $(DB) …"; $(BIN)/python -m analysis demo --db "$(DB)"; fi
+	$(BIN)/python deploy/team.py start --workers $(WORKERS) --port $(TEAM_PORT) --dir "$(TEAM_DIR)" --db "$(DB)"
+
+team-stop:
+	$(BIN)/python deploy/team.py stop --dir "$(TEAM_DIR)"
+
+team-status:
+	@$(BIN)/python deploy/team.py status --dir "$(TEAM_DIR)"
 
 demo: $(BIN)/.runtime
 	$(BIN)/python -m analysis demo --db "$(DB)"

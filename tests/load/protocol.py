@@ -136,6 +136,9 @@ class ProtocolSession:
         self.cache: dict[str, ForwardMsg] = {}  # cacheable messages by hash (the frontend's cache)
         self.run = Run()
         self.bound: dict[str, str] = {}  # query_param_key -> widget id, of the last run's widgets
+        self.cookies: dict[str, str] = {}  # name -> value, as a browser's cookie jar for this host
+        self.worker = ""  # behind `make team`: the worker that served the last request
+        self.session_id = ""  # the server's id of this session (from new_session)
 
     async def __aenter__(self) -> ProtocolSession:
         return self
@@ -146,28 +149,38 @@ class ProtocolSession:
 
     # --- connection ---------------------------------------------------------------------------
     async def connect(self) -> None:
-        """What the frontend does before its first rerun: health, host config, then the websocket."""
+        """What the frontend does before its first rerun: health, host config, then the websocket.
 
-        def fetch() -> str:
-            xsrf = ""
+        Cookies set on the way are kept and sent along, as a browser does: Streamlit's XSRF cookie,
+        and behind ``make team`` the proxy's stickiness cookie, which keeps the session's requests
+        on one worker (``self.worker`` is the worker that answered, from ``X-Team-Worker``)."""
+
+        def fetch() -> None:
             for path in ("/_stcore/health", "/_stcore/host-config"):
-                with urllib.request.urlopen(self.base + path, timeout=self.timeout) as r:
+                req = urllib.request.Request(self.base + path, headers=self.cookie_header())
+                with urllib.request.urlopen(req, timeout=self.timeout) as r:
                     r.read()
                     for c in r.headers.get_all("Set-Cookie") or []:
-                        if c.startswith("_streamlit_xsrf="):
-                            xsrf = c.split(";", 1)[0].split("=", 1)[1]
-            return xsrf
+                        name, _, value = c.split(";", 1)[0].partition("=")
+                        self.cookies[name.strip()] = value
+                    self.worker = r.headers.get("X-Team-Worker") or self.worker
 
-        xsrf = await asyncio.to_thread(fetch)
+        await asyncio.to_thread(fetch)
+        xsrf = self.cookies.get("_streamlit_xsrf", "")
         ws_url = "ws" + self.base.removeprefix("http") + "/_stcore/stream"
         self.ws = await connect(
             ws_url,
             subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],  # type: ignore[list-item]
             origin=self.base,  # type: ignore[arg-type]
-            additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}"} if xsrf else None,
+            additional_headers=self.cookie_header() or None,
             max_size=None,
             open_timeout=self.timeout,
         )
+        if self.ws.response is not None:
+            self.worker = self.ws.response.headers.get("X-Team-Worker") or self.worker
+
+    def cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
 
     async def open(self, query: str = "") -> float:
         """Connect and run the main page with ``query`` (the URL's query string); seconds taken."""
@@ -217,6 +230,7 @@ class ProtocolSession:
                 ns = msg.new_session
                 run = Run()  # a run starts: its deltas replace the page
                 self.main_hash = ns.main_script_hash
+                self.session_id = ns.initialize.session_id or self.session_id
                 self.page_hash = ns.page_script_hash
                 self.pages.update({p.url_pathname: p.page_script_hash for p in ns.app_pages})
             elif kind == "navigation":  # the app's pages (pages/ folder or st.navigation)
