@@ -20,6 +20,7 @@ import pandas as pd
 
 from analysis import csat, report, retro, review, store, tasks
 from analysis.i18n import LANGS
+from analysis.overview import default_as_of
 
 
 class _BadInput(ValueError):
@@ -82,10 +83,12 @@ def _period_report(args: argparse.Namespace) -> int:
     if args.md:
         raise _BadInput("--md is only available for the weekly report")
     retro.parse_period(label)  # a malformed label fails before the database is opened
-    as_of = _date(args.as_of, "--as-of") or dt.date.today()  # a running period stops at today
+    asked = _date(args.as_of, "--as-of")
     out = _out_path(args.out)
     with store.connect(args.db, read_only=True) as con:
         fy_start = int(store.get_setting(con, "fy_start_month", "1") or 1)
+        # A running period stops at the last day with data (today when the store has none).
+        as_of = asked or default_as_of(dt.date.today(), store.data_through(con), fy_start)
         period = retro.parse_period(label, fy_start)  # a bad label is exit 2 (RetroError is a ValueError)
         if (args.kind == "monthly") != (period.grain == "month"):
             raise _BadInput(f"{flag} {label!r} is not a {'month' if flag == '--month' else 'quarter'}")
@@ -198,7 +201,7 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument(
         "--as-of",
         dest="as_of",
-        help="cap a running week (weekly) or period (default today) at this day, YYYY-MM-DD",
+        help="cap a running week (weekly) or period (default: the last day with data) at this day, YYYY-MM-DD",
     )
     sp = add(
         "import-csat", cmd_import_csat, "import customer-satisfaction scores (date, customer, rep, score 1-5)"

@@ -87,9 +87,20 @@ def cmd_progress(args: argparse.Namespace) -> int:
     if args.json:
         from analysis.cli import emit
 
-        emit({"as_of": as_of, "grain": args.grain, "by": args.by, "plan": plan, "rows": rows})
+        emit(
+            {
+                "as_of": as_of,
+                "measured_to": data.as_of,
+                "data_through": data.data_through,
+                "grain": args.grain,
+                "by": args.by,
+                "plan": plan,
+                "rows": rows,
+            }
+        )
         return 0
-    lines = [f"{data.fy.label} as of {as_of}, plan: {data.plan_source} ({data.plan_label})"]
+    upto = f" (data through {data.data_through}: measured to {data.as_of})" if data.measured_short else ""
+    lines = [f"{data.fy.label} as of {as_of}{upto}, plan: {data.plan_source} ({data.plan_label})"]
     for r in rows:
         team = r["team"] or (metrics.NO_TEAM if args.by != "company" else None)
         who = " / ".join(x for x in (team, r["rep"]) if x) or "company"
@@ -106,9 +117,7 @@ def cmd_progress(args: argparse.Namespace) -> int:
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("progress", cmd_progress, "progress against the plan for the period containing --as-of")
     sp.add_argument(
-        "--as-of",
-        dest="as_of",
-        help="day to measure up to, YYYY-MM-DD (default today, or the last day with sales when the data ended before this fiscal year)",
+        "--as-of", dest="as_of", help="day to measure up to, YYYY-MM-DD (default: the last day with data)"
     )
     sp.add_argument("--grain", choices=metrics.PERIOD_GRAINS, default="month", help="period length")
     sp.add_argument("--by", choices=("company", "team", "rep"), default="company", help="one row per …")

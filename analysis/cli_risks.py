@@ -1,6 +1,6 @@
 """``python -m analysis risks``: risk flags with evidence as of a day (the rules of :mod:`analysis.risks`).
 
-``--json`` prints ``{"as_of", "flags": [{"rule", "scope", "entity", "period", "severity", "evidence",
+``--json`` prints ``{"as_of", "measured_to", "data_through", "flags": [{"rule", "scope", "entity", "period", "severity", "evidence",
 "reason", "action"}...], "skipped": [...]}`` with money as decimal strings; reasons and actions in
 Chinese unless ``--lang en``.
 """
@@ -24,7 +24,9 @@ class _BadInput(ValueError):
 def report_json(report: risks.RiskReport, lang: str) -> dict[str, Any]:
     """The JSON object the CLI prints (Decimal and dates are turned into strings by ``cli.emit``)."""
     return {
-        "as_of": report.as_of,
+        "as_of": report.requested_as_of or report.as_of,
+        "measured_to": report.as_of,
+        "data_through": report.data_through,
         "flags": [f.to_dict(lang) for f in report.flags],
         "skipped": [{"rule": s.rule, "reason": t(s.reason_key, lang)} for s in report.skipped],
     }
@@ -49,7 +51,10 @@ def cmd_risks(args: argparse.Namespace) -> int:
 
         emit(report_json(report, args.lang))
         return 0
-    lines = [f"{len(report.flags)} risk flags as of {as_of}"]
+    upto = (
+        f" (data through {report.data_through}: measured to {report.as_of})" if report.as_of < as_of else ""
+    )
+    lines = [f"{len(report.flags)} risk flags as of {as_of}{upto}"]
     for f in report.flags:
         lines.append(f"[{f.severity:<6}] {f.rule:<20} {f.entity_label(args.lang)}: {f.reason[args.lang]}")
     for s in report.skipped:
@@ -61,9 +66,7 @@ def cmd_risks(args: argparse.Namespace) -> int:
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("risks", cmd_risks, "risk flags with evidence as of a day")
     sp.add_argument(
-        "--as-of",
-        dest="as_of",
-        help="day to evaluate, YYYY-MM-DD (default today, or the last day with sales when the data ended before this fiscal year)",
+        "--as-of", dest="as_of", help="day to evaluate, YYYY-MM-DD (default: the last day with data)"
     )
     sp.add_argument("--lang", choices=LANGS, default="zh", help="language of reasons and actions")
     sp.add_argument("--rule", action="append", help="only this rule (repeatable)")

@@ -205,6 +205,13 @@ class ProgressData:
     plan_label: str = ""
     notes: tuple[str, ...] = ()
     month_code: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # [day] calendar month
+    data_through: dt.date | None = None  # last day with sales in the store (None: not read from a store)
+    requested_as_of: dt.date | None = None  # the day asked for; ``as_of`` is min(it, data_through)
+
+    @property
+    def measured_short(self) -> bool:
+        """Whether the day asked for lies after the last data day (figures stop at ``as_of``)."""
+        return self.requested_as_of is not None and self.requested_as_of > self.as_of
 
     @property
     def n_days(self) -> int:
@@ -481,14 +488,31 @@ def _default_plan(
     return DefaultPlan(targets, target, ly_total, method, tuple(notes))
 
 
+def measured_day(as_of: dt.date, data_through: dt.date | None) -> dt.date:
+    """The day figures are measured to: ``as_of``, but never after the last day with data.
+
+    A day after ``data_through`` is not a day without sales, only one not loaded yet; counting it
+    as elapsed would put pace, forecasts, growth and risk flags behind for no reason."""
+    return as_of if data_through is None or data_through >= as_of else data_through
+
+
 def load_inputs(
     con: store.Connection, as_of: dt.date, fy_start_month: int = 1, *, raw: bool = False
 ) -> ProgressData:
     """Read what the progress metrics need from the summary tables (rep x day) and the plan tables.
 
+    Figures are measured to :func:`measured_day` (``as_of`` capped at the store's last data day):
+    the result's ``as_of`` is that day, ``requested_as_of`` the day asked for and ``data_through``
+    the last data day, so a page can say which day its numbers stop at.
     Uses the fiscal year's active plan, or else :func:`default_plan_targets`. ``raw=True``
     aggregates rep x day from the raw sales table instead (benchmark baseline only).
     """
+    through = store.data_through(con)
+    data = _load_inputs(con, measured_day(as_of, through), fy_start_month, raw=raw)
+    return replace(data, data_through=through, requested_as_of=as_of)
+
+
+def _load_inputs(con: store.Connection, as_of: dt.date, fy_start_month: int, *, raw: bool) -> ProgressData:
     fy = fiscal_year_of(as_of, fy_start_month)
     start = window_start(fy, as_of)
     reps = store.reps_frame(con)

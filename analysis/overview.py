@@ -25,13 +25,14 @@ def fiscal_year_of(day: dt.date, start_month: int = 1) -> FiscalYear:
 def default_as_of(today: dt.date, last_sale: dt.date | None, start_month: int = 1) -> dt.date:
     """The day views measure up to when the user names none (CLI ``--as-of``, the sidebar date).
 
-    Today while the data reaches into today's fiscal year (or there is none); otherwise the last
-    day with sales, so a file whose history ended years ago (Superstore ends 2017-12-30) opens on
-    its own last year instead of an empty fiscal year of today.
+    The last day with sales (never after today), today when there are none. A later day would
+    count as elapsed with no sales (demo data loaded through yesterday put December at 3 % after
+    two working days), and a file whose history ended years ago (Superstore ends 2017-12-30)
+    opens on its own last year instead of an empty fiscal year of today. ``start_month`` is kept
+    for callers; the rule no longer depends on the fiscal year.
     """
-    if last_sale is None or last_sale >= fiscal_year_of(today, start_month).start:
-        return today
-    return min(last_sale, today)
+    del start_month
+    return today if last_sale is None else min(last_sale, today)
 
 
 def same_day_last_year(day: dt.date) -> dt.date:

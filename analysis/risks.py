@@ -17,8 +17,9 @@ the calendar of the progress data (China's holidays and make-up workdays plus us
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -34,18 +35,33 @@ SCOPES = ("company", "team", "rep")
 
 # rule -> parameter -> default. "enabled" is 1/0. Every value is a number so one table holds them all.
 DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
-    "forecast_attainment": {"enabled": 1, "threshold": 0.90},
-    "behind_pace": {"enabled": 1, "gap_pct": 0.10, "weeks": 3},
-    "wow_decline": {"enabled": 1, "weeks": 3},
-    "yoy_decline": {"enabled": 1, "decline_pct": 0.10, "weeks": 13},
+    "forecast_attainment": {
+        "enabled": 1,
+        "threshold": 0.90,
+        "min_workdays": 5,
+        "max_p_reach": 0.20,
+        "z": 1.96,
+    },
+    "behind_pace": {"enabled": 1, "gap_pct": 0.10, "weeks": 3, "z": 1.96},
+    "wow_decline": {"enabled": 1, "weeks": 3, "z": 1.96},
+    "yoy_decline": {"enabled": 1, "decline_pct": 0.10, "weeks": 13, "z": 1.96},
     "concentration": {"enabled": 1, "share": 0.40},
-    "silent_customers": {"enabled": 1, "k": 2.5, "min_orders": 6, "min_days": 30, "min_share": 0.05},
+    "silent_customers": {
+        "enabled": 1,
+        "k": 2.5,
+        "min_orders": 6,
+        "min_days": 30,
+        "min_share": 0.05,
+        "p_value": 0.025,
+    },
     "orphaned_customers": {"enabled": 1},
     "rep_no_sales": {"enabled": 1, "days": 10},
     "unrealistic_target": {"enabled": 1, "k": 1.5},
     "overdue_tasks": {"enabled": 1},
 }
 RULES: tuple[str, ...] = tuple(DEFAULT_THRESHOLDS)
+QUARTER_DAYS = 91  # customer-book flags put at risk a quarter of the book's usual sales
+TOP_N = 5  # the risks page leads with this many flags; the rest sit behind an expander
 HISTORY_DAYS = 730  # customer cadence is learnt from two years of orders
 TRAILING_DAYS = 365  # concentration: trailing twelve months
 
@@ -90,10 +106,17 @@ class Flag:
     evidence: dict[str, Any]
     reason: dict[str, str]
     action: dict[str, str]
+    money_at_risk: Decimal = Decimal(0)  # yuan; what the ranking sorts on (see the module docstring)
+    also: tuple[Flag, ...] = ()  # the entity's weaker flags (and folded-in ones), as further evidence
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.rule, self.scope, self.entity_id)
+
+    @property
+    def keys(self) -> list[tuple[str, str, str]]:
+        """This flag's key and those of the flags folded into it (for the register link)."""
+        return [self.key, *(k for f in self.also for k in f.keys)]
 
     def entity_label(self, lang: str) -> str:
         return t("risk.company", lang) if self.scope == "company" else self.entity_name
@@ -109,6 +132,17 @@ class Flag:
             "evidence": self.evidence,
             "reason": self.reason[lang],
             "action": self.action[lang],
+            "money_at_risk": self.money_at_risk,
+            "also": [
+                {
+                    "rule": f.rule,
+                    "scope": f.scope,
+                    "entity": {"id": f.entity_id, "name": f.entity_label(lang)},
+                    "reason": f.reason[lang],
+                    "money_at_risk": f.money_at_risk,
+                }
+                for f in self.also
+            ],
         }
 
 
@@ -131,9 +165,18 @@ class RiskInputs:
 
 @dataclass(frozen=True)
 class RiskReport:
+    """Flags as of ``as_of``, the day they are measured to (the day asked for, ``requested_as_of``,
+    capped at ``data_through``, the store's last day with sales)."""
+
     as_of: dt.date
     flags: list[Flag]
     skipped: list[Skipped]
+    data_through: dt.date | None = None
+    requested_as_of: dt.date | None = None
+
+    def top(self, n: int = TOP_N) -> list[Flag]:
+        """The ``n`` flags to act on first (flags are kept ranked; see :func:`evaluate`)."""
+        return self.flags[:n]
 
     def frame(self, lang: str) -> pd.DataFrame:
         """One row per flag: [rule, scope, entity_id, entity, period, severity, reason, action]."""
@@ -203,6 +246,7 @@ def _flag(
     severity: str,
     evidence: dict[str, Any],
     fmt: Callable[[str], dict[str, object]],
+    money: int | float = 0,
 ) -> Flag:
     nm = str(name) if name is not None else str(entity_id)
     reason = {lang: t(f"risk.reason.{rule}", lang, who=_who(scope, nm, lang), **fmt(lang)) for lang in LANGS}
@@ -216,6 +260,7 @@ def _flag(
         evidence=evidence,
         reason=reason,
         action=dict(inputs.playbook[rule]),
+        money_at_risk=_money(max(0.0, float(money))),
     )
 
 
@@ -271,23 +316,56 @@ def _weekly(
     return act.astype(np.int64), plan.astype(np.int64), work
 
 
+def _significant(mean_gap: float, ratios: list[float], n: float, z: float) -> bool:
+    """Whether a mean shortfall ``mean_gap`` over ``n`` weeks is at least ``z`` standard errors, the
+    standard error being the sd of the entity's weekly actual/reference ratios / sqrt(n).
+    Fewer than four ratios to judge the spread by: not significant (not enough evidence)."""
+    if len(ratios) < 4:
+        return False
+    sd = float(np.std(ratios, ddof=1))
+    return sd == 0 or mean_gap / (sd / np.sqrt(n)) >= z
+
+
+def _welch_z(before: NDArray[np.int64], after: NDArray[np.int64]) -> float:
+    """(mean before - mean after) / its standard error (Welch, unequal variances); +inf when both
+    samples are constant and differ, 0 when they do not differ."""
+    diff = float(before.mean() - after.mean())
+    se = float(np.sqrt(before.var(ddof=1) / len(before) + after.var(ddof=1) / len(after)))
+    if se == 0:
+        return float("inf") if diff > 0 else 0.0
+    return diff / se
+
+
 # --- rules -------------------------------------------------------------------------------------
 
 
 def rule_forecast_attainment(inputs: RiskInputs) -> list[Flag]:
     """Forecast at the end of as_of's month / period target below ``threshold``, per company, team and
-    employed rep (forecast as on the progress page: seasonal, else run rate)."""
+    employed rep (forecast as on the progress page).
+
+    Evidence needed: at least ``min_workdays`` elapsed working days of the month; the forecast
+    band's probability of reaching the target at most ``max_p_reach`` (the miss is likely; see
+    :func:`metrics.forecast_band`); and the shortfall significant against the entity's own
+    week-to-week variation (1 - forecast/target at least ``z`` x sd of its weekly actual/plan
+    ratios / sqrt(elapsed weeks), one-sided): a rep whose weeks swing by 30 % is not flagged for
+    a 12 % miss. Money at risk: target - forecast."""
     th = inputs.thresholds["forecast_attainment"]
     thr = th["threshold"]
     data = inputs.data
     period = metrics.period_of(data.fy, data.as_of, "month")
     out = []
     for scope, key, name, _ in _scopes(data, employed(data.reps, data.as_of)):
-        p = metrics.progress(data, period, scope, None if scope == "company" else key, detail=False)  # type: ignore[arg-type]
+        p = metrics.progress(data, period, scope, None if scope == "company" else key)  # type: ignore[arg-type]
         if p.target <= 0 or p.complete and p.elapsed_workdays == 0:
             continue
         ratio = float(p.forecast / p.target)
-        if ratio >= thr:
+        if ratio >= thr or p.elapsed_workdays < th["min_workdays"]:
+            continue
+        prob = p.band.probability
+        if prob is None or prob > th["max_p_reach"]:
+            continue
+        rows = data.rows(scope, None if scope == "company" else key)  # type: ignore[arg-type]
+        if not _significant(1 - ratio, metrics.weekly_ratios(data, rows)[0], p.elapsed_workdays / 5, th["z"]):
             continue
         ev = {
             "forecast_attainment": _r4(ratio),
@@ -297,6 +375,7 @@ def rule_forecast_attainment(inputs: RiskInputs) -> list[Flag]:
             "forecast": p.forecast,
             "elapsed_workdays": p.elapsed_workdays,
             "remaining_workdays": p.remaining_workdays,
+            "p_reach": _r4(prob),
             "plan": data.plan_source,
         }
 
@@ -310,13 +389,19 @@ def rule_forecast_attainment(inputs: RiskInputs) -> list[Flag]:
             }
 
         sev = _severity(thr - ratio, 0.20, 0.10)
-        out.append(_flag(inputs, "forecast_attainment", scope, key, name, period.label, sev, ev, fmt))
+        short = int((p.target - p.forecast) * 100)
+        out.append(_flag(inputs, "forecast_attainment", scope, key, name, period.label, sev, ev, fmt, short))
     return out
 
 
 def rule_behind_pace(inputs: RiskInputs) -> list[Flag]:
     """Weekly actual below plan by more than ``gap_pct`` in each of the last ``weeks`` complete weeks
-    (weeks with a plan only), per company, team and employed rep."""
+    (weeks with a plan only), per company, team and employed rep.
+
+    Evidence needed: those ``weeks`` complete weeks, and a gap significant against the entity's
+    usual week-to-week variation: mean gap / (sd of its weekly actual/plan ratios / sqrt(weeks))
+    at least ``z`` (a one-sided normal test; 1.96 ~ 2.5 %). Money at risk: plan - actual over
+    those weeks."""
     th = inputs.thresholds["behind_pace"]
     n, gap = int(th["weeks"]), th["gap_pct"]
     data = inputs.data
@@ -333,6 +418,8 @@ def rule_behind_pace(inputs: RiskInputs) -> list[Flag]:
         if not (att < 1 - gap).all():
             continue
         mean_gap = float(1 - a.sum() / p.sum())
+        if not _significant(mean_gap, metrics.weekly_ratios(data, rows)[0], n, th["z"]):
+            continue
         labels = [_week_label(w) for w in weeks]
         ev = {
             "weeks": labels,
@@ -347,13 +434,20 @@ def rule_behind_pace(inputs: RiskInputs) -> list[Flag]:
             return {"weeks": n, "gap": fmt_pct(mean_gap, lang), "threshold": fmt_pct(gap, lang)}
 
         sev = _severity(mean_gap, 2 * gap, 1.5 * gap)
-        out.append(_flag(inputs, "behind_pace", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt))
+        short = int(p.sum() - a.sum())
+        out.append(
+            _flag(inputs, "behind_pace", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt, short)
+        )
     return out
 
 
 def rule_wow_decline(inputs: RiskInputs) -> list[Flag]:
     """Sales per working day fell week on week ``weeks`` times in a row up to the last complete week
-    (weeks without working days are skipped), per company and team."""
+    (weeks without working days are skipped), per company and team.
+
+    Evidence needed: the run of declines, and a total drop significant against the usual
+    week-to-week change of the rate: drop / (sd of the 26 weeks' changes x sqrt(run length)) at
+    least ``z``. Money at risk: what the run's weeks sold below the first week's rate."""
     th = inputs.thresholds["wow_decline"]
     n = int(th["weeks"])
     data = inputs.data
@@ -376,6 +470,11 @@ def rule_wow_decline(inputs: RiskInputs) -> list[Flag]:
             continue
         first, last = float(rate[-1 - streak]), float(rate[-1])
         drop = 1 - last / first
+        changes = np.diff(rate)
+        sd = float(np.std(changes, ddof=1)) if len(changes) >= 2 else 0.0
+        if sd <= 0 or (first - last) / (sd * np.sqrt(streak)) < th["z"]:
+            continue
+        lost = float(((first - rate[-streak:]) * work[-streak:]).sum())
         labels = [_week_label(w) for w in weeks[-1 - streak :]]
         ev = {
             "weeks": labels,
@@ -389,13 +488,19 @@ def rule_wow_decline(inputs: RiskInputs) -> list[Flag]:
             return {"weeks": streak, "drop": fmt_pct(drop, lang)}
 
         sev = _severity(drop, 0.30, 0.15)
-        out.append(_flag(inputs, "wow_decline", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt))
+        out.append(
+            _flag(inputs, "wow_decline", scope, key, name, f"{labels[0]}..{labels[-1]}", sev, ev, fmt, lost)
+        )
     return out
 
 
 def rule_yoy_decline(inputs: RiskInputs) -> list[Flag]:
     """Sales of the trailing ``weeks`` x 7 days down more than ``decline_pct`` on the same days 52 weeks
-    earlier, per company, team and rep employed through both windows."""
+    earlier, per company, team and rep employed through both windows.
+
+    Evidence needed: the decline significant in a two-sample test of the weekly sums (Welch's z on
+    the ``weeks`` weeks of each window, one-sided, at least ``z``). Money at risk: last year's sales
+    of the window - this year's."""
     th = inputs.thresholds["yoy_decline"]
     days, thr = int(th["weeks"]) * 7, th["decline_pct"]
     data = inputs.data
@@ -407,6 +512,9 @@ def rule_yoy_decline(inputs: RiskInputs) -> list[Flag]:
     mask = employed(data.reps, data.as_of) & employed(data.reps, ly_first)
     cur = data.actual[:, start:end].sum(axis=1)
     ly = data.actual[:, ly_start : ly_start + days].sum(axis=1)
+    n_w = days // 7
+    cur_w = data.actual[:, start:end].reshape(len(data.reps), n_w, 7).sum(axis=2)
+    ly_w = data.actual[:, ly_start : ly_start + days].reshape(len(data.reps), n_w, 7).sum(axis=2)
     period = f"{data.day(start)}..{data.as_of}"
     out = []
     for scope, key, name, rows in _scopes(data, mask):
@@ -414,7 +522,7 @@ def rule_yoy_decline(inputs: RiskInputs) -> list[Flag]:
         if p <= 0:
             continue
         g = c / p - 1
-        if g >= -thr:
+        if g >= -thr or _welch_z(ly_w[rows].sum(axis=0), cur_w[rows].sum(axis=0)) < th["z"]:
             continue
         ev = {
             "yoy": _r4(g),
@@ -433,7 +541,7 @@ def rule_yoy_decline(inputs: RiskInputs) -> list[Flag]:
             }
 
         sev = _severity(-g, 2 * thr, 1.5 * thr)
-        out.append(_flag(inputs, "yoy_decline", scope, key, name, period, sev, ev, fmt))
+        out.append(_flag(inputs, "yoy_decline", scope, key, name, period, sev, ev, fmt, p - c))
     return out
 
 
@@ -444,7 +552,10 @@ def _trailing(inputs: RiskInputs) -> tuple[dt.date, pd.DataFrame]:
 
 
 def rule_concentration(inputs: RiskInputs) -> list[Flag]:
-    """One customer above ``share`` of an employed rep's trailing-12-month sales."""
+    """One customer above ``share`` of an employed rep's trailing-12-month sales.
+
+    Evidence: twelve months of the rep's own sales (a structural fact, no test needed). Money at
+    risk: a quarter of that customer's 12-month sales (what losing it would cost next quarter)."""
     thr = inputs.thresholds["concentration"]["share"]
     data = inputs.data
     first, c = _trailing(inputs)
@@ -479,8 +590,20 @@ def rule_concentration(inputs: RiskInputs) -> list[Flag]:
             return {"share": fmt_pct(share, lang), "customer": cust, "threshold": fmt_pct(thr, lang)}
 
         sev = _severity(share, 0.60, 0.50)
+        quarter = int(r["amount_cents"]) / 4
         out.append(
-            _flag(inputs, "concentration", "rep", r["rep_id"], name, f"{first}..{data.as_of}", sev, ev, fmt)
+            _flag(
+                inputs,
+                "concentration",
+                "rep",
+                r["rep_id"],
+                name,
+                f"{first}..{data.as_of}",
+                sev,
+                ev,
+                fmt,
+                quarter,
+            )
         )
     return out
 
@@ -522,6 +645,33 @@ def silent_customers(
     return out.reset_index(drop=True)
 
 
+def _silence_by_chance(customers: pd.DataFrame, k: float, min_orders: int, min_days: int) -> pd.Series:
+    """Per rep: how many of its regular customers would be silent as long as the follow-up list
+    asks (more than k x interval and at least min_days) if each ordered at random (Poisson) at its
+    usual interval: the sum of e^(-max(k I, min_days) / I)."""
+    n = customers["order_days"].to_numpy(dtype=np.float64)
+    first, last = _dates(customers["first_day"]), _dates(customers["last_day"])
+    regular = n >= max(2, min_orders)
+    interval = np.divide(last - first, n - 1, out=np.zeros(len(n)), where=regular)
+    ok = regular & (interval > 0)
+    p = np.zeros(len(n))
+    p[ok] = np.exp(-np.maximum(k * interval[ok], min_days) / interval[ok])
+    return pd.Series(p, index=customers.index).groupby(customers["rep_id"]).sum()
+
+
+def _poisson_tail(m: int, lam: float) -> float:
+    """P(X >= m) for X ~ Poisson(lam)."""
+    if m <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+    term, below = math.exp(-lam), 0.0
+    for j in range(m):
+        below += term
+        term *= lam / (j + 1)
+    return max(0.0, 1.0 - below)
+
+
 def _interval(r: dict[str, Any]) -> float | None:
     """Usual days between order days of one customer row (None with a single order day)."""
     if r.get("interval_days") is not None:
@@ -548,7 +698,18 @@ def _top_list(df: pd.DataFrame, n: int = 5) -> list[dict[str, Any]]:
 
 def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
     """Per employed rep: regular customers silent longer than ``k`` x their usual interval, flagged when
-    they carried at least ``min_share`` of the rep's sales over the customer history window."""
+    they carried at least ``min_share`` of the rep's sales over the customer history window.
+
+    Evidence needed: at least ``min_orders`` order days per customer to know its interval, and
+    more silent customers than chance explains. A customer ordering at random (Poisson) at its
+    usual interval I stays silent for x days with probability e^(-x/I) (~8 % at x = 2.5 I), so a
+    rep with many regular customers always has a few silent ones: the expected number is the sum
+    of those probabilities over the rep's regular customers, and the rep is flagged only when
+    seeing as many silent ones has a Poisson tail probability below ``p_value``. When the whole
+    company has more silent customers than chance (a long holiday, a slow season), the expected
+    number is scaled up by the other reps' ratio: only a rep silent beyond its peers is flagged.
+    Money at risk:
+    a quarter of their usual sales (two-year sales x 91 / 730)."""
     th = inputs.thresholds["silent_customers"]
     data = inputs.data
     c = inputs.customers
@@ -558,6 +719,8 @@ def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
     reps = data.reps[employed(data.reps, data.as_of)]
     tot = c.groupby("rep_id")["total_cents"].sum()
     by_rep = dict(tuple(quiet.groupby("rep_id", sort=False))) if not quiet.empty else {}
+    chance = _silence_by_chance(c, th["k"], int(th["min_orders"]), int(th["min_days"]))
+    n_quiet = quiet.groupby("rep_id").size() if not quiet.empty else pd.Series(dtype=np.int64)
     out = []
     for rid, name in zip(reps["rep_id"], reps["name"], strict=True):
         q = by_rep.get(rid)
@@ -565,7 +728,11 @@ def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
             continue
         lost = int(q["total_cents"].sum())
         share = lost / int(tot[rid])
-        if share < th["min_share"]:
+        # Silence the other reps share beyond chance (a holiday, a slow season) is not this rep's.
+        lam, others = float(chance.get(rid, 0.0)), float(chance.sum()) - float(chance.get(rid, 0.0))
+        if others > 0:
+            lam *= max(1.0, (int(n_quiet.sum()) - len(q)) / others)
+        if share < th["min_share"] or _poisson_tail(len(q), lam) >= th["p_value"]:
             continue
         ev = {
             "customers": len(q),
@@ -579,12 +746,18 @@ def rule_silent_customers(inputs: RiskInputs) -> list[Flag]:
             return {"n": nq, "share": fmt_pct(share, lang), "k": f"{th['k']:g}"}
 
         sev = _severity(share, 0.20, 0.10)
-        out.append(_flag(inputs, "silent_customers", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt))
+        quarter = lost * QUARTER_DAYS / HISTORY_DAYS
+        out.append(
+            _flag(inputs, "silent_customers", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt, quarter)
+        )
     return out
 
 
 def rule_orphaned_customers(inputs: RiskInputs) -> list[Flag]:
-    """Reps who left on or before as_of whose customers have not ordered since (from anyone)."""
+    """Reps who left on or before as_of whose customers have not ordered since (from anyone).
+
+    Evidence: the leave date and the customers' order history. Money at risk: a quarter of those
+    customers' usual sales (two-year sales x 91 / 730)."""
     data = inputs.data
     c = inputs.customers
     reps = data.reps
@@ -623,15 +796,29 @@ def rule_orphaned_customers(inputs: RiskInputs) -> list[Flag]:
             return {"n": n, "left": d.isoformat(), "value": fmt_amount(_money(value), lang)}
 
         sev = _severity(share, 0.02, 0.005)
+        quarter = value * QUARTER_DAYS / HISTORY_DAYS
         out.append(
-            _flag(inputs, "orphaned_customers", "rep", rid, name, f"{left_on}..{data.as_of}", sev, ev, fmt)
+            _flag(
+                inputs,
+                "orphaned_customers",
+                "rep",
+                rid,
+                name,
+                f"{left_on}..{data.as_of}",
+                sev,
+                ev,
+                fmt,
+                quarter,
+            )
         )
     return out
 
 
 def rule_rep_no_sales(inputs: RiskInputs) -> list[Flag]:
     """Employed reps with no sales for at least ``days`` working days up to as_of (counted from the
-    later of the last sale and the hire date; reps who left are excluded)."""
+    later of the last sale and the hire date; reps who left are excluded).
+
+    Evidence needed: ``days`` working days in a row. Money at risk: the plan of those days."""
     n = int(inputs.thresholds["rep_no_sales"]["days"])
     data = inputs.data
     end = data.idx(data.as_of) + 1
@@ -655,7 +842,8 @@ def rule_rep_no_sales(inputs: RiskInputs) -> list[Flag]:
 
         sev = _severity(idle, 2 * n, 1.5 * n)
         rid, name = data.reps["rep_id"].iloc[i], data.reps["name"].iloc[i]
-        out.append(_flag(inputs, "rep_no_sales", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt))
+        missed = int(data.plan[i, max(0, since) : end].sum())
+        out.append(_flag(inputs, "rep_no_sales", "rep", rid, name, f"≤{data.as_of}", sev, ev, fmt, missed))
     return out
 
 
@@ -668,7 +856,9 @@ def _months(data: metrics.ProgressData) -> tuple[list[dt.date], NDArray[np.int64
 
 def rule_unrealistic_target(inputs: RiskInputs) -> list[Flag]:
     """Active plan only: a rep's month target (as_of's month onwards) above ``k`` x the rep's best
-    complete month before as_of's month. Reps without a month of history are not judged."""
+    complete month before as_of's month. Reps without a month of history are not judged.
+
+    Money at risk: the next three months' targets above the best month."""
     k = inputs.thresholds["unrealistic_target"]["k"]
     data = inputs.data
     months, starts = _months(data)
@@ -711,13 +901,17 @@ def rule_unrealistic_target(inputs: RiskInputs) -> list[Flag]:
 
         sev = _severity(float(ratios[j]), 1.5 * k, 1.2 * k)
         rid, name = data.reps["rep_id"].iloc[i], data.reps["name"].iloc[i]
-        out.append(_flag(inputs, "unrealistic_target", "rep", rid, name, data.fy.label, sev, ev, fmt))
+        soon = np.flatnonzero(future)[:3]
+        over_best = float(np.clip(plan_m[i, soon] - best, 0, None).sum())
+        out.append(
+            _flag(inputs, "unrealistic_target", "rep", rid, name, data.fy.label, sev, ev, fmt, over_best)
+        )
     return out
 
 
 def rule_overdue_tasks(inputs: RiskInputs) -> list[Flag]:
     """Per rep: open key tasks (priority high / key-account type; every task when neither column is set)
-    whose deadline passed before as_of."""
+    whose deadline passed before as_of. No money at risk is measured (ranked after money flags)."""
     tasks = inputs.tasks
     if tasks is None or tasks.empty:
         return []
@@ -759,8 +953,14 @@ RULE_FUNCS: dict[str, Callable[[RiskInputs], list[Flag]]] = {
 }
 
 
-def evaluate(inputs: RiskInputs, rules: Iterable[str] | None = None) -> RiskReport:
-    """Run the enabled rules; flags sorted by severity, then rule order, then scope and entity.
+def evaluate(inputs: RiskInputs, rules: Iterable[str] | None = None, *, combine: bool = True) -> RiskReport:
+    """Run the enabled rules and return few, strong flags, ranked by money at risk.
+
+    Each rule asks for enough evidence first (see its docstring: a minimum of elapsed working
+    days or weeks, or a one-sided significance test). Then :func:`combine` makes one flag per
+    entity and folds reps' performance flags into their team's, and the flags are ranked by money
+    at risk (largest first; then severity, rule order, scope, entity). ``combine=False`` returns
+    every rule's flags as they are, in that ranking.
 
     Rules that cannot run say why in ``skipped``: the unrealistic-target rule needs an active
     plan; the overdue-task rule needs a task table (none exists until the task feature ships)."""
@@ -780,11 +980,71 @@ def evaluate(inputs: RiskInputs, rules: Iterable[str] | None = None) -> RiskRepo
             skipped.append(Skipped(rule, "risk.skip.no_tasks"))
             continue
         flags += RULE_FUNCS[rule](inputs)
-    sev = {s: i for i, s in enumerate(SEVERITIES)}
-    order = {r: i for i, r in enumerate(RULES)}
-    sc = {s: i for i, s in enumerate(SCOPES)}
-    flags.sort(key=lambda f: (sev[f.severity], order[f.rule], sc[f.scope], f.entity_id))
-    return RiskReport(inputs.data.as_of, flags, skipped)
+    data = inputs.data
+    if combine:
+        flags = combine_flags(
+            flags, dict(zip(data.reps["rep_id"].astype(str), data.reps["team_id"], strict=True))
+        )
+    flags.sort(key=_rank)
+    return RiskReport(data.as_of, flags, skipped, data.data_through, data.requested_as_of or data.as_of)
+
+
+_SEV = {s: i for i, s in enumerate(SEVERITIES)}
+_ORDER = {r: i for i, r in enumerate(RULES)}
+_SCOPE = {s: i for i, s in enumerate(SCOPES)}
+# Rules about how much an entity sells; a team flagged by one of them explains its reps' such flags.
+PERFORMANCE_RULES = frozenset({"forecast_attainment", "behind_pace", "wow_decline", "yoy_decline"})
+
+
+def _rank(f: Flag) -> tuple[Decimal, int, int, int, str]:
+    return (-f.money_at_risk, _SEV[f.severity], _ORDER[f.rule], _SCOPE[f.scope], f.entity_id)
+
+
+def combine_flags(flags: list[Flag], rep_team: dict[str, object]) -> list[Flag]:
+    """One flag per entity, and a team's performance problem stated once.
+
+    1. Per (scope, entity): the flag with the most money at risk leads (its reason is the
+       entity's strongest), the others go into its ``also``; severity is the highest of them.
+    2. A rep whose strongest flag is a performance flag (:data:`PERFORMANCE_RULES`), in a team that
+       has a performance flag, is folded into the team's flag (``also``, with its own evidence):
+       the team's decline is the problem to act on, and its reps are the evidence. Reps whose
+       strongest problem is their own kind (a concentrated or silent book, idle days, overdue
+       tasks ...) keep their own flag."""
+    by_entity: dict[tuple[str, str], list[Flag]] = {}
+    for f in flags:
+        by_entity.setdefault((f.scope, f.entity_id), []).append(f)
+    merged: dict[tuple[str, str], Flag] = {}
+    for key, group in by_entity.items():
+        group = sorted(group, key=_rank)
+        worst = min(group, key=lambda f: _SEV[f.severity]).severity
+        merged[key] = replace(group[0], severity=worst, also=tuple(group[1:]))
+    teams_hit = {
+        k[1]
+        for k, f in merged.items()
+        if k[0] == "team" and any(r in PERFORMANCE_RULES for r, _, _ in f.keys)
+    }
+    folded: dict[str, list[Flag]] = {}
+    for key, f in list(merged.items()):
+        if key[0] != "rep" or f.rule not in PERFORMANCE_RULES:
+            continue
+        team = rep_team.get(f.entity_id)
+        if team is not None and str(team) in teams_hit:
+            folded.setdefault(str(team), []).append(merged.pop(key))
+    for team, reps in folded.items():
+        t_flag = merged[("team", team)]
+        merged[("team", team)] = replace(t_flag, also=t_flag.also + tuple(sorted(reps, key=_rank)))
+    return list(merged.values())
+
+
+def top_flags(
+    con: store.Connection, as_of: dt.date | None = None, fy_start_month: int = 1, n: int = TOP_N
+) -> RiskReport:
+    """The ranked flags as of ``as_of`` (default: the last day with data), cut to the top ``n``.
+
+    For a summary such as the home page; the risks page shows them all, the top ``n`` first."""
+    day = as_of or store.data_through(con) or dt.date.today()
+    report = evaluate(load_inputs(con, day, fy_start_month))
+    return replace(report, flags=report.top(n))
 
 
 def load_inputs(
@@ -795,6 +1055,7 @@ def load_inputs(
     open tasks (if a task table exists), thresholds and playbook. ``raw=True`` reads the customer
     activity from the raw sales as before migration 5 (benchmark baseline; same inputs)."""
     data = metrics.load_inputs(con, as_of, fy_start_month)
+    as_of = data.as_of  # measured to the last data day: a later day is not evidence of anything
     customers = store.customer_activity(
         con,
         as_of - dt.timedelta(days=HISTORY_DAYS - 1),
@@ -814,7 +1075,10 @@ def load_inputs(
 def link_register(
     flags: Iterable[Flag], register: pd.DataFrame
 ) -> dict[tuple[str, str, str], tuple[int, str]]:
-    """Flag key -> (entry_id, status) of its register entry (latest one), for flags seen before."""
+    """Flag key -> (entry_id, status) of its register entry (latest one), for flags seen before.
+
+    A flag is linked through its own key or, failing that, the key of a flag folded into it (the
+    entity's strongest reason may change from one day to the next; the entry stays the same)."""
     out: dict[tuple[str, str, str], tuple[int, str]] = {}
     if register.empty:
         return out
@@ -825,8 +1089,9 @@ def link_register(
         for r in recs
     }
     for f in flags:
-        if f.key in idx:
-            out[f.key] = idx[f.key]
+        hit = next((idx[k] for k in f.keys if k in idx), None)
+        if hit is not None:
+            out[f.key] = hit
     return out
 
 

@@ -1133,6 +1133,16 @@ def sales_bounds(con: Connection) -> tuple[dt.date | None, dt.date | None, int]:
     return row[0], row[1], int(row[2])
 
 
+def data_through(con: Connection) -> dt.date | None:
+    """The last day with sales in the store (from the rep × day summary), or None when it has none.
+
+    Every figure measured "as of" a later day stops here: a day after it is not known to have had
+    no sales, only not to have been loaded yet."""
+    row = con.execute("SELECT max(day) FROM sum_rep_day").fetchall()[0]
+    day: dt.date | None = row[0]
+    return day
+
+
 def daily_actuals(con: Connection, start: dt.date, end: dt.date, *, by_rep: bool = False) -> pd.DataFrame:
     """Actuals per day (and rep) from rep × day: [day, (rep_id,) amount_cents int64].
 

@@ -85,9 +85,19 @@ def last_sale_day(db: str, version: tuple[float, int]) -> dt.date | None:
         return store.sales_bounds(con)[1]
 
 
+def data_through(db: str) -> dt.date | None:
+    """The store's last day with sales (None for a missing, empty or unreadable store)."""
+    if not store.db_path(db).exists():
+        return None
+    try:
+        return last_sale_day(db, store.data_version(db))
+    except (store.StoreError, duckdb.Error):  # the page itself reports the store problem
+        return None
+
+
 def default_as_of(db: str) -> dt.date:
-    """The sidebar's as-of date when the URL names none: today, or the data's last day with sales
-    when the data ended before this fiscal year (:func:`analysis.overview.default_as_of`)."""
+    """The sidebar's as-of date when the URL names none: the data's last day with sales (today
+    when there is none; :func:`analysis.overview.default_as_of`)."""
     today = dt.date.today()
     if not store.db_path(db).exists():  # first run: the page creates the store after the sidebar
         return today

@@ -22,7 +22,7 @@ from components import charts, tables
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
-FLAG_COLUMNS = ("severity", "entity", "rule", "reason", "register", "scope", "period")
+FLAG_COLUMNS = ("severity", "entity", "rule", "money", "reason", "register", "scope", "period")
 FLAG_ROW_PX = 78  # three wrapped lines of the reason
 
 
@@ -60,7 +60,10 @@ def flag_label(f: risks.Flag, lang: str) -> str:
 
 
 def flags_table(
-    flags: list[risks.Flag], links: dict[tuple[str, str, str], tuple[int, str]], lang: str
+    flags: list[risks.Flag],
+    links: dict[tuple[str, str, str], tuple[int, str]],
+    lang: str,
+    key: str = "flags_table",
 ) -> None:
     rows = []
     for f in flags:
@@ -74,11 +77,19 @@ def flags_table(
                 "period": f.period,
                 "reason": f.reason[lang],
                 "register": "" if link is None else f"#{link[0]} " + t(f"risk.status.{link[1]}", lang),
+                "money": fmt_amount(f.money_at_risk, lang),
             }
         )
     # Reason wraps (a row taller than 4rem lets glide wrap text) in a wide column placed before the
     # secondary columns, so the sentence is read whole; scope and period may scroll off on narrow screens.
-    widths: dict[str, int] = {"severity": 70, "entity": 90, "rule": 150, "reason": 430, "register": 100}
+    widths: dict[str, int] = {
+        "severity": 70,
+        "entity": 90,
+        "rule": 150,
+        "money": 90,
+        "reason": 400,
+        "register": 100,
+    }
     cfg = (
         {k: st.column_config.TextColumn(t(f"risk.col.{k}", lang), width=widths.get(k)) for k in rows[0]}
         if rows
@@ -91,7 +102,7 @@ def flags_table(
         row_height=FLAG_ROW_PX,
         hide_index=True,
         width="stretch",
-        key="flags_table",
+        key=key,
     )
     heads = {k: t(f"risk.col.{k}", lang) for k in FLAG_COLUMNS}
     tables.download(
@@ -130,6 +141,21 @@ def evidence(f: risks.Flag, lang: str) -> None:
     st.dataframe(
         pd.DataFrame(rows), column_config=cfg, hide_index=True, width="stretch", key="evidence_table"
     )
+    if f.also:
+        st.markdown(f"**{t('risk.also', lang)}**")
+        more = pd.DataFrame(
+            [
+                {
+                    "entity": a.entity_label(lang),
+                    "rule": t(f"risk.rule.{a.rule}", lang),
+                    "money": fmt_amount(a.money_at_risk, lang),
+                    "reason": a.reason[lang],
+                }
+                for a in f.also
+            ]
+        )
+        cfg3 = {c: st.column_config.TextColumn(t(f"risk.col.{c}", lang)) for c in more.columns}
+        st.dataframe(more, column_config=cfg3, hide_index=True, width="stretch", key="also_table")
     follow = f.evidence.get("follow_up")
     if follow:
         st.markdown(f"**{t('risk.follow_up', lang)}**")

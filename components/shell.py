@@ -125,13 +125,19 @@ def page(title_key: str) -> Shell:
         )
         lang = LANG_BY_LABEL.get(str(label), DEFAULT_LANG)
         db = str(store.db_path())
-        # Today, or the data's last day when its history ended before this fiscal year.
+        # The last day with data (today when there is none): a later day would count as elapsed
+        # without sales (analysis.overview.default_as_of).
         default_as_of = data.default_as_of(db)
         as_of = st.date_input(
             t("side.asof", lang), value=default_as_of, key="asof", bind="query-params", format="YYYY-MM-DD"
         )
         if isinstance(as_of, dt.date):
             _remember(str(label), as_of, default_as_of)
+        through = data.data_through(db)
+        if through is not None:
+            st.caption(t("side.data_through", lang, day=through.isoformat()))
+            if isinstance(as_of, dt.date) and as_of > through:
+                st.caption(t("side.measured_to", lang, day=through.isoformat()))
         st.caption(f"{t('side.db', lang)}: `{Path(db).name}`")
         auth.sidebar(access, lang)
     if not isinstance(as_of, dt.date):

@@ -19,7 +19,7 @@ reps = pdata.reps
 team_names = [str(n) for n in dict.fromkeys(reps["team"].dropna())]
 team_id_of = dict(zip(reps["team"].astype(str), reps["team_id"], strict=False))
 periods = [p.label for p in metrics.fiscal_periods(pdata.fy)]
-default_period = metrics.period_of(pdata.fy, sh.as_of, "month").label
+default_period = metrics.period_of(pdata.fy, pdata.as_of, "month").label
 
 c1, c2, c3 = st.columns([2, 2, 2])
 team = c1.selectbox(
@@ -65,7 +65,7 @@ else:
     st.warning(sh.t("prog.plan_none"), icon=":material/warning:")
 
 who = rep or team or sh.t("prog.all_teams")
-st.subheader(f"{who} · " + sh.t("prog.caption", fy=pdata.fy.label, period=p.period.label, asof=sh.as_of))
+st.subheader(f"{who} · " + sh.t("prog.caption", fy=pdata.fy.label, period=p.period.label, asof=p.as_of))
 progress_view.kpis(p, sh.lang)
 st.caption(progress_view.required_line(p, sh.lang) + " · " + progress_view.growth_line(p, sh.lang))
 

@@ -21,7 +21,7 @@ except store.StoreError as exc:
     shell.store_error(sh, exc)
     st.stop()
 
-st.caption(sh.t("risk.caption", asof=sh.as_of.isoformat(), n=len(report.flags)))
+st.caption(sh.t("risk.caption", asof=report.as_of.isoformat(), n=len(report.flags)))
 for s in report.skipped:
     st.caption(t(f"risk.rule.{s.rule}", sh.lang) + ": " + sh.t(s.reason_key))
 auth.scope_note(sh.access, sh.lang)  # who may acknowledge and edit which risks
@@ -55,7 +55,7 @@ flags = [
     f
     for f in report.flags
     if (not sev or f.severity in sev)
-    and (rule is None or f.rule == rule)
+    and (rule is None or rule in {k[0] for k in f.keys})
     and (scope is None or f.scope == scope)
 ]
 
@@ -69,7 +69,12 @@ if msg := st.session_state.pop("risk_msg", None):
 if not flags:
     st.success(sh.t("risk.none"), icon=":material/check_circle:")
 else:
-    risk_view.flags_table(flags, reg_links, sh.lang)
+    # The strongest few first; the rest (still ranked by money at risk) one click away.
+    st.markdown(f"##### {sh.t('risk.top', n=min(len(flags), risks.TOP_N))}")
+    risk_view.flags_table(flags[: risks.TOP_N], reg_links, sh.lang)
+    if len(flags) > risks.TOP_N:
+        with st.expander(sh.t("risk.more", n=len(flags) - risks.TOP_N)):
+            risk_view.flags_table(flags[risks.TOP_N :], reg_links, sh.lang, key="more_flags_table")
     pick = st.selectbox(
         sh.t("risk.inspect"),
         range(len(flags)),

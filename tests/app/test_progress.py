@@ -64,7 +64,8 @@ class TestProgressPage:
         assert c["Target"] == fmt_amount(p.target, "en")
         assert c["Actual"] == fmt_amount(p.actual, "en")
         assert c["YoY (like-for-like)"] == fmt_pct(p.yoy, "en", signed=True)
-        assert "华北 · FY2026 · FY2026-Q4 · as of 2026-11-27" in [s.value for s in at.subheader]
+        # The demo's data end on 2026-11-26: the figures (and the caption) stop there.
+        assert "华北 · FY2026 · FY2026-Q4 · as of 2026-11-26" in [s.value for s in at.subheader]
 
     def test_url_selects_rep_and_week(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(PAGE, demo_db, monkeypatch, asof=AS_OF, lang="English", rep="陈静", period="2026-W48").run()

@@ -44,7 +44,7 @@ class TestRisksPage:
         assert at.title[0].value == "Risk flags and register"
         table = at.dataframe[0].value
         assert table.iloc[:, 3].tolist() == ["陈静"]
-        assert "made 60.7% of the last 12 months' sales with one customer" in table.iloc[0, 5]
+        assert "made 60.9% of the last 12 months' sales with one customer" in table.iloc[0, 5]
         evidence = at.dataframe[1].value
         assert "Top customer share" in evidence.iloc[:, 0].tolist()
 

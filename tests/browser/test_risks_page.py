@@ -23,7 +23,7 @@ def test_acknowledged_flag_is_in_the_register_after_reload(
     expect(page.get_by_text("The register is empty", exact=False)).to_be_visible()
     # The reason of the inspected flag is readable as a whole sentence beside its evidence.
     reason = page.get_by_test_id("stAlertContentInfo")
-    expect(reason).to_contain_text("made 60.7% of the last 12 months' sales with one customer")
+    expect(reason).to_contain_text("made 60.9% of the last 12 months' sales with one customer")
     screenshot(page, "risks_flags_en")
 
     page.get_by_label("Owner").fill("Manager Wang")

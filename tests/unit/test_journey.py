@@ -167,12 +167,13 @@ class TestDefaultAsOf:
         "last_sale,start_month,expected",
         [
             (None, 1, "2026-12-03"),  # an empty store: today
-            ("2026-12-02", 1, "2026-12-03"),  # the demo: data up to yesterday
-            ("2026-01-01", 1, "2026-12-03"),  # data reaches into today's fiscal year
+            ("2026-12-02", 1, "2026-12-02"),  # the demo: data up to yesterday (issue 15: not today)
+            ("2026-01-01", 1, "2026-01-01"),  # data reaches into today's fiscal year: its last day
             ("2025-12-31", 1, "2025-12-31"),  # ended last fiscal year: its last day
             ("2017-12-30", 1, "2017-12-30"),  # Superstore
             ("2026-03-31", 4, "2026-03-31"),  # fiscal years from April: FY2026 began 2026-04-01
-            ("2026-04-01", 4, "2026-12-03"),
+            ("2026-04-01", 4, "2026-04-01"),
+            ("2026-12-05", 1, "2026-12-03"),  # dated after today: today
         ],
     )
     def test_rule(self, last_sale: str | None, start_month: int, expected: str) -> None:
