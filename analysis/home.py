@@ -131,9 +131,10 @@ def money_at_risk(flag: risks.Flag) -> Decimal:
 
     Shortfalls for the target rules (target - forecast, plan - actual, last year - this year),
     the sales that depend on the customers for the customer rules, target above the best month for
-    an unrealistic target. A flag that carries its own ``money_at_risk`` keeps it."""
+    an unrealistic target. A flag that carries its own ``money_at_risk`` (risks.evaluate sets it)
+    keeps it."""
     own = getattr(flag, "money_at_risk", None)
-    if isinstance(own, Decimal):
+    if isinstance(own, Decimal) and own > 0:
         return own
     ev: dict[str, Any] = flag.evidence
     rule = flag.rule
