@@ -180,7 +180,9 @@ def build_view(
     i0, i1 = data.idx(fy.start), data.idx(as_of) + 1
     ly_s, ly_e = metrics.year_ago(fy.start, as_of, "year")
     j0, j1 = max(0, data.idx(ly_s)), data.idx(ly_e) + 1
-    reps = data.reps
+    # Reps an import created have no team (team_id NaN, team "—"): key them by their label, since
+    # groupby drops NaN keys and a store of imports showed a by-team gap of 0 against 0.
+    reps = data.reps.assign(team_id=data.reps["team_id"].fillna(metrics.NO_TEAM))
     act = data.actual[:, i0:i1].sum(axis=1)
     plan = data.plan[:, i0:i1].sum(axis=1)
     ly = data.actual[:, j0:j1].sum(axis=1)

@@ -160,6 +160,48 @@ class TestOwnDataCrashes:
         assert run(capsys, db, "imports", "--json").json()["imports"][0]["undone_at"]
 
 
+class TestTeamlessNumbers:
+    """Wrong numbers the journeys found on a store of imports (no rep has a team)."""
+
+    @pytest.fixture
+    def northwind(self, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+        db = tmp_path / "nw.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(shared_data / "northwind_rep_orders.csv")))
+        ok(run(capsys, db, "plan", "--year", "1998", "--target", "3000000", "--save", "b", "--activate"))
+        return db
+
+    def test_insights_gap_by_team_adds_up(self, northwind: Path) -> None:
+        # groupby dropped the NaN team: the by-team gap read 0 against 0 on the insights page.
+        from analysis import insights, store
+
+        with store.connect(northwind, read_only=True) as con:
+            view = insights.load_view(con, dt.date(1998, 4, 15))
+        for vs in ("plan", "last_year"):
+            team, rep = view.gap_frame("team", vs), view.gap_frame("rep", vs)
+            assert team["actual_cents"].sum() == rep["actual_cents"].sum() > 0
+            assert team["base_cents"].sum() == rep["base_cents"].sum() > 0
+        assert list(view.team_health["team"]) == ["—"]
+        assert view.rep_health["team"].notna().all()
+
+    def test_overview_teams_table_has_the_teamless_row(self, northwind: Path) -> None:
+        from analysis import overview, store
+
+        with store.connect(northwind, read_only=True) as con:
+            ov = overview.build_overview(con, dt.date(1998, 4, 15))
+        assert list(ov.teams["team"]) == ["—"]
+        assert ov.teams["ytd"].sum() == ov.reps["ytd"].sum() == ov.ytd
+
+    def test_progress_rows_label_the_teamless_team(self, northwind: Path) -> None:
+        # retro printed "Biggest miss: Team nan"; scorecard and incentives showed NaN as the team.
+        from analysis import metrics, store
+
+        with store.connect(northwind, read_only=True) as con:
+            data = metrics.load_inputs(con, dt.date(1998, 4, 15))
+        assert set(data.reps["team"]) == {metrics.NO_TEAM}
+        assert data.reps["team_id"].isna().all()  # the key stays missing: filters still find them
+
+
 class TestDefaultAsOf:
     """Views without an as-of date open on the data's own last year when its history ended long ago."""
 
