@@ -22,6 +22,12 @@ TEXT: dict[str, dict[str, str]] = {
     "nav.plan": {"zh": "目标分解", "en": "Plan"},
     "nav.progress": {"zh": "进度追踪", "en": "Progress"},
     "nav.data": {"zh": "数据导入", "en": "Data import"},
+    # menu sections: the manager's loop (plan → track → act → evaluate), then the data
+    "nav.sec.plan": {"zh": "计划", "en": "Plan"},
+    "nav.sec.track": {"zh": "追踪", "en": "Track"},
+    "nav.sec.act": {"zh": "行动", "en": "Act"},
+    "nav.sec.evaluate": {"zh": "评估", "en": "Evaluate"},
+    "nav.sec.data": {"zh": "数据", "en": "Data"},
     "side.lang": {"zh": "语言", "en": "Language"},
     "side.asof": {"zh": "截至日期", "en": "As of"},
     "side.data_through": {"zh": "数据截至 {day}", "en": "data through {day}"},
@@ -534,7 +540,7 @@ TEXT: dict[str, dict[str, str]] = {
     "field.stage": {"zh": "阶段/状态", "en": "Stage/status"},
     # --- risks / insights ---
     "nav.risks": {"zh": "风险预警", "en": "Risks"},
-    "nav.insights": {"zh": "瓶颈与驱动", "en": "Insights"},
+    "nav.insights": {"zh": "瓶颈与驱动", "en": "Drivers"},
     "risk.company": {"zh": "全公司", "en": "Company"},
     "risk.who.company": {"zh": "全公司", "en": "The company"},
     "risk.who.team": {"zh": "团队「{name}」", "en": "Team {name}"},
@@ -873,9 +879,9 @@ TEXT: dict[str, dict[str, str]] = {
         ".streamlit/secrets.toml). Anyone on the network can see and change the data.",
     },
     # --- execution loop ---
-    "nav.tasks": {"zh": "任务与时间节点", "en": "Tasks"},
+    "nav.tasks": {"zh": "任务与时间节点", "en": "Tasks & deadlines"},
     "nav.review": {"zh": "周会复盘", "en": "Weekly review"},
-    "nav.scorecard": {"zh": "考核与激励", "en": "Scorecard & incentives"},
+    "nav.scorecard": {"zh": "考核评分", "en": "Scorecard"},
     "task.title_page": {"zh": "任务与时间节点", "en": "Tasks and deadlines"},
     "task.caption": {
         "zh": "每个任务有负责人、类型、优先级、截止日期和状态；重点客户默认 1 周内跟进，日常维护默认 1 个月。",
@@ -1098,7 +1104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Only an admin can import or undo data. You can view the import history.",
     },
     # --- incentives ---
-    "nav.incentives": {"zh": "激励与提成", "en": "Incentives"},
+    "nav.incentives": {"zh": "激励与提成", "en": "Incentives & commission"},
     "inc.title": {"zh": "激励机制：提成、奖金与表彰", "en": "Incentives: commission, bonuses, recognition"},
     "inc.caption": {
         "zh": "提成按达成率分档累进：每档费率只作用于落在该档内的那部分销售额（边际分段）。"

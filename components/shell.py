@@ -29,19 +29,52 @@ LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": 
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# (script path relative to the app root, translation key, icon); pages appear once their file exists.
-PAGES = [
-    ("dashboard.py", "nav.home", ":material/dashboard:"),
-    ("pages/1_plan.py", "nav.plan", ":material/target:"),
-    ("pages/2_progress.py", "nav.progress", ":material/trending_up:"),
-    ("pages/3_data.py", "nav.data", ":material/upload_file:"),
-    ("pages/4_risks.py", "nav.risks", ":material/warning:"),
-    ("pages/5_insights.py", "nav.insights", ":material/insights:"),
-    ("pages/6_tasks.py", "nav.tasks", ":material/task_alt:"),
-    ("pages/7_review.py", "nav.review", ":material/event_note:"),
-    ("pages/8_scorecard.py", "nav.scorecard", ":material/leaderboard:"),
-    ("pages/9_incentives.py", "nav.incentives", ":material/workspace_premium:"),
+# The menu follows the manager's loop: plan, track, act, evaluate, then the data. One job per entry.
+# (section title key or None, [(script path relative to the app root, translation key, icon)]);
+# pages appear once their file exists.
+MENU: list[tuple[str | None, list[tuple[str, str, str]]]] = [
+    (None, [("dashboard.py", "nav.home", ":material/dashboard:")]),
+    ("nav.sec.plan", [("pages/1_plan.py", "nav.plan", ":material/target:")]),
+    (
+        "nav.sec.track",
+        [
+            ("pages/2_progress.py", "nav.progress", ":material/trending_up:"),
+            ("pages/4_risks.py", "nav.risks", ":material/warning:"),
+            ("pages/5_insights.py", "nav.insights", ":material/insights:"),
+        ],
+    ),
+    (
+        "nav.sec.act",
+        [
+            ("pages/6_tasks.py", "nav.tasks", ":material/task_alt:"),
+            ("pages/7_review.py", "nav.review", ":material/event_note:"),
+        ],
+    ),
+    (
+        "nav.sec.evaluate",
+        [
+            ("pages/8_scorecard.py", "nav.scorecard", ":material/leaderboard:"),
+            ("pages/9_incentives.py", "nav.incentives", ":material/workspace_premium:"),
+        ],
+    ),
+    ("nav.sec.data", [("pages/3_data.py", "nav.data", ":material/upload_file:")]),
 ]
+PAGES = [entry for _, entries in MENU for entry in entries]
+
+
+def menu(lang: str) -> None:
+    """The sidebar menu: a small caption per section, then its page links."""
+    # Links need folder navigation, which Streamlit only enables when pages/ holds pages.
+    if not any((ROOT / "pages").glob("*.py")):
+        return
+    for section, entries in MENU:
+        shown = [(path, key, icon) for path, key, icon in entries if (ROOT / path).exists()]
+        if not shown:
+            continue
+        if section is not None:
+            st.caption(t(section, lang))
+        for path, key, icon in shown:
+            st.page_link(path, label=t(key, lang), icon=icon)
 
 
 @dataclass(frozen=True)
@@ -114,11 +147,7 @@ def page(title_key: str) -> Shell:
         st.warning(t("access.exposed", lang_now, address=exposed), icon=":material/public:")
     with st.sidebar:
         st.markdown(f"### {t('app.title', lang_now)}")
-        # Links need folder navigation, which Streamlit only enables when pages/ holds pages.
-        multipage = any((ROOT / "pages").glob("*.py"))
-        for path, key, icon in PAGES:
-            if multipage and (ROOT / path).exists():
-                st.page_link(path, label=t(key, lang_now), icon=icon)
+        menu(lang_now)
         st.divider()
         label = st.radio(
             t("side.lang", lang_now), list(LANG_BY_LABEL), key="lang", bind="query-params", horizontal=True

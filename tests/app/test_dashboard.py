@@ -154,3 +154,22 @@ class TestOlderDatabaseFile:
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert store.is_current(db)
+
+
+class TestMenu:
+    """The sidebar menu follows the loop in sections, one job per entry, no two names alike."""
+
+    @pytest.mark.parametrize(("lang", "url", "word"), [("zh", "中文", "激励"), ("en", "English", "ncentive")])
+    def test_sections_in_loop_order_and_distinct_names(
+        self, lang: str, url: str, word: str, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from analysis.i18n import t
+        from components import shell
+
+        at = app("dashboard.py", demo_db, monkeypatch, lang=url).run()
+        sections = [c.value for c in at.sidebar.caption][:5]
+        assert sections == [t(f"nav.sec.{s}", lang) for s in ("plan", "track", "act", "evaluate", "data")]
+        labels = [e.proto.label for e in at.sidebar.get("page_link")]
+        assert labels == [t(key, lang) for _, key, _ in shell.PAGES]
+        assert len(set(labels)) == len(labels) == 10
+        assert sum(word in label for label in labels) == 1  # only the incentives entry says incentives

@@ -37,7 +37,7 @@ def test_complete_a_task_and_see_it_in_the_scorecard(
         row = tasks.load(con).iloc[0]
     assert row["status"] == "done"
 
-    page.get_by_role("link", name="Scorecard & incentives").click()
+    page.get_by_role("link", name="Scorecard", exact=True).click()
     wait_idle(page)
     expect(page.get_by_text("1 tasks count in this period, 1 of them done on time.")).to_be_visible()
     assert "/scorecard" in page.url and "lang=English" in page.url
