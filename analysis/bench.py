@@ -43,7 +43,7 @@ def bench_demo(rows: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.duckdb"
         t0 = time.perf_counter()
-        demo.build_demo(str(path), rows=rows, end=dt.date(2026, 11, 26))
+        demo.build_demo(str(path), rows=rows, end=dt.date(2026, 11, 26), living=False)
         ms = (time.perf_counter() - t0) * 1000
         size = path.stat().st_size
     return [{"operation": f"demo build ({size / 1e6:.0f} MB file)", "rows": rows, "p50_ms": ms, "p95_ms": ms}]
@@ -68,7 +68,7 @@ def run(rows: int, db: str | None) -> list[Row]:
         big_db = str(Path(tmp) / "bench_big.duckdb")
         from analysis import demo
 
-        demo.build_demo(big_db, rows=rows, end=dt.date(2026, 11, 26))
+        demo.build_demo(big_db, rows=rows, end=dt.date(2026, 11, 26), living=False)
     for module_name, func_name, wants_db in AREAS:
         try:
             module = importlib.import_module(module_name)

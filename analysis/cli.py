@@ -88,7 +88,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"folder {target.parent} does not exist; create it or pass another --db")
     t0 = time.perf_counter()
     res = demo.build_demo(
-        args.db, rows=args.rows, seed=args.seed, end=end, progress=_progress_printer(not args.json)
+        args.db,
+        rows=args.rows,
+        seed=args.seed,
+        end=end,
+        living=not args.sales_only,
+        progress=_progress_printer(not args.json),
     )
     elapsed = time.perf_counter() - t0
     path = store.db_path(args.db)
@@ -101,6 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "last_day": res.last_day,
         "reps": res.reps,
         "customers": res.customers,
+        "living": res.living,
         "seconds": round(elapsed, 2),
         "db_bytes": db_bytes,
     }
@@ -177,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--rows", type=int, default=200_000)
     sp.add_argument("--seed", type=int, default=7)
     sp.add_argument("--end", help="last day of history (default yesterday), YYYY-MM-DD")
+    sp.add_argument(
+        "--sales-only", action="store_true", help="only the sales history: no plans, tasks, reviews, register"
+    )
     add("init", cmd_init, "create/migrate an empty database")
     add("imports", cmd_imports, "list imports")
     sp = add("undo", cmd_undo, "undo an import")

@@ -269,7 +269,7 @@ def bench_import(
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base.duckdb"
-        demo.build_demo(str(base), rows=history_rows, end=dt.date(2026, 11, 26))
+        demo.build_demo(str(base), rows=history_rows, end=dt.date(2026, 11, 26), living=False)
         for n in sizes:
             path = Path(tmp) / f"bench_{n}.xlsx"
             write_bench_xlsx(path, n)

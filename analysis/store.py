@@ -14,6 +14,7 @@ to ``sales`` so pages never read a total that disagrees with the raw rows.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
 import hashlib
@@ -282,15 +283,29 @@ def cursor(con: Connection) -> Connection:
     return other
 
 
+_IN_TRANSACTION: set[int] = set()  # id() of connections inside transaction()
+
+
 @contextmanager
 def transaction(con: Connection) -> Iterator[Connection]:
-    """BEGIN … COMMIT, rolled back on any exception so nothing is half-applied."""
+    """BEGIN … COMMIT, rolled back on any exception so nothing is half-applied.
+
+    Inside another ``transaction`` of the same connection it joins that one (DuckDB has no
+    nested transactions): the outermost commits or rolls back everything, so a caller can make
+    several writes (e.g. the demo company's whole year) one all-or-nothing unit."""
+    key = id(con)
+    if key in _IN_TRANSACTION:
+        yield con
+        return
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(key)
     try:
         yield con
     except BaseException:
+        _IN_TRANSACTION.discard(key)
         con.execute("ROLLBACK")
         raise
+    _IN_TRANSACTION.discard(key)
     con.execute("COMMIT")
 
 
@@ -521,8 +536,24 @@ def init_db(path: str | os.PathLike[str] | None = None) -> Path:
     return p
 
 
+# The demo company writes its past (a plan saved in January, tasks closed in March) through the
+# same functions as the UI; inside ``clock(at)`` those writes are stamped ``at``, not the wall clock.
+_CLOCK: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar("store_clock", default=None)
+
+
+@contextmanager
+def clock(at: dt.datetime) -> Iterator[None]:
+    """Stamp every write made inside the block (this thread / task) with ``at`` (whole seconds)."""
+    token = _CLOCK.set(at.replace(microsecond=0))
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
+
 def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
+    fixed = _CLOCK.get()
+    return fixed if fixed is not None else dt.datetime.now().replace(microsecond=0)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,9 +34,28 @@ SHARED_DATA = _shared_data()
 
 @pytest.fixture(scope="session")
 def demo_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company's sales only: no plans, tasks, reviews or register entries yet, so a
+    test of a feature starts from a known, empty state of that feature."""
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build_demo(str(path), rows=DEMO_ROWS, end=DEMO_END, living=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def living_db_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company as `make run` builds it: the sales plus a year of use (plans, tasks,
+    weekly reviews, register entries, CSAT answers, incentive scheme)."""
+    path = tmp_path_factory.mktemp("living") / "living.duckdb"
     demo.build_demo(str(path), rows=DEMO_ROWS, end=DEMO_END)
     return path
+
+
+@pytest.fixture
+def living_db(living_db_master: Path, tmp_path: Path) -> Iterator[Path]:
+    """A private copy of the living demo database that a test may write to."""
+    path = tmp_path / "living.duckdb"
+    shutil.copy(living_db_master, path)
+    yield path
 
 
 @pytest.fixture
