@@ -7,6 +7,7 @@ Forms (all take --db and --json):
   plan compare A B [--grain G --by L]           (A, B: version ids; diff = B - A)
   plan catch-up --version V --as-of DATE [--mode M] [--save NAME …]
   plan export --version V --out FILE.xlsx [--lang zh|en]
+  plan health --version V                       (share of reps expected at quota; exit 0 either way)
 
 Exit 2 with a one-line reason on stderr (nothing stored) for bad input; with --json a refused
 import also prints {"errors": [...]} on stdout. Money in JSON is decimal strings.
@@ -29,7 +30,7 @@ from analysis.filesafety import IngestError
 from analysis.plan import Plan
 from analysis.spread import PlanInputError
 
-ACTIONS = ("versions", "compare", "catch-up", "export")
+ACTIONS = ("versions", "compare", "catch-up", "export", "health")
 GRAINS = ("year", "half", "quarter", "month", "week", "day")
 LEVELS = ("company", "team", "rep")
 MAX_ERRORS_SHOWN = 5
@@ -541,6 +542,50 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _health(args: argparse.Namespace) -> int:
+    from analysis import planhealth
+
+    if args.version is None:
+        raise _Refused("plan health needs --version V (see `plan versions`)")
+    version_id = _version_arg(args.version, "--version")
+    with store.connect(args.db, read_only=True) as con:
+        pv = store.get_plan_version(con, version_id)
+        health = planhealth.load(con, version_id)
+        names, _team_names = _names(con)
+    reps = [
+        {
+            "rep_id": r["rep_id"],
+            "rep": names.get(str(r["rep_id"]), str(r["rep_id"])),
+            "team_id": r["team_id"],
+            "quota": Decimal(int(r["quota_cents"])).scaleb(-2),
+            "expected": None
+            if pd.isna(r["expected_cents"])
+            else Decimal(int(r["expected_cents"])).scaleb(-2),
+            "p_at_quota": None if pd.isna(r["p_at_quota"]) else round(float(r["p_at_quota"]), 4),
+            "history_months": int(r["history_months"]),
+            "growth": round(float(r["growth"]), 4),
+        }
+        for r in health.reps.to_dict(orient="records")
+    ]
+    obj = {
+        "version": _version_obj(pv),
+        "share_at_quota": None if health.share is None else round(health.share, 4),
+        "band": list(health.band),
+        "status": health.status,
+        "culprits": list(health.culprits),
+        "history": None if health.history is None else {"from": health.history[0], "to": health.history[1]},
+        "counted": health.counted,
+        "reps": reps,
+    }
+    share = "n/a" if health.share is None else f"{health.share:.0%}"
+    text = f"#{pv.version_id} {pv.scenario} v{pv.version}: {share} of reps expected at quota "
+    text += f"(aim {health.band[0]:.0%}-{health.band[1]:.0%}) → {health.status}"
+    if health.culprits:
+        text += "\n" + ", ".join(names.get(r, r) for r in health.culprits)
+    _out(args, obj, text)
+    return 0
+
+
 def _imported_explanations(plan: Plan, file: str) -> Plan:
     from dataclasses import replace
 
@@ -558,9 +603,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             return _import(args) if args.import_file else _build(args)
         if args.action != "compare" and args.rest:
             raise _Refused(f"unexpected argument {args.rest[0]!r} after plan {args.action}")
-        return {"versions": _versions, "compare": _compare, "catch-up": _catch_up, "export": _export}[
-            args.action
-        ](args)
+        actions = {"versions": _versions, "compare": _compare, "catch-up": _catch_up, "export": _export}
+        return (actions | {"health": _health})[args.action](args)
     except _Refused as exc:
         if args.json and exc.details:
             from analysis.cli import emit
@@ -602,7 +646,7 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     s.add_argument("--activate", action="store_true", help="mark the saved version as the active plan")
     s.add_argument("--author", default="cli")
     s.add_argument("--note")
-    s.add_argument("--version", help="version id (catch-up, export)")
+    s.add_argument("--version", help="version id (catch-up, export, health)")
     s.add_argument("--as-of", help="catch-up: last elapsed day, YYYY-MM-DD")
     s.add_argument("--mode", choices=("even", "seasonal", "front_loaded"), default="even")
     s.add_argument("--out", help="export: the .xlsx file to write")

@@ -227,6 +227,45 @@ TEXT: dict[str, dict[str, str]] = {
     "plan.reps": {"zh": "销售人员", "en": "Reps"},
     "plan.source": {"zh": "当前方案", "en": "Showing"},
     "plan.draft": {"zh": "草稿", "en": "Draft"},
+    "plan.health.healthy": {
+        "zh": "计划健康度：按各人 {start}–{end} 的月度业绩及其波动，预计 {share} 的销售能完成指标（合理区间 {lo}–{hi}，{n} 人参与评估）。",
+        "en": "Plan health: from each rep's monthly sales {start}–{end} and their spread, {share} of reps can expect "
+        "to reach quota (aim {lo}–{hi}; {n} reps judged).",
+    },
+    "plan.health.too_hard": {
+        "zh": "计划偏难：按各人 {start}–{end} 的月度业绩及其波动，预计只有 {share} 的销售能完成指标（合理区间 {lo}–{hi}）。",
+        "en": "Plan too hard: from each rep's monthly sales {start}–{end} and their spread, only {share} of reps can "
+        "expect to reach quota (aim {lo}–{hi}).",
+    },
+    "plan.health.too_easy": {
+        "zh": "计划偏易：按各人 {start}–{end} 的月度业绩及其波动，预计 {share} 的销售能完成指标（合理区间 {lo}–{hi}）。",
+        "en": "Plan too easy: from each rep's monthly sales {start}–{end} and their spread, {share} of reps can "
+        "expect to reach quota (aim {lo}–{hi}).",
+    },
+    "plan.health.culprits_too_hard": {
+        "zh": "主要因为这些人的指标高出其历史水平（完成概率）：{reps}",
+        "en": "Mostly because these quotas are above what the reps' history supports (chance of reaching quota): {reps}",
+    },
+    "plan.health.culprits_too_easy": {
+        "zh": "主要因为这些人的指标低于其历史水平（完成概率）：{reps}",
+        "en": "Mostly because these quotas are below what the reps' history supports (chance of reaching quota): {reps}",
+    },
+    "plan.health.unknown": {
+        "zh": "计划健康度：还没有足够的历史月度数据（每人至少 3 个月）来判断。",
+        "en": "Plan health: not enough monthly history (3 months per rep) to judge yet.",
+    },
+    "plan.health.detail": {"zh": "每人完成指标的概率", "en": "Each rep's chance of reaching quota"},
+    "plan.health.how": {
+        "zh": "预期 = 历史月均 × 团队同比趋势 × 有指标的月数；波动 = 月度业绩的标准差 × √月数；"
+        "完成概率按正态近似。新人历史不足 3 个月，不参与评估。",
+        "en": "Expected = monthly average × the team's like-for-like trend × months with a quota; spread = the "
+        "standard deviation of monthly sales × √months; the chance is a normal approximation. Reps with under "
+        "3 months of history are not judged.",
+    },
+    "plan.health.quota": {"zh": "年度指标", "en": "Quota"},
+    "plan.health.expected": {"zh": "按历史预期", "en": "Expected from history"},
+    "plan.health.p": {"zh": "完成概率", "en": "Chance of quota"},
+    "plan.health.no_history": {"zh": "历史不足", "en": "too little history"},
     "plan.tab_results": {"zh": "分解结果", "en": "Breakdown"},
     "plan.tab_edit": {"zh": "调整与锁定", "en": "Edit and lock"},
     "plan.tab_versions": {"zh": "版本与方案", "en": "Versions"},

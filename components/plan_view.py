@@ -16,9 +16,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import planning, store
+from analysis import planhealth, planning, store
 from analysis.calendar import FiscalYear
-from analysis.i18n import DEFAULT_LANG, month_label
+from analysis.i18n import DEFAULT_LANG, fmt_amount, fmt_pct, month_label
 from analysis.messages import Message, message_of, render
 from analysis.money import split_exact
 from analysis.plan import Plan
@@ -52,6 +52,55 @@ TRANSLATED_WIDGETS = (
     "plan.cmp_level",
     "plan.cu_mode",
 )  # session key holding the current data_editor key
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def load_health_history(
+    db: str, version: tuple[float, int], fy_start: dt.date
+) -> tuple[pd.DataFrame, tuple[dt.date, dt.date] | None]:
+    """Rep x month history for the plan health check of a fiscal year starting ``fy_start``."""
+    del version
+    with store.connect(db, read_only=True) as con:
+        return planhealth.history_for(con, fy_start)
+
+
+def health_section(sh: Shell, w: ps.Working) -> None:
+    """Plan health (analysis.planhealth) of the plan on screen: one line, the reps who put it
+    outside the band, and the per-rep detail in an expander."""
+    history, window = load_health_history(sh.db, store.data_version(sh.db), w.plan.fy.start)
+    h = planhealth.check(planhealth.quotas_of_plan(w.plan), history, window)
+    if h.share is None or window is None:
+        st.caption(sh.t("plan.health.unknown"))
+        return
+    lo, hi = (fmt_pct(b, sh.lang) for b in h.band)
+    text = sh.t(
+        f"plan.health.{h.status}", share=fmt_pct(h.share, sh.lang), lo=lo, hi=hi, n=h.counted,
+        start=window[0].strftime("%Y-%m"), end=window[1].strftime("%Y-%m"),
+    )  # fmt: skip
+    p_of = dict(zip(h.reps["rep_id"], h.reps["p_at_quota"], strict=True))
+    if h.status == "healthy":
+        st.success(text, icon=":material/health_and_safety:")
+    else:
+        who = ", ".join(f"{w.inputs.names.get(r, r)} ({fmt_pct(p_of[r], sh.lang)})" for r in h.culprits)
+        st.warning(text + " " + sh.t(f"plan.health.culprits_{h.status}", reps=who), icon=":material/warning:")
+    with st.expander(sh.t("plan.health.detail"), icon=":material/monitoring:"):
+        st.caption(sh.t("plan.health.how"))
+        detail = pd.DataFrame(
+            {
+                sh.t("col.rep"): [w.inputs.names.get(r, r) for r in h.reps["rep_id"]],
+                sh.t("col.team"): [w.inputs.team_names.get(t, t) for t in h.reps["team_id"]],
+                sh.t("plan.health.quota"): [fmt_amount(int(c) / 100, sh.lang) for c in h.reps["quota_cents"]],
+                sh.t("plan.health.expected"): [
+                    "" if pd.isna(c) else fmt_amount(float(c) / 100, sh.lang)
+                    for c in h.reps["expected_cents"]
+                ],
+                sh.t("plan.health.p"): [
+                    sh.t("plan.health.no_history") if pd.isna(p) else fmt_pct(float(p), sh.lang)
+                    for p in h.reps["p_at_quota"]
+                ],
+            }
+        )
+        st.dataframe(detail, hide_index=True, width="stretch")
 
 
 def fy_of(day: dt.date, start_month: int) -> int:

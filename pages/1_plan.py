@@ -99,6 +99,7 @@ m2.metric(sh.t("plan.unit"), f"{w.unit:,}")
 m3.metric(sh.t("plan.reps"), f"{len(plan.rep_ids)}")
 m4.metric(sh.t("plan.source"), f"{w.scenario} · v{w.based_on}" if w.based_on else sh.t("plan.draft"))
 st.caption(pv.describe(sh, w.req))
+pv.health_section(sh, w)
 if not sh.access.can_edit:
     st.info(sh.t("access.read_only"), icon=":material/visibility:")
 elif sh.access.role == "manager":
