@@ -508,11 +508,15 @@ class _Story:
     status: str = "done"
 
 
-def _book(ref: dict[str, pd.DataFrame], rep_id: str) -> list[tuple[str, str]]:
-    """The rep's customers, largest first: [(customer_id, name)]."""
-    c = ref["customers"]
-    mine = c[c["rep_id"] == rep_id].sort_values(["size", "customer_id"], ascending=[False, True])
-    return list(zip(mine["customer_id"].astype(str), mine["name"].astype(str), strict=True))
+def _books(ref: dict[str, pd.DataFrame]) -> dict[str, list[tuple[str, str]]]:
+    """rep_id → the rep's customers, largest first: [(customer_id, name)]."""
+    c = ref["customers"].sort_values(["rep_id", "size", "customer_id"], ascending=[True, False, True])
+    out: dict[str, list[tuple[str, str]]] = {str(r): [] for r in ref["reps"]["rep_id"]}
+    for rep, cid, name in zip(
+        c["rep_id"].astype(str), c["customer_id"].astype(str), c["name"].astype(str), strict=True
+    ):
+        out[rep].append((cid, name))
+    return out
 
 
 def _active_reps(ref: dict[str, pd.DataFrame], day: dt.date) -> pd.DataFrame:
@@ -544,6 +548,7 @@ def _tasks(
     con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date, rng: np.random.Generator
 ) -> int:
     """Tasks of every state as of ``end``: done on time, done late, overdue, due soon, open, cancelled."""
+    books = _books(ref)
     reps = _active_reps(ref, end)
     if reps.empty:
         return 0
@@ -560,7 +565,7 @@ def _tasks(
 
     # The concentrated rep: one visit done, the new-customer task overdue.
     if CONCENTRATED_REP in set(reps["rep_id"]):
-        (cid, cname), *_ = _book(ref, CONCENTRATED_REP)
+        (cid, cname), *_ = books[CONCENTRATED_REP]
         story(40, CONCENTRATED_REP, f"拜访{cname}，确认明年采购计划", "key_account", cid, 36)
         story(30, CONCENTRATED_REP, f"开发两家同行业新客户，降低对{cname}的依赖", "new_customer", None)
     # The declining team: a recovery plan, done late.
@@ -580,14 +585,14 @@ def _tasks(
             continue
         ago = (end - start).days
         for k, ((cid, cname), closed) in enumerate(
-            zip(_book(ref, rep_id)[:3], (ago - 5, ago - 12, None), strict=True)
+            zip(books[rep_id][:3], (ago - 5, ago - 12, None), strict=True)
         ):
             heir = str(heirs["rep_id"].iloc[(k + 1) % len(heirs)])
             story(ago, heir, f"接手{cname}（原负责人{rep_name}已离职），首次拜访", "key_account", cid, closed)
     # Routine visits in every team: on time, late, cancelled, still open.
     for t, team in sorted(by_team.items()):
         rep = str(team["rep_id"].iloc[len(team) // 2])
-        book = _book(ref, rep)
+        book = books[rep]
         story(45, rep, f"季度回访{book[1][1]}", "maintenance", book[1][0], 20)
         story(44, rep, f"季度回访{book[2][1]}", "maintenance", book[2][0], 8 if t in ("T01", "T03") else 18)
         story(26, rep, f"季度回访{book[3][1]}", "maintenance", book[3][0], 25 if t == "T02" else None,
@@ -595,13 +600,13 @@ def _tasks(
     # Coming up: due within days, and open.
     ids = reps["rep_id"].astype(str).tolist()
     soon, later = ids[1 % len(ids)], ids[-1]
-    c_soon, c_later = _book(ref, soon)[0], _book(ref, later)[4]
+    c_soon, c_later = books[soon][0], books[later][4]
     story(4, soon, f"跟进{c_soon[1]}年底续约合同", "key_account", c_soon[0])
     story(2, later, f"为{c_later[1]}准备明年报价方案", "other", c_later[0])
     # A season of ordinary follow-ups, all closed: most on time, some late.
     for k in range(16):
         rep = ids[int(rng.integers(len(ids)))]
-        cid, cname = _book(ref, rep)[int(rng.integers(2, 12))]
+        cid, cname = books[rep][int(rng.integers(2, 12))]
         kind = ("key_account", "maintenance")[k % 2]
         ago = int(rng.integers(55, 120))
         took = int(rng.integers(2, 7)) if kind == "key_account" else int(rng.integers(10, 34))
@@ -631,6 +636,7 @@ def _reviews(
     con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date, rng: np.random.Generator
 ) -> tuple[int, int]:
     """Notes and next actions of the weekly reviews of the last complete weeks; (weeks, tasks)."""
+    books = _books(ref)
     last_sunday = end - dt.timedelta(days=(end.weekday() + 1) % 7)
     held = 0
     actions: list[tuple[dt.date | None, int]] = []
@@ -646,18 +652,18 @@ def _reviews(
         notes: dict[str, str] = {}
         if declining:
             rep = declining[back % len(declining)]
-            notes[rep] = _DECLINE_NOTES[back % len(_DECLINE_NOTES)].format(c=_book(ref, rep)[back % 5][1])
+            notes[rep] = _DECLINE_NOTES[back % len(_DECLINE_NOTES)].format(c=books[rep][back % 5][1])
         if back % 2 == 0 and CONCENTRATED_REP in set(reps["rep_id"]):
-            top = _book(ref, CONCENTRATED_REP)[0][1]
+            top = books[CONCENTRATED_REP][0][1]
             notes[CONCENTRATED_REP] = f"{top}本周下单占个人业绩六成以上，已约两家新客户面谈"
         for k, rep in enumerate(sorted(rng.choice(others, size=min(3, len(others)), replace=False))):
             pool = _WIN_NOTES if k < 2 else _PROBLEM_NOTES
             notes[str(rep)] = pool[int(rng.integers(len(pool)))].format(
-                c=_book(ref, str(rep))[int(rng.integers(8))][1]
+                c=books[str(rep)][int(rng.integers(8))][1]
             )
         todo = []
         for rep in list(notes)[:2]:
-            cid, cname = _book(ref, rep)[back % 5]
+            cid, cname = books[rep][back % 5]
             todo.append(
                 tasks.NewTask(rep, f"周会跟进：拜访{cname}，确认下月订单", "key_account", customer_id=cid)
             )
@@ -732,6 +738,7 @@ CSAT_DAYS = 120  # answers from customer calls over the last four months
 
 def _csat(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date, rng: np.random.Generator) -> int:
     """A CSAT survey file (date, customer, rep, score 1-5) imported through :mod:`analysis.csat`."""
+    books = _books(ref)
     lo = max(START, end - dt.timedelta(days=CSAT_DAYS))
     reps = ref["reps"]
     lines = ["日期,客户,销售,评分"]
@@ -744,7 +751,7 @@ def _csat(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date, rng
         if first > last:
             continue
         mean = 3.6 + rng.random() * 1.0 if team_id != DECLINING_TEAM else 3.2 + rng.random() * 0.6
-        book = _book(ref, rep_id)[:30]
+        book = books[rep_id][:30]
         for _ in range(int(rng.integers(8, 16))):
             day = first + dt.timedelta(days=int(rng.integers((last - first).days + 1)))
             score = int(np.clip(np.rint(rng.normal(mean, 0.7)), 1, 5))
