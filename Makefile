@@ -59,7 +59,8 @@ bench: $(BIN)/.runtime
 
 ## make load: bounded load test on 127.0.0.1 (20 Chromium sessions, 2 min; not part of make test);
 ## LOAD_ARGS="--sessions 20,20 --browsers 2,0 --write" runs 2 Chromium + 18 protocol-level sessions,
-## then 20 protocol-level sessions, and writes the Load section of BENCHMARKS.md (as recorded there)
+## then 20 protocol-level sessions, and writes the Load section of BENCHMARKS.md (as recorded there);
+## LOAD_ARGS="--sessions 20,20 --browsers 2,2 --workers 1,2" compares make team with 1 and 2 workers
 load: $(BIN)/.dev
 	$(BIN)/python tests/load/run_load.py $(LOAD_ARGS)
 

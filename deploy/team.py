@@ -57,7 +57,11 @@ HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 STATE = "team.json"
 COOKIE = "STWORKER"  # the proxy's stickiness cookie: the name of the worker a browser belongs to
 CHECK_EVERY = 1.0  # seconds between the supervisor's own health checks of each worker
-UNHEALTHY_AFTER = 8.0  # a worker that was up and has failed its checks this long is killed, restarted
+# A worker that was up and has failed its checks this long is killed and restarted. Generous: a
+# worker busy with many sessions answers its health check late (its event loop shares the GIL
+# with the page scripts), and killing a busy worker would drop all its sessions.
+UNHEALTHY_AFTER = 30.0
+CHECK_TIMEOUT = 5.0  # seconds a worker has to answer one health check (the supervisor's and HAProxy's)
 START_GRACE = 120.0  # a new worker that is not healthy after this long is killed and restarted
 STOP_WAIT = 10.0  # seconds a process gets after SIGTERM before SIGKILL
 
@@ -76,9 +80,7 @@ class Backend:
     port: int
 
 
-def haproxy_config(
-    backends: list[Backend], binds: list[str], port: int, stats_socket: Path, *, check_ms: int = 1000
-) -> str:
+def haproxy_config(backends: list[Backend], binds: list[str], port: int, stats_socket: Path) -> str:
     """HAProxy's config for ``backends`` behind ``binds``:``port``.
 
     Why each setting: Streamlit keeps a session, its uploads and its websocket in one process, so a
@@ -137,7 +139,11 @@ backend workers
     cookie {COOKIE} insert indirect nocache httponly attr "SameSite=Lax"
     option httpchk GET /_stcore/health
     http-check expect string ok
-    default-server inter {check_ms} fall 2 rise 2
+    # A refused connection counts at once; a slow answer gets {CHECK_TIMEOUT:.0f} s: measured with 20
+    # sessions on one worker at load average 14, /_stcore/health took over 1 s and a 1 s timeout
+    # took the only worker out (503 for a new session) although it was serving.
+    timeout check {CHECK_TIMEOUT:.0f}s
+    default-server inter 2s fastinter 1s downinter 1s fall 3 rise 2
     # Which worker answered: lets a test or an operator see a session stay on one worker.
     http-response set-header X-Team-Worker %[srv_name]
 {servers}
@@ -192,6 +198,7 @@ class Child:
     history: list[int] = field(default_factory=list)  # every pid this child has had
 
     def spawn(self) -> None:
+        """Start the process (an OSError, e.g. a missing executable, is left to the caller)."""
         with self.log.open("ab") as out:
             out.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} start {self.name}\n".encode())
             out.flush()
@@ -245,7 +252,7 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def healthy(port: int, timeout: float = 2.0) -> bool:
+def healthy(port: int, timeout: float = CHECK_TIMEOUT) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=timeout) as r:
             return bool(r.status == 200 and r.read() == b"ok")
@@ -291,6 +298,10 @@ class Supervisor:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
         env = {
+            # Several processes take turns on the one DuckDB file: a save may wait for the other
+            # workers' reads and writes. Measured with 20 sessions on 2 workers at load average 15:
+            # 3 of 48 saves failed after the default 5 s wait. The user's own value wins.
+            "SALES_LOCK_WAIT": "15",
             **os.environ,
             "STREAMLIT_SERVER_COOKIE_SECRET": secret.read_text().strip(),
             "PYTHONUNBUFFERED": "1",
@@ -362,8 +373,11 @@ class Supervisor:
         self.write_state()
         try:
             while not self.stopping:
-                if self.watch():
-                    self.write_state()
+                try:
+                    if self.watch():
+                        self.write_state()
+                except OSError as exc:  # a restart that could not start (e.g. the venv mid-rebuild)
+                    log(f"could not start a process: {exc}; trying again")
                 time.sleep(CHECK_EVERY)
         finally:
             self.shutdown()

@@ -1,7 +1,11 @@
 """Bounded load test: N sessions (Chromium or protocol) against one loopback server, then stop.
 
-    .venv/bin/python tests/load/run_load.py [--sessions 20] [--browsers N] [--duration 120]
+    .venv/bin/python tests/load/run_load.py [--sessions 20] [--browsers N] [--workers N] [--duration 120]
         [--ramp 60] [--think 3,8] [--rows 200000] [--logs DIR] [--write]
+
+``--workers N`` runs the level behind ``make team`` (deploy/team.py: N workers behind HAProxy with
+sticky sessions; the sessions connect through the proxy) instead of one ``streamlit run``, and
+reports each worker's CPU and the sessions the proxy placed on it.
 
 Two kinds of session: a Chromium one (Debian's Chromium, no download; one browser context per
 session) and a protocol one (tests/load/protocol.py: the frontend's websocket protocol spoken from
@@ -103,6 +107,10 @@ class Stats:
     errors: list[str] = field(default_factory=list)
     saves: int = 0
     lang_lost: int = 0  # interactions after which the sidebar no longer showed English
+    placed: dict[str, int] = field(default_factory=dict)  # behind the proxy: worker -> sessions opened
+
+    def place(self, worker: str) -> None:
+        self.placed[worker or "?"] = self.placed.get(worker or "?", 0) + 1
 
     def add(self, kind: str, seconds: float, client: str = "browser") -> None:
         self.latencies.setdefault(kind, []).append(seconds)
@@ -241,6 +249,7 @@ async def session(
             stats.errors.append(f"session {i} open: {type(exc).__name__}: {str(exc)[:200]}")
             return
         ready.add("open", time.perf_counter() - t0)
+        stats.place(next((c["value"] for c in await ctx.cookies() if c["name"] == "STWORKER"), ""))
         n = 0
         while True:
             # A person reads the page before the next click: think time, uniform in [min, max] s.
@@ -341,6 +350,7 @@ async def protocol_session(
             stats.errors.append(f"protocol session {i} open: {type(exc).__name__}: {str(exc)[:200]}")
             return
         ready.add("open", time.perf_counter() - t0, "protocol")
+        stats.place(s.worker)
         while True:
             await asyncio.sleep(rng.uniform(*think))
             if time.monotonic() >= deadline:
@@ -406,24 +416,24 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[str, object]:
+async def drive(args: argparse.Namespace, base: str, server_pids: list[int]) -> dict[str, object]:
     stats, ready = Stats(), Stats()
-    rss: list[int] = []
+    rss: list[int] = []  # the servers' resident memory together, sampled each second
     browser_cpu: dict[int, float] = {}  # pid -> CPU seconds, the last value seen while it ran
     stop = asyncio.Event()
     think = (args.think_min, args.think_max)
 
     def sample_cpu() -> None:
-        for pid in descendants(os.getpid()) - {server_pid}:
+        for pid in descendants(os.getpid()) - set(server_pids):
             browser_cpu[pid] = max(browser_cpu.get(pid, 0.0), cpu_seconds(pid))
 
     async def sample() -> None:
         while not stop.is_set():
-            rss.append(vm(server_pid, "VmRSS"))
+            rss.append(sum(vm(pid, "VmRSS") for pid in server_pids))
             sample_cpu()
             await asyncio.sleep(1)
 
-    server_cpu0, ticks0 = cpu_seconds(server_pid), machine_ticks()
+    cpu0, ticks0 = {pid: cpu_seconds(pid) for pid in server_pids}, machine_ticks()
     own_cpu0 = cpu_seconds(os.getpid())  # this process: the protocol sessions (and Playwright's client)
     sampler = asyncio.create_task(sample())
     n_browsers = args.sessions if args.browsers is None else min(args.browsers, args.sessions)
@@ -454,7 +464,7 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
     stop.set()
     await sampler
     every = [v for vs in stats.latencies.values() for v in vs]
-    server_cpu = cpu_seconds(server_pid) - server_cpu0
+    per_server = [cpu_seconds(pid) - cpu0[pid] for pid in server_pids]
     busy, total = (b - a for a, b in zip(ticks0, machine_ticks(), strict=True))
     return {
         "sessions": args.sessions,
@@ -481,16 +491,19 @@ async def drive(args: argparse.Namespace, base: str, server_pid: int) -> dict[st
         },
         "server_rss_peak_mib_sampled": round(max(rss, default=0) / 1024, 1),
         # CPU over the run, in cores (CPU seconds / wall seconds); the machine has os.cpu_count().
-        "server_cores": round(server_cpu / elapsed, 2),
+        "server_cores": round(sum(per_server) / elapsed, 2),
+        "server_cores_each": [round(c / elapsed, 2) for c in per_server],
+        "sessions_by_worker": dict(sorted(stats.placed.items())),
         "browser_cores": round(sum(browser_cpu.values()) / elapsed, 2),
         "protocol_client_cores": round(own_cpu / elapsed, 2),
         "machine_busy_pct": round(100 * busy / max(total, 1)),
     }
 
 
-def page_runs(timings: Path) -> dict[str, dict[str, float]]:
-    """Per page: runs, CPU p50/p95 ms of the script thread, database opens and cache misses per run."""
-    lines = [json.loads(x) for x in timings.read_text("utf-8").splitlines() if x.strip()]
+def page_runs(timings: list[Path]) -> dict[str, dict[str, float]]:
+    """Per page: runs, CPU p50/p95 ms of the script thread, database opens and cache misses per run
+    (every worker's log together)."""
+    lines = [json.loads(x) for f in timings for x in f.read_text("utf-8").splitlines() if x.strip()]
     out: dict[str, dict[str, float]] = {}
     for page in sorted({x["page"] for x in lines}):
         mine = [x for x in lines if x["page"] == page]
@@ -519,16 +532,32 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
                 f"{k} {v['n']}× {v['p50_s']:.1f}/{v['p95_s']:.1f}" for k, v in clients.items()
             )
         who = f"{r['sessions']} ({r['browsers']} Chromium + {r['protocol_sessions']} protocol)"
+        server = "1 process" if r.get("workers") is None else f"make team, {r['workers']} workers"
+        placed = r.get("sessions_by_worker") or {}
+        assert isinstance(placed, dict)
+        each = r.get("server_cores_each") or []
+        assert isinstance(each, list)
+        team = r.get("team") or {}
+        assert isinstance(team, dict)
+        spread = (
+            "; ".join(
+                f"{w} {placed.get(w, 0)} sessions, {c} cores"
+                + (f", {team[w]['restarts']} restarts" if team.get(w, {}).get("restarts") else "")
+                for w, c in zip(sorted(team), each, strict=False)
+            )
+            if r.get("workers") is not None
+            else "—"
+        )
         rows.append(
-            f"| {who} | **{r['errors']}** | {r['interactions']} ({r['saves']} saves) "
+            f"| {who} | {server} | **{r['errors']}** | {r['interactions']} ({r['saves']} saves) "
             f"| {r['p50_s']:.2f} / {r['p95_s']:.2f} | {r['open_p50_s']:.1f} / {r['open_p95_s']:.1f} "
             f"| {r['server_vmhwm_mib']} | {r['server_cores']} / {r['browser_cores']} / {r['protocol_client_cores']} / {r['machine_busy_pct']}% "
-            f"| {r['load_before']} → {r['load_after']} | {per} |"
+            f"| {r['load_before']} → {r['load_after']} | {spread} | {per} |"
         )
         pages = r["pages"]
         assert isinstance(pages, dict)
         cpu_rows.append(
-            f"| {who} | "
+            f"| {who}, {server} | "
             + "; ".join(
                 f"{name} {v['runs']}× {v['cpu_p50_ms']}/{v['cpu_p95_ms']} ms ({v['misses_per_run']} misses, "
                 f"{v['opens_per_run']} opens)"
@@ -540,9 +569,13 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
     return f"""{MARKER}
 ## Load
 
-`make load` (tests/load/run_load.py), measured {dt.date.today().isoformat()}: for each session count,
-a fresh `streamlit run` on 127.0.0.1 (through tests/load/timed_server.py, which logs each page
-run) on a fresh copy of a demo database of {args.rows:,} sales rows. Two kinds of session: Chromium
+`make load` (tests/load/run_load.py), measured {dt.date.today().isoformat()}: for each row, a fresh
+server on 127.0.0.1 on a fresh copy of a demo database of {args.rows:,} sales rows: one `streamlit
+run` ("1 process"), or `make team` (deploy/team.py: N `streamlit run` workers behind HAProxy with
+sticky sessions, the sessions connecting through the proxy); each Streamlit process runs through
+tests/load/timed_server.py, which logs each page run. Server CPU and memory are the Streamlit
+processes' together (HAProxy's own CPU is not in them); per worker: the sessions the proxy placed
+there (from each session's `STWORKER` cookie) and its CPU. Two kinds of session: Chromium
 (one Chromium, one browser context per session) and protocol sessions (tests/load/protocol.py:
 Python speaking the frontend's websocket protocol, the same reruns, widget states and page hashes
 as a browser, nothing rendered); the sessions column says how many of each. The sessions start
@@ -558,8 +591,8 @@ of the run, for the server process, Chromium (all its processes) and the load sc
 ({os.cpu_count()} cores, Python {platform.python_version()}), and other work may run on it too (load
 average before → after each run).
 
-| sessions | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | CPU cores server / Chromium / protocol clients / machine busy | load avg | per interaction: n× p50/p95 s |
-| ---: | ---: | --- | --- | --- | ---: | --- | --- | --- |
+| sessions | server | errors | interactions | latency p50 / p95 s | first load p50 / p95 s | server peak memory VmHWM MiB | CPU cores server / Chromium / protocol clients / machine busy | load avg | per worker | per interaction: n× p50/p95 s |
+| ---: | --- | ---: | --- | --- | --- | ---: | --- | --- | --- | --- |
 {table}
 
 Server CPU per page run (script thread only, p50/p95 ms), with cache misses and database opens per run:
@@ -578,34 +611,102 @@ def write_benchmarks(section: str) -> Path:
     return path
 
 
+def start_team(db: Path, port: int, workers: int, folder: Path, timings: Path) -> list[int]:
+    """``make team`` (deploy/team.py) with ``workers`` workers on ``port``; the workers' pids."""
+    res = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "deploy" / "team.py"),
+            "start",
+            "--workers",
+            str(workers),
+            "--port",
+            str(port),
+            "--dir",
+            str(folder),
+            "--db",
+            str(db),
+            "--timings",
+            str(timings),  # each worker through timed_server.py, one page-run log per worker
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if res.returncode != 0:
+        raise RuntimeError(f"make team did not start: {res.stderr[-2000:]}")
+    state = json.loads((folder / "team.json").read_text())
+    return [int(w["pid"]) for w in state["workers"]]
+
+
+def team_report(folder: Path) -> dict[str, object]:
+    """The team's own view after a run: restarts, and HAProxy's per-worker connection counts."""
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "deploy" / "team.py"), "status", "--dir", str(folder), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    status = json.loads(res.stdout or "{}")
+    return {
+        w["name"]: {"restarts": w["restarts"], "proxy_connections": w["sessions_total"]}
+        for w in status.get("workers", [])
+    }
+
+
 def run_level(
-    args: argparse.Namespace, sessions: int, browsers: int | None, master: Path, tmp: Path
+    args: argparse.Namespace,
+    sessions: int,
+    browsers: int | None,
+    workers: int | None,
+    master: Path,
+    tmp: Path,
 ) -> dict[str, object]:
     """One bounded run with ``sessions`` sessions (``browsers`` of them Chromium, None: all) against
-    a fresh server and database copy."""
+    a fresh server and database copy: one ``streamlit run`` (``workers`` None), or ``make team``
+    with that many workers behind HAProxy."""
     port = free_port()
     name = f"{sessions}" if browsers is None else f"{sessions}-b{browsers}"
+    name += "" if workers is None else f"-w{workers}"
     db = tmp / f"load-{name}.duckdb"
     db.unlink(missing_ok=True)
     shutil.copy(master, db)
     log = tmp / f"server-{name}.log"
-    timings = tmp / f"pages-{name}.jsonl"
+    timings = tmp / f"pages-{name}"
     load_before = round(os.getloadavg()[0], 1)
-    proc = start_server(db, port, log, timings)
+    team_dir = tmp / f"team-{name}"
+    proc = None
+    if workers is None:
+        timings.mkdir(exist_ok=True)
+        proc = start_server(db, port, log, timings / "server.jsonl")
+        pids = [proc.pid]
+    else:
+        pids = start_team(db, port, workers, team_dir, timings)
     try:
         level = argparse.Namespace(**{**vars(args), "sessions": sessions, "browsers": browsers})
-        res = asyncio.run(drive(level, f"http://127.0.0.1:{port}", proc.pid))
-        res["server_vmhwm_mib"] = round(vm(proc.pid, "VmHWM") / 1024, 1)
+        res = asyncio.run(drive(level, f"http://127.0.0.1:{port}", pids))
+        res["server_vmhwm_mib"] = round(sum(vm(pid, "VmHWM") for pid in pids) / 1024, 1)
+        res["workers"] = workers
+        if workers is not None:
+            res["team"] = team_report(team_dir)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        else:
+            subprocess.run(
+                [sys.executable, str(ROOT / "deploy" / "team.py"), "stop", "--dir", str(team_dir)],
+                cwd=ROOT,
+                capture_output=True,
+            )
     res["load_before"], res["load_after"] = load_before, round(os.getloadavg()[0], 1)
-    res["pages"] = page_runs(timings)
-    server_log = log.read_text("utf-8", errors="replace")
+    res["pages"] = page_runs(sorted(timings.glob("*.jsonl")))
+    logs = [log] if workers is None else sorted(team_dir.glob("w*.log"))
+    server_log = "".join(f.read_text("utf-8", errors="replace") for f in logs if f.exists())
     tracebacks = server_log.count("Traceback")
     if tracebacks:
         res["errors"] = int(res["errors"]) + tracebacks  # type: ignore[call-overload]
@@ -621,6 +722,12 @@ def main() -> int:
         default=None,
         help="how many of the sessions are Chromium, the rest protocol sessions (default: all); one "
         "value for every level or one per level, e.g. --sessions 20,20 --browsers 2,0",
+    )
+    ap.add_argument(
+        "--workers",
+        default=None,
+        help="run each level behind `make team` (HAProxy, sticky sessions) with this many workers; one "
+        "value or one per level, e.g. --sessions 20,20 --workers 1,2 (default: one streamlit run, no proxy)",
     )
     ap.add_argument("--duration", type=float, default=120.0, help="seconds of steady load after ramp-up")
     ap.add_argument("--ramp", type=float, default=60.0, help="seconds over which sessions start")
@@ -646,7 +753,15 @@ def main() -> int:
     if len(browsers) != len(counts):
         print("--browsers: one value, or one per --sessions level", file=sys.stderr)
         return 2
-    levels = list(zip(counts, browsers, strict=True))
+    workers: list[int | None] = (
+        [None] * len(counts) if args.workers is None else [int(w) for w in str(args.workers).split(",")]
+    )
+    if len(workers) == 1:
+        workers *= len(counts)
+    if len(workers) != len(counts):
+        print("--workers: one value, or one per --sessions level", file=sys.stderr)
+        return 2
+    levels = list(zip(counts, browsers, workers, strict=True))
     if any(b != 0 for b in browsers) and not Path(CHROMIUM).exists():
         print("Debian chromium is missing (apt-get install chromium)", file=sys.stderr)
         return 2
@@ -662,8 +777,8 @@ def main() -> int:
             check=True,
             capture_output=True,
         )
-        for n, b in levels:
-            res = run_level(args, n, b, db, tmp)
+        for n, b, w in levels:
+            res = run_level(args, n, b, w, db, tmp)
             print(json.dumps(res, ensure_ascii=False, indent=2), flush=True)
             results.append(res)
     if args.write:
