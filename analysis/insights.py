@@ -280,6 +280,7 @@ def _driver_groups(
 def load_view(con: store.Connection, as_of: dt.date, fy_start_month: int = 1) -> InsightsView:
     """Read the inputs (summary tables; raw sales for distinct customers and customer cadence)."""
     data = metrics.load_inputs(con, as_of, fy_start_month)
+    as_of = data.as_of  # measured to the last day with data, like the progress arrays
     ly_s, ly_e = metrics.year_ago(data.fy.start, as_of, "year")
     hist_start = as_of - dt.timedelta(days=risks.HISTORY_DAYS - 1)
     recent = as_of - dt.timedelta(days=risks.TRAILING_DAYS - 1)

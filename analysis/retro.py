@@ -76,9 +76,10 @@ def period_options(as_of: dt.date, fy_start_month: int = 1, months: int = 12) ->
 
 
 def default_period(as_of: dt.date) -> str:
-    """The last complete month before as_of (the usual monthly retrospective)."""
-    prev = as_of.replace(day=1) - dt.timedelta(days=1)
-    return f"{prev.year:04d}-{prev.month:02d}"
+    """The last complete month on or before as_of (the usual monthly retrospective; as_of is the
+    last day with data, so a month whose last day is as_of is complete)."""
+    done = as_of if (as_of + dt.timedelta(days=1)).day == 1 else as_of.replace(day=1) - dt.timedelta(days=1)
+    return f"{done.year:04d}-{done.month:02d}"
 
 
 def _previous(period: metrics.Period) -> tuple[dt.date, dt.date]:
@@ -312,9 +313,12 @@ def build(
         if (f.scope, f.entity_id) in wanted:
             by_key.setdefault((f.scope, f.entity_id), []).append(f)
     last = min(period.end, data.as_of)
+    # Plan events are not sales data: they count up to the day asked for, even past the last
+    # day with sales (to which the numbers are measured).
+    until = min(period.end, data.requested_as_of or data.as_of)
     if not changes.empty:
         when = pd.to_datetime(changes["changed_at"]).dt.date
-        changes = changes[(when >= period.start) & (when <= last)]
+        changes = changes[(when >= period.start) & (when <= until)]
     return Retrospective(
         period=period,
         as_of=last,
@@ -325,7 +329,7 @@ def build(
         teams=teams,
         misses=misses,
         flags=by_key,
-        events=plan_events(versions, activations, changes, period.start, last),
+        events=plan_events(versions, activations, changes, period.start, until),
         notes=notes,
         wins=wins,
     )

@@ -46,6 +46,12 @@ def week_label(day: dt.date) -> str:
     return f"{iso.year:04d}-W{iso.week:02d}"
 
 
+def last_complete_week(day: dt.date) -> str:
+    """The ISO week the review opens on: the last Monday-Sunday week that ends on or before ``day``
+    (``day`` is the last day with data: a week still running shows one or two days' numbers)."""
+    return week_label(day - dt.timedelta(days=(day.weekday() + 1) % 7))
+
+
 def previous_week(label: str) -> str:
     return week_label(parse_week(label)[0] - dt.timedelta(days=7))
 

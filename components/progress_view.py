@@ -155,17 +155,29 @@ def burnup_chart(df: pd.DataFrame, lang: str) -> go.Figure:
     return charts.style(fig, x_title=t("prog.day", lang), y_title=t("prog.cum", lang) + suffix)
 
 
-def heatmap_chart(df: pd.DataFrame, lang: str) -> go.Figure:
-    grid = df.pivot_table(
-        index=["team", "rep"], columns="month", values="attainment", sort=False, dropna=False
+def heatmap_rows(df: pd.DataFrame) -> tuple[list[str], list[str], pd.DataFrame]:
+    """One row per rep (in the frame's order) and one column per month: (row labels "name · team",
+    months, attainment grid). Pivoting on (team, rep) with dropna=False made every rep × every team
+    (~100 rows for 24 reps); rep_id is the row key, so a rep is one row whatever the names."""
+    reps = df.drop_duplicates("rep_id")[["rep_id", "rep", "team"]]
+    months = list(dict.fromkeys(df["month"]))
+    grid = df.pivot(index="rep_id", columns="month", values="attainment").reindex(
+        index=reps["rep_id"], columns=months
     )
+    labels = [f"{r} · {tm}" for r, tm in zip(reps["rep"], reps["team"].fillna(metrics.NO_TEAM), strict=True)]
+    if len(set(labels)) < len(labels):  # same name in the same team: the id tells them apart
+        labels = [f"{lab} ({rid})" for lab, rid in zip(labels, reps["rep_id"], strict=True)]
+    return labels, months, grid
+
+
+def heatmap_chart(df: pd.DataFrame, lang: str) -> go.Figure:
+    y, months, grid = heatmap_rows(df)
     z = (grid.to_numpy(dtype=float) * 100).round(0)
-    y = [f"{rep} · {team}" for team, rep in grid.index]
     text = [["" if v != v else f"{v:.0f}%" for v in row] for row in z]
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=list(grid.columns),
+            x=months,
             y=y,
             text=text,
             texttemplate="%{text}",

@@ -16,8 +16,17 @@ sh = shell.page("nav.review")
 st.title(sh.t("rev.title"))
 
 weeks = loop_view.week_options(sh.as_of)
+# Opens on the last complete week of data (a running week would show one or two days' numbers).
+day = metrics.measured_day(sh.as_of, data.data_through(sh.db))
+first = review.last_complete_week(day)
 # Bound to the URL: the options are ISO week labels, language-neutral.
-week = st.selectbox(sh.t("rev.week"), weeks, index=0, key="week", bind="query-params")
+week = st.selectbox(
+    sh.t("rev.week"),
+    weeks,
+    index=weeks.index(first) if first in weeks else 0,
+    key="week",
+    bind="query-params",
+)
 version, fy_start = progress_view.open_db(sh)
 try:
     rv = loop_view.load_review(sh.db, version, str(week), sh.as_of, fy_start)
@@ -156,7 +165,9 @@ st.subheader(sh.t("retro.title"))
 st.caption(sh.t("retro.caption"))
 fy_start = data.fy_start_month(sh.db)
 periods = retro.period_options(sh.as_of, fy_start)
-last_month = retro.default_period(sh.as_of)
+last_month = retro.default_period(day)  # the last complete month of data
+if last_month not in periods:
+    last_month = periods[0]
 picked = st.selectbox(
     sh.t("retro.period"), periods, index=periods.index(last_month), key="retro", bind="query-params"
 )

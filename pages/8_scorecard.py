@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analysis import metrics, scorecard, tasks
+from analysis import metrics, retro, scorecard, tasks
 from analysis.i18n import fmt_pct
 from components import links, loop_view, progress_view, shell
 
@@ -23,7 +23,10 @@ periods = [
     for p in metrics.fiscal_periods(pdata.fy)
     if p.grain in ("year", "quarter", "month") and p.start <= sh.as_of
 ]
-default = metrics.period_of(pdata.fy, sh.as_of, "month").label
+# Opens on the last complete month of data (the month in progress has only a few days' numbers).
+default = retro.default_period(pdata.as_of)
+if default not in periods:
+    default = metrics.period_of(pdata.fy, pdata.as_of, "month").label
 period = st.selectbox(
     sh.t("sc.period"), periods, index=periods.index(default), key="period", bind="query-params"
 )

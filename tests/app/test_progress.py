@@ -108,3 +108,23 @@ class TestProgressPage:
         assert not at.info
         assert any("Stretch v1" in c.value for c in at.caption)
         assert cards(at)["Target"] == fmt_amount(dp.target, "en")
+
+
+class TestHeatmap:
+    def test_one_row_per_rep(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import json
+
+        at = app(PAGE, demo_db, monkeypatch, asof=AS_OF).run()
+        assert not at.exception
+        (heat,) = [
+            tr
+            for chart in at.get("plotly_chart")
+            for tr in json.loads(chart.proto.spec)["data"]
+            if tr.get("type") == "heatmap"
+        ]
+        with store.connect(demo_db, read_only=True) as con:
+            data = metrics.load_inputs(con, dt.date.fromisoformat(AS_OF))
+        reps = metrics.rep_month_attainment(data)["rep_id"].nunique()
+        assert 20 <= reps <= 24  # the demo's reps with a plan or sales this year
+        assert len(heat["y"]) == len(set(heat["y"])) == reps  # was ~100: every rep under every team
+        assert all(" · " in y for y in heat["y"])

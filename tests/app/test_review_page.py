@@ -31,10 +31,15 @@ class TestReviewPage:
         assert len(at.dataframe[0].value) == len(rv.reps)
         assert not at.info  # a complete week has no "still running" note
 
-    def test_running_week_default(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        at = app(demo_db, monkeypatch).run()
+    def test_opens_on_the_last_complete_week(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch).run()  # data through Thursday 2026-11-26
         assert not at.exception
-        assert at.selectbox(key="week").value == "2026-W48"
+        assert at.selectbox(key="week").value == "2026-W47"  # 11-16 .. 11-22, not the running W48
+        assert not any("本周尚未结束" in i.value for i in at.info)
+
+    def test_running_week_says_so(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch, week="2026-W48").run()
+        assert not at.exception
         assert "本周尚未结束" in at.info[0].value
 
     def test_notes_and_next_actions_become_tasks(

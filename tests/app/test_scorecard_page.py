@@ -28,6 +28,11 @@ class TestScorecardPage:
         assert table["Rank"].tolist()[:3] == [1, 2, 3]
         assert table["How the score is made"].iloc[0].startswith("(Attainment to date ")
 
+    def test_opens_on_the_last_complete_month(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = app(demo_db, monkeypatch).run()  # data through 2026-11-26: November is still running
+        assert not at.exception
+        assert at.selectbox(key="period").value == "2026-10"
+
     def test_url_period(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(demo_db, monkeypatch, period="FY2026-Q3").run()
         assert not at.exception

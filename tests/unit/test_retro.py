@@ -43,6 +43,8 @@ class TestPeriods:
         assert "FY2026-Q4" in opts and "FY2027-Q1" not in opts
         assert retro.default_period(D(2026, 11, 26)) == "2026-10"
         assert retro.default_period(D(2026, 1, 3)) == "2025-12"
+        assert retro.default_period(D(2026, 11, 30)) == "2026-11"  # data through the month's last day
+        assert retro.default_period(D(2026, 12, 1)) == "2026-11"
 
     def test_stage_spans_clip_weeks_to_the_month(self) -> None:
         spans = retro.stage_spans(retro.parse_period("2026-10"))

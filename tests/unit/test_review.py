@@ -30,6 +30,18 @@ class TestWeeks:
     def test_previous(self) -> None:
         assert review.previous_week("2026-W01") == "2025-W52"
 
+    @pytest.mark.parametrize(
+        "day,week",
+        [
+            (D(2026, 12, 1), "2026-W48"),  # Tuesday: W49 is running, W48 (11-23 .. 11-29) is complete
+            (D(2026, 11, 29), "2026-W48"),  # Sunday: its own week is complete
+            (D(2026, 11, 30), "2026-W48"),  # Monday
+            (D(2026, 1, 3), "2025-W52"),  # Saturday of 2026-W01
+        ],
+    )
+    def test_last_complete_week(self, day: dt.date, week: str) -> None:
+        assert review.last_complete_week(day) == week
+
 
 @pytest.fixture
 def loaded(demo_db: Path) -> tuple[Path, review.WeeklyReview]:
