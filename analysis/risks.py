@@ -56,7 +56,7 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, float]] = {
     },
     "orphaned_customers": {"enabled": 1},
     "rep_no_sales": {"enabled": 1, "days": 10},
-    "unrealistic_target": {"enabled": 1, "k": 1.5},
+    "unrealistic_target": {"enabled": 1, "k": 1.5, "min_months": 3},
     "overdue_tasks": {"enabled": 1},
 }
 RULES: tuple[str, ...] = tuple(DEFAULT_THRESHOLDS)
@@ -856,9 +856,12 @@ def _months(data: metrics.ProgressData) -> tuple[list[dt.date], NDArray[np.int64
 
 def rule_unrealistic_target(inputs: RiskInputs) -> list[Flag]:
     """Active plan only: a rep's month target (as_of's month onwards) above ``k`` x the rep's best
-    complete month before as_of's month. Reps without a month of history are not judged.
+    complete month before as_of's month.
 
-    Money at risk: the next three months' targets above the best month."""
+    Evidence needed: ``min_months`` calendar months before as_of's month in which the rep was
+    employed every day (the best month is taken among those): a new hire's partial first month
+    says nothing about what the rep can sell. Money at risk: the next three months' targets above
+    the best month."""
     k = inputs.thresholds["unrealistic_target"]["k"]
     data = inputs.data
     months, starts = _months(data)
@@ -867,11 +870,18 @@ def rule_unrealistic_target(inputs: RiskInputs) -> list[Flag]:
     plan_m = np.add.reduceat(data.plan, starts, axis=1)
     past = np.array([m < cur for m in months])
     future = np.array([cur <= m <= data.fy.end for m in months])
+    # [rep, month] employed on every day of the month (days of a month: reduceat over the mask).
+    days_m = np.diff(np.append(starts, data.n_days))
+    full_m = np.add.reduceat(data.active.astype(np.int64), starts, axis=1) == days_m[None, :]
+    min_months = int(inputs.thresholds["unrealistic_target"]["min_months"])
     out = []
     mask = employed(data.reps, data.as_of)
     for i in np.flatnonzero(mask):
-        best_i = np.flatnonzero(past)[np.argmax(act_m[i, past])] if past.any() else None
-        if best_i is None or act_m[i, best_i] <= 0:
+        known = past & full_m[i]
+        if known.sum() < max(1, min_months):
+            continue
+        best_i = np.flatnonzero(known)[np.argmax(act_m[i, known])]
+        if act_m[i, best_i] <= 0:
             continue
         best = int(act_m[i, best_i])
         ratios = np.where(future, plan_m[i] / best, 0.0)

@@ -353,6 +353,15 @@ class TestUnrealisticTarget:
     def test_realistic_plan(self) -> None:
         assert risks.rule_unrealistic_target(inputs(data_for(steady))) == []
 
+    def test_a_new_hires_partial_months_are_not_evidence(self) -> None:
+        data = data_for(steady, plan=self.big_december)
+        active = data.active.copy()
+        active[0, : data.idx(dt.date(2026, 4, 10))] = False  # A hired 2026-04-10: May only is a full month
+        hired = metrics.ProgressData(**{**data.__dict__, "active": active})
+        assert risks.rule_unrealistic_target(inputs(hired)) == []
+        loose = risks.rule_unrealistic_target(inputs(hired, unrealistic_target={"min_months": 1}))
+        assert keys(loose) == {("rep", "A")}
+
     def test_skipped_without_an_active_plan(self) -> None:
         data = data_for(steady, plan=self.big_december)
         inp = inputs(metrics.ProgressData(**{**data.__dict__, "plan_source": "default"}))
