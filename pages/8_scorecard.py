@@ -8,7 +8,7 @@ import streamlit as st
 
 from analysis import metrics, retro, scorecard, tasks
 from analysis.i18n import fmt_pct
-from components import links, loop_view, progress_view, shell
+from components import links, loop_view, progress_view, risk_view, shell
 
 sh = shell.page("nav.scorecard")
 st.title(sh.t("sc.title"))
@@ -62,7 +62,18 @@ view = pd.DataFrame(
 if tbl["csat"].notna().any():  # customer satisfaction shows once CSAT scores are imported
     view.insert(9, labels["csat"], tbl["csat"].round(2))
     view.insert(10, sh.t("csat.responses"), tbl["csat_responses"])
-st.dataframe(view, hide_index=True, width="stretch", key="sc_table")
+# The explanation is read whole: a wide column next to the score, wrapped in taller rows (at
+# 1,366 px as the last column it was cut after a few characters).
+explain = sh.t("sc.explain")
+view.insert(4, explain, view.pop(explain))
+st.dataframe(
+    view,
+    hide_index=True,
+    width="stretch",
+    key="sc_table",
+    row_height=risk_view.FLAG_ROW_PX,
+    column_config={explain: st.column_config.TextColumn(explain, width=380)},
+)
 on_time_n = int((tbl["on_time"] * tbl["tasks_counted"]).fillna(0).round().sum())
 st.caption(sh.t("sc.tasks_line", n=int(tbl["tasks_counted"].sum()), on_time=on_time_n))
 
