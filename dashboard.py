@@ -7,7 +7,7 @@ import streamlit as st
 
 from analysis import demo, store
 from analysis.i18n import fmt_compact, fmt_exact, fmt_pct
-from components import charts, data, home_view, links, shell
+from components import auth, charts, data, home_view, links, shell
 
 sh = shell.page("nav.home")
 st.title(sh.t("app.title"))
@@ -24,13 +24,29 @@ if not ov.has_data:
     st.subheader(sh.t("empty.title"))
     st.info(sh.t("empty.body"), icon=":material/info:")
     left, right = st.columns(2)
-    if left.button(sh.t("empty.demo"), type="primary", icon=":material/science:"):
-        with st.status(sh.t("empty.building"), expanded=True) as status:
-            bar = st.progress(0.0)
-            res = demo.build_demo(sh.db, progress=lambda frac, what: bar.progress(min(frac, 1.0), text=what))
-            status.update(label=sh.t("empty.built", rows=f"{res.rows:,}"), state="complete")
-        st.cache_data.clear()
-        st.rerun()
+    # The demo replaces teams, reps and plans: only an admin, and only into an empty store (no plan
+    # version, no import even if undone); the store refuses anything else (store.clear_for_demo).
+    if sh.access.can_manage_data and not ov.holds_user_data:
+        if left.button(sh.t("empty.demo"), type="primary", icon=":material/science:"):
+            with st.status(sh.t("empty.building"), expanded=True) as status:
+                bar = st.progress(0.0)
+                try:
+                    res = demo.build_demo(
+                        sh.db,
+                        progress=lambda frac, what: bar.progress(min(frac, 1.0), text=what),
+                        actor=sh.access,
+                    )
+                except store.Refused as exc:
+                    status.update(state="error")
+                    auth.show_refusal(exc, sh.lang)
+                    st.stop()
+                except store.StoreError as exc:
+                    status.update(state="error")
+                    shell.store_error(sh, exc)
+                    st.stop()
+                status.update(label=sh.t("empty.built", rows=f"{res.rows:,}"), state="complete")
+            st.cache_data.clear()
+            st.rerun()
     if (shell.ROOT / "pages/3_data.py").exists():
         right.page_link("pages/3_data.py", label=sh.t("empty.import"), icon=":material/upload_file:")
     st.stop()

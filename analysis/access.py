@@ -10,13 +10,23 @@ The mapping is the ``[roles]`` section of ``.streamlit/secrets.toml``::
 Anyone else who signed in is a viewer. Without ``[auth]`` the app runs in local single-user mode
 and the one local user is an admin (:data:`LOCAL`). E-mails compare case-insensitively. Nothing
 here reads the URL: query parameters choose what to show, never what a user may do.
+
+**The one gate for writes.** Every write to the store names what it writes (:data:`Write`) and
+the store asks :func:`require` with the acting :class:`Access` before it begins the transaction
+(``store.connect(..., actor=...)`` binds the actor to the connection; a read-write connection
+cannot be opened without one). A refusal raises :class:`Refused` and nothing is written. The audit
+columns (``created_by``, ``author``, ``set_by`` ...) hold :attr:`Access.who`: the signed-in
+e-mail, ``local`` (single-user mode), ``cli:<os user>`` (the command line) or ``system``
+(the demo builder, benchmarks). The command line acts as a local admin: whoever can run it can
+already read and replace the database file.
 """
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 Role = Literal["admin", "manager", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "manager", "viewer")
@@ -139,12 +149,18 @@ def write_refusal(role: Role, teams: Iterable[str], team_ids: Iterable[object]) 
 
 @dataclass(frozen=True)
 class Access:
-    """The current user's identity and role for one rerun."""
+    """The acting identity of one rerun or command: role, e-mail, teams (the actor of every write)."""
 
     role: Role = "admin"
     email: str | None = None
     teams: frozenset[str] = frozenset()
     signed_in: bool = False  # True only when [auth] is configured and the user signed in
+    label: str = "local"  # who writes when there is no e-mail: local, system, cli:<user>
+
+    @property
+    def who(self) -> str:
+        """The name the audit trail records for this actor's writes (never empty)."""
+        return self.email or (self.label if not self.signed_in else "unverified")
 
     def can_edit_team(self, team_id: object) -> bool:
         return can_edit_team(self.role, self.teams, team_id)
@@ -169,6 +185,106 @@ class Access:
 
 
 LOCAL = Access()  # local single-user mode (no [auth]): the one user is the admin
+SYSTEM = Access(label="system")  # the program itself: demo builder, benchmarks, test set-up
+VIEWER = Access(role="viewer", label="viewer")  # reads only (e.g. a share link's reader)
+
+
+def cli_actor(name: str | None = None) -> Access:
+    """The command line's identity: a local admin, recorded as ``cli:<name>`` (``--by``/``--author``)
+    or ``cli:<os user>``. Whoever runs the command line can read and replace the file anyway."""
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):  # no passwd entry (some containers)
+            name = "unknown"
+    return Access(label=f"cli:{name.strip()}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The gate: what every write needs
+
+Write = Literal[
+    # company-wide: admins only
+    "import",  # actuals import, undo, remembered column mappings
+    "reference",  # teams, reps, customers, products
+    "demo",  # the demo builder (replaces everything)
+    "calendar",  # holiday / make-up workday entries
+    "active_plan",
+    "settings",  # scorecard weights, task deadline rules, other company settings
+    "risk_rules",  # risk thresholds and playbook
+    "incentive_plan",
+    "csat",  # customer-satisfaction imports
+    "share",  # share links: create and revoke
+    # per team: admins all, managers their teams' reps
+    "tasks",
+    "review",  # weekly review notes
+    "risk_register",  # acknowledgements and register edits
+    # plan versions: admins all, managers a saved version changed only in their teams
+    "plan",
+]
+WRITES: tuple[Write, ...] = get_args(Write)
+TEAM_WRITES: frozenset[Write] = frozenset({"tasks", "review", "risk_register"})
+COMPANY_WRITES: frozenset[Write] = frozenset(w for w in WRITES if w not in TEAM_WRITES and w != "plan")
+
+
+class Refused(PermissionError):
+    """The actor may not make this write; nothing was written.
+
+    ``code``: ``viewer`` (read-only user), ``admin`` (company-wide: admins only), ``draft`` (a
+    manager saving a new or imported plan), ``teams:T03,company`` (not their teams) or
+    ``no_actor`` (a connection opened without an identity)."""
+
+    def __init__(self, code: str, what: str) -> None:
+        self.code = code
+        self.what = what
+        kind, _, teams = code.partition(":")
+        reason = {
+            "viewer": "read-only users cannot change anything",
+            "admin": "only an admin can change this",
+            "draft": "a new or imported plan sets every team's targets; only an admin can save it",
+            "teams": f"it concerns teams that are not yours ({teams})",
+            "no_actor": "no acting identity (open the store with actor=...)",
+        }.get(kind, code)
+        super().__init__(f"not saved ({what}): {reason}")
+
+
+def refusal(
+    actor: Access | None,
+    what: Write,
+    team_ids: Iterable[object] = (),
+    *,
+    from_saved_version: bool = True,
+) -> str | None:
+    """Why ``actor`` may not make the write ``what``, or None when it may.
+
+    ``team_ids``: the team of every rep or team the write touches (None: company-wide); for
+    ``plan``, the teams whose targets differ from the version it starts from."""
+    if what not in WRITES:
+        raise ValueError(f"unknown write {what!r}")
+    if not isinstance(actor, Access):
+        return "no_actor"
+    if actor.role == "admin":
+        return None
+    if actor.role != "manager":
+        return "viewer"
+    if what in TEAM_WRITES:
+        return actor.write_refusal(team_ids)
+    if what == "plan":
+        return actor.plan_save_refusal(team_ids, from_saved_version=from_saved_version)
+    return "admin"
+
+
+def require(
+    actor: Access | None,
+    what: Write,
+    team_ids: Iterable[object] = (),
+    *,
+    from_saved_version: bool = True,
+) -> None:
+    """Raise :class:`Refused` unless ``actor`` may make the write ``what`` (see :func:`refusal`)."""
+    code = refusal(actor, what, team_ids, from_saved_version=from_saved_version)
+    if code is not None:
+        raise Refused(code, what)
 
 
 def access_for(email: str | None, config: RoleConfig) -> Access:

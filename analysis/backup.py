@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import store
+from analysis.access import SYSTEM
 
 DB_FILE = "sales.duckdb"
 MANIFEST = "manifest.json"
@@ -93,7 +94,9 @@ def backup(db: str | os.PathLike[str] | None, out_dir: str | os.PathLike[str]) -
     out.mkdir(parents=True, exist_ok=True)
     partial = out / (DB_FILE + ".partial")
     try:
-        with store.connect(src) as con:  # read-write: holds the lock, so no writer runs during the copy
+        with store.connect(
+            src, actor=SYSTEM
+        ) as con:  # read-write: holds the lock, so no writer runs during the copy
             store.checkpoint(con)
             versions = store.schema_versions(con)
             tables = store.table_counts(con)
@@ -175,7 +178,7 @@ def restore(
         if target.exists():
             try:
                 # Holding the lock while renaming: no other process has the old file open for writing.
-                with store.connect(target, wait=wait) as con:
+                with store.connect(target, wait=wait, actor=SYSTEM) as con:
                     store.checkpoint(con)
                     wal = target.with_name(target.name + ".wal")
                     if wal.exists() and wal.stat().st_size > 0:

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from analysis import store
+from analysis import access, store
 
 
 class UsageError(Exception):
@@ -94,6 +94,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         end=end,
         living=not args.sales_only,
         progress=_progress_printer(not args.json),
+        actor=access.cli_actor(),
+        force=args.force,
     )
     elapsed = time.perf_counter() - t0
     path = store.db_path(args.db)
@@ -156,7 +158,7 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    with store.connect(args.db) as con:
+    with store.connect(args.db, actor=access.cli_actor()) as con:
         res = store.undo_import(con, args.import_id)
     if args.json:
         emit(res)
@@ -185,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--end", help="last day of history (default yesterday), YYYY-MM-DD")
     sp.add_argument(
         "--sales-only", action="store_true", help="only the sales history: no plans, tasks, reviews, register"
+    )
+    sp.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a database that holds plans or imports (they are deleted)",
     )
     add("init", cmd_init, "create/migrate an empty database")
     add("imports", cmd_imports, "list imports")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from analysis import backup, share, store
+from analysis import access, backup, share, store
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, Any], line: str) -> None:
@@ -82,11 +82,11 @@ def cmd_share(args: argparse.Namespace) -> int:
             raise UsageError("share create needs --version-id (see `python -m analysis plan versions`)")
         if args.expires_days is not None and args.expires_days <= 0:
             raise UsageError("--expires-days must be positive")
+        if args.expires_days is not None and args.expires_days > share.MAX_EXPIRY.days:
+            raise UsageError(f"--expires-days is at most {share.MAX_EXPIRY.days}")
         expires = dt.timedelta(days=args.expires_days) if args.expires_days is not None else None
-        with store.connect(args.db) as con:
-            made = share.create_share(
-                con, args.version_id, expires_in=expires, created_by=args.by, note=args.note
-            )
+        with store.connect(args.db, actor=access.cli_actor(args.by)) as con:
+            made = share.create_share(con, args.version_id, expires_in=expires, note=args.note)
         out = {**_link_json(made.link, now), "token": made.token, "path": made.path}
         _emit(
             args,
@@ -107,8 +107,8 @@ def cmd_share(args: argparse.Namespace) -> int:
         return 0
     if args.share_id is None:
         raise UsageError("share revoke needs SHARE_ID (see `python -m analysis share list`)")
-    with store.connect(args.db) as con:
-        link = store.revoke_share_link(con, args.share_id, revoked_by=args.by)
+    with store.connect(args.db, actor=access.cli_actor(args.by)) as con:
+        link = store.revoke_share_link(con, args.share_id)
     _emit(args, _link_json(link, now), f"revoked share link #{link.share_id}")
     return 0
 
@@ -125,6 +125,10 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp.add_argument("action", choices=("create", "list", "revoke"))
     sp.add_argument("share_id", type=int, nargs="?", help="the link to revoke")
     sp.add_argument("--version-id", type=int, help="plan version to share (create)")
-    sp.add_argument("--expires-days", type=float, help="days until the link stops working (create)")
+    sp.add_argument(
+        "--expires-days",
+        type=float,
+        help="days until the link stops working (create; default 30, at most 365)",
+    )
     sp.add_argument("--by", help="who creates or revokes the link")
     sp.add_argument("--note", help="a note for the link list (create)")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analysis import importer, store
+from analysis import access, importer, store
 from analysis.filesafety import IngestError
 
 MAX_ERROR_LINES = 20
@@ -82,7 +82,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             f"refused: {len(pv.unknown_reps)} reps are not known (--strict-reps); nothing imported", lines
         )
     try:
-        res = importer.commit(args.db, pv, mode=args.mode, created_by="cli", strict_reps=args.strict_reps)
+        res = importer.commit(
+            args.db, pv, mode=args.mode, actor=access.cli_actor(), strict_reps=args.strict_reps
+        )
     except (IngestError, store.AlreadyImported) as exc:
         return _fail(f"refused: {exc}")
     out: dict[str, Any] = {

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import csat, report, retro, review, store, tasks
+from analysis import access, csat, report, retro, review, store, tasks
 from analysis.i18n import LANGS
 from analysis.overview import default_as_of
 
@@ -148,12 +148,12 @@ def cmd_tasks(args: argparse.Namespace) -> int:
             deadline=_date(args.deadline, "--deadline"),
             customer_id=args.customer,
         )
-        with store.connect(args.db) as con:
+        with store.connect(args.db, actor=access.cli_actor()) as con:
             ids = tasks.create(con, [item], today)
     else:
         if args.id is None:
             raise _BadInput("tasks done needs --id")
-        with store.connect(args.db) as con:
+        with store.connect(args.db, actor=access.cli_actor()) as con:
             tasks.set_status(con, args.id, "done", today)
         ids = [args.id]
     if args.json:
@@ -172,7 +172,7 @@ def cmd_import_csat(args: argparse.Namespace) -> int:
         raise _BadInput(f"file {args.file!r} does not exist")
     today = _date(args.today, "--today") or dt.date.today()
     data = path.read_bytes()
-    with store.connect(args.db) as con:
+    with store.connect(args.db, actor=access.cli_actor()) as con:
         parsed = csat.read(con, data, path.name, today, args.sheet)
         if parsed.errors:
             rows = len({e.row for e in parsed.errors})

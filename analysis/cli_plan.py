@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis import planning, store
+from analysis import access, planning, store
 from analysis.filesafety import IngestError
 from analysis.plan import Plan
 from analysis.spread import PlanInputError
@@ -270,13 +270,12 @@ def _save(
         req,
         scenario=name,
         based_on=based_on,
-        author=args.author,
         note=args.note,
         changes=changes,
         extra=extra,
     )
     if args.activate:
-        store.set_active_plan(con, pv.version_id, set_by=args.author)
+        store.set_active_plan(con, pv.version_id)
     return _version_obj(pv, active=bool(args.activate))
 
 
@@ -293,7 +292,7 @@ def _need_save_for(args: argparse.Namespace) -> None:
 def _build(args: argparse.Namespace) -> int:
     _need_save_for(args)
     _request(args)  # refuse bad options before opening the database
-    with store.connect(args.db, read_only=not args.save) as con:
+    with store.connect(args.db, read_only=not args.save, actor=access.cli_actor(args.author)) as con:
         reps = store.reps_frame(con) if args.manual else None
         req = _request(args, reps)
         inputs = planning.load_inputs(con, req)
@@ -318,7 +317,7 @@ def _import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise _Refused(f"{args.import_file} is not a file")
     data = path.read_bytes()
-    with store.connect(args.db, read_only=not args.save) as con:
+    with store.connect(args.db, read_only=not args.save, actor=access.cli_actor(args.author)) as con:
         try:
             parsed, req, inputs = planning.import_plan(
                 con,
@@ -454,7 +453,7 @@ def _catch_up(args: argparse.Namespace) -> int:
         as_of = dt.date.fromisoformat(args.as_of)
     except ValueError:
         raise _Refused(f"--as-of {args.as_of!r} is not a date (use YYYY-MM-DD)") from None
-    with store.connect(args.db, read_only=not args.save) as con:
+    with store.connect(args.db, read_only=not args.save, actor=access.cli_actor(args.author)) as con:
         pv, req, old, new, changes = planning.catch_up_version(con, version_id, as_of, args.mode)
         names, team_names = _names(con)
         obj = _plan_obj(new, pv.fiscal_year, args, names, team_names)
@@ -644,7 +643,7 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     s.add_argument("--save", metavar="NAME", help="save as a version of scenario NAME")
     s.add_argument("--based-on", type=int, metavar="VERSION", help="version number of NAME this one replaces")
     s.add_argument("--activate", action="store_true", help="mark the saved version as the active plan")
-    s.add_argument("--author", default="cli")
+    s.add_argument("--author", help="recorded as cli:AUTHOR (default: cli:<os user>)")
     s.add_argument("--note")
     s.add_argument("--version", help="version id (catch-up, export, health)")
     s.add_argument("--as-of", help="catch-up: last elapsed day, YYYY-MM-DD")

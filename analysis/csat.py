@@ -130,7 +130,7 @@ def read(
     return parse_file(data, filename, store.reps_frame(con)[["rep_id", "name"]], custs, today, sheet)
 
 
-def commit(con: store.Connection, parsed: CsatFile, file_name: str, author: str | None = None) -> int:
+def commit(con: store.Connection, parsed: CsatFile, file_name: str) -> int:
     """Store a clean file's answers in one transaction; returns the import id. Refuses a file with
     row errors or no rows (nothing stored); ``store.AlreadyImported`` for the same file twice."""
     if parsed.errors:
@@ -144,7 +144,6 @@ def commit(con: store.Connection, parsed: CsatFile, file_name: str, author: str 
         parsed.rows.drop(columns="row"),
         file_name=file_name,
         file_hash=parsed.file_hash,
-        created_by=author,
     )
 
 

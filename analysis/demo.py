@@ -23,6 +23,7 @@ import pandas as pd
 from lunardate import LunarDate
 
 from analysis import csat, incentives, planning, review, risks, store, tasks
+from analysis.access import SYSTEM, Access, require
 
 START = dt.date(2024, 1, 1)
 DEFAULT_ROWS = 200_000
@@ -287,6 +288,8 @@ def build_demo(
     end: dt.date | None = None,
     living: bool = True,
     progress: Progress | None = None,
+    actor: Access = SYSTEM,
+    force: bool = False,
 ) -> DemoResult:
     """Build (or rebuild) the demo company in the database at ``path``.
 
@@ -296,44 +299,50 @@ def build_demo(
     the year of use follows in the same transaction (:func:`add_living`): plans, tasks, weekly reviews, the risk
     register, CSAT answers and the incentive scheme, each written through the function the UI
     calls and stamped with the day it happened, so the same seed and end give the same database.
+
+    ``actor`` must be an admin (the store's gate; refused before anything is generated); a store
+    holding plan versions or imports is refused (``store.NotEmpty``) unless ``force``. The rebuild
+    is audited as ``actor``; the company's fabricated rows are written as :data:`DEMO`.
     """
+    require(actor, "demo")
     end = end or (dt.date.today() - dt.timedelta(days=1))
     ref, sales = generate_sales(rows, seed, end, progress)
     chunk = 1_000_000
     loaded_at = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(6, 0))
-    with store.clock(loaded_at), store.connect(path, create=True, wait=10.0) as con:
+    with store.clock(loaded_at), store.connect(path, create=True, wait=10.0, actor=actor) as con:
         with store.transaction(con):
-            for table in REPLACED_TABLES:
-                con.execute(f"DELETE FROM {table}")  # constant table names
-            store.replace_reference(
-                con,
-                ref["teams"],
-                ref["reps"],
-                ref["customers"][["customer_id", "name", "region", "tier"]],
-                ref["products"],
-            )
-            for start in range(0, len(sales), chunk):
-                store.append_sales_frame(con, sales.iloc[start : start + chunk], import_id=1, source="demo")
+            store.clear_for_demo(con, REPLACED_TABLES, force=force)
+            with store.on_behalf(con, DEMO):
+                store.replace_reference(
+                    con,
+                    ref["teams"],
+                    ref["reps"],
+                    ref["customers"][["customer_id", "name", "region", "tier"]],
+                    ref["products"],
+                )
+                for start in range(0, len(sales), chunk):
+                    store.append_sales_frame(
+                        con, sales.iloc[start : start + chunk], import_id=1, source="demo"
+                    )
+                    if progress:
+                        progress(0.45 + 0.4 * min(1.0, (start + chunk) / len(sales)), "writing sales")
+                total = Decimal(int(sales["amount_cents"].sum())) / 100
+                store.record_import(
+                    con,
+                    import_id=1,
+                    source="demo",
+                    file_name="demo",
+                    file_hash=None,
+                    rows=len(sales),
+                    total=total,
+                    first_day=START,
+                    last_day=end,
+                    mode="append",
+                )
+                store.refresh_summaries(con)
                 if progress:
-                    progress(0.45 + 0.4 * min(1.0, (start + chunk) / len(sales)), "writing sales")
-            total = Decimal(int(sales["amount_cents"].sum())) / 100
-            store.record_import(
-                con,
-                import_id=1,
-                source="demo",
-                file_name="demo",
-                file_hash=None,
-                rows=len(sales),
-                total=total,
-                first_day=START,
-                last_day=end,
-                mode="append",
-                created_by=DEMO_AUTHOR,
-            )
-            store.refresh_summaries(con)
-            if progress:
-                progress(0.9, "summaries")
-            made = add_living(con, ref, end, seed) if living else {}
+                    progress(0.9, "summaries")
+                made = add_living(con, ref, end, seed) if living else {}
     if progress:
         progress(1.0, "done")
     return DemoResult(len(sales), total, START, end, len(ref["reps"]), len(ref["customers"]), made)
@@ -347,6 +356,7 @@ def build_demo(
 # words (user content, Chinese like the company), not UI strings.
 
 DEMO_AUTHOR = "demo"  # the system identity every demo write acts as
+DEMO = Access(label=DEMO_AUTHOR)  # an admin; store.on_behalf lets the builder's admin write as it
 # The January plan asks last year + 8 %: about 3 in 4 reps can expect to reach quota (plan health),
 # and 华北's decline through the year puts the company behind it. Next year's draft asks the last
 # twelve months + 12 % of everyone alike, which 华北's reps cannot reach: the health check says so.
@@ -434,7 +444,7 @@ def _incentive_scheme(con: store.Connection, end: dt.date) -> int:
         ],
     )
     with store.clock(_at(day, 9, 30)):
-        incentives.save_plan(con, scheme, author=DEMO_AUTHOR)
+        incentives.save_plan(con, scheme)
     return 1
 
 
@@ -456,11 +466,11 @@ def _plans(con: store.Connection, end: dt.date) -> int:
     with store.clock(_at(saved_on, 10)):
         plan = planning.build(planning.load_inputs(con, req), req)
         pv = planning.save(
-            con, plan, req, scenario=scenario, based_on=None, author=DEMO_AUTHOR,
+            con, plan, req, scenario=scenario, based_on=None,
             note=f"年度目标：{year - 1} 年实际 × {PLAN_GROWTH}，按季节性分解到月，按各人去年业绩分配",
         )  # fmt: skip
     with store.clock(_at(saved_on, 10, 5)):
-        store.set_active_plan(con, pv.version_id, set_by=DEMO_AUTHOR)
+        store.set_active_plan(con, pv.version_id)
     n = 1
     cu_as_of, cu_on = dt.date(year, 6, 30), _workday_from(dt.date(year, 7, 6))
     if end >= cu_on:
@@ -471,7 +481,7 @@ def _plans(con: store.Connection, end: dt.date) -> int:
                 "catch_up": {"from_version_id": pv.version_id, "as_of": cu_as_of.isoformat(), "mode": "even"},
             }
             planning.save(
-                con, new, cu_req, scenario=scenario, based_on=pv.version, author=DEMO_AUTHOR,
+                con, new, cu_req, scenario=scenario, based_on=pv.version,
                 note="上半年追赶方案：H1 按实际，全年目标不变，差额平摊到下半年（待批准，未启用）",
                 changes=changes, extra=extra,
             )  # fmt: skip
@@ -491,7 +501,7 @@ def _plans(con: store.Connection, end: dt.date) -> int:
         with store.clock(_at(draft_on, 16, 30)):
             plan = planning.build(planning.load_inputs(con, draft), draft)
             planning.save(
-                con, plan, draft, scenario=f"FY{year + 1} 年度目标（草案）", based_on=None, author=DEMO_AUTHOR,
+                con, plan, draft, scenario=f"FY{year + 1} 年度目标（草案）", based_on=None,
                 note=f"明年草案：近 12 个月实际 × {DRAFT_GROWTH}，待各区确认",
             )  # fmt: skip
         n += 1
@@ -533,7 +543,7 @@ def _write_stories(con: store.Connection, stories: list[_Story]) -> list[int]:
     ids: list[int] = []
     for day in sorted({s.created for s in stories}):
         with store.clock(_at(day, 9)):
-            ids += tasks.create(con, [s.task for s in stories if s.created == day], day, author=DEMO_AUTHOR)
+            ids += tasks.create(con, [s.task for s in stories if s.created == day], day)
     _close(con, [(s.closed, i, s.status) for s, i in zip(stories, ids, strict=True) if s.closed is not None])
     return ids
 
@@ -668,7 +678,7 @@ def _reviews(
                 tasks.NewTask(rep, f"周会跟进：拜访{cname}，确认下月订单", "key_account", customer_id=cid)
             )
         with store.clock(_at(day, 18)):
-            ids = review.save(con, week, notes, todo, day, author=DEMO_AUTHOR)
+            ids = review.save(con, week, notes, todo, day)
         held += 1
         # Last week's actions are still open; older ones were done, the first one of each week late.
         for k, task_id in enumerate(ids):
@@ -707,7 +717,7 @@ def _register(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date)
         with store.clock(_at(day, 11, k)):
             eid, _created = risks.acknowledge(
                 con, f, owner=owner(f), plan=f.action["zh"], due_date=day + dt.timedelta(days=14 + 7 * k),
-                status=status, seen=day, author=DEMO_AUTHOR,
+                status=status, seen=day,
             )  # fmt: skip
         return eid
 
@@ -721,7 +731,7 @@ def _register(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date)
         moves.append((entries[-1], 21, "closed"))
     for eid, days, status in moves:
         with store.clock(_at(first + dt.timedelta(days=days), 16)):
-            store.update_register_entry(con, eid, {"status": status}, author=DEMO_AUTHOR)
+            store.update_register_entry(con, eid, {"status": status})
     again = _workday_until(end - dt.timedelta(days=7))
     later = risks.evaluate(risks.load_inputs(con, again)).flags
     known = {f.key: k for k, f in enumerate(picked)}
@@ -762,5 +772,5 @@ def _csat(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date, rng
     name = f"客户满意度回访_{end:%Y%m}.csv"
     with store.clock(_at(_workday_until(end), 14)):
         parsed = csat.read(con, "\n".join(lines).encode("utf-8"), name, today=end)
-        csat.commit(con, parsed, name, author=DEMO_AUTHOR)
+        csat.commit(con, parsed, name)
     return len(parsed.rows)

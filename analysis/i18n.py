@@ -906,6 +906,10 @@ TEXT: dict[str, dict[str, str]] = {
         "zh": "此共享链接已过期。请向发送者索取新的链接。",
         "en": "This share link has expired. Ask the sender for a new link.",
     },
+    "share.gone": {
+        "zh": "此共享链接指向的方案版本已不存在。请向发送者索取新的链接。",
+        "en": "The plan version this link was made for no longer exists. Ask the sender for a new link.",
+    },
     "share.unavailable": {
         "zh": "暂时无法打开此共享链接（数据库忙或不可用），请稍后刷新。",
         "en": "This share link cannot be opened right now (the database is busy or unavailable). Refresh later.",
@@ -1133,6 +1137,18 @@ TEXT: dict[str, dict[str, str]] = {
     "access.write_refused.teams": {
         "zh": "未保存：涉及不属于您的团队（{teams}）。",
         "en": "Not saved: this concerns teams that are not yours ({teams}).",
+    },
+    "access.write_refused.admin": {
+        "zh": "未保存：只有管理员可以修改此项。",
+        "en": "Not saved: only an admin can change this.",
+    },
+    "access.write_refused.draft": {
+        "zh": "未保存：新建或导入的方案会设定所有团队的目标，只有管理员可以保存。",
+        "en": "Not saved: a new or imported plan sets every team's targets, so only an admin can save it.",
+    },
+    "access.write_refused.no_actor": {
+        "zh": "未保存：无法确认您的身份，请重新登录。",
+        "en": "Not saved: your identity could not be established; sign in again.",
     },
     "access.admin_only": {
         "zh": "只有管理员可以执行此操作。",

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import store
+from analysis.access import SYSTEM, Access
 from analysis.filesafety import IngestError
 from analysis.ingest import ParsedUpload, parse_upload
 
@@ -202,7 +203,7 @@ def commit(
     mode: str = "append",
     exclude_error_rows: bool = False,
     rep_renames: dict[str, str] | None = None,
-    created_by: str | None = None,
+    actor: Access,
     source: str | None = None,
     strict_reps: bool = False,
 ) -> store.ImportResult:
@@ -212,6 +213,7 @@ def commit(
     ``exclude_error_rows`` is false, when no row is left, when a rename targets a rep that does
     not exist, or with ``strict_reps`` when unknown reps remain. The same bytes again raise
     ``store.AlreadyImported``. ``rep_renames`` maps a name in the file to an existing rep.
+    ``actor``: who imports (admins only: ``store.Refused`` otherwise); the history records them.
     """
     if mode not in MODES:
         raise ImportRefused(f"import mode must be one of {', '.join(MODES)}, not {mode!r}", "bad_option")
@@ -234,7 +236,7 @@ def commit(
         if missing:
             raise ImportRefused(f"cannot map to unknown reps: {', '.join(missing)}", "bad_rename")
         rows = rows.assign(rep=rows["rep"].replace(renames))
-    with store.connect(db, create=True) as con:
+    with store.connect(db, create=True, actor=actor) as con:
         result = store.commit_import(
             con,
             rows,
@@ -242,7 +244,6 @@ def commit(
             file_name=pv.file_name,
             file_hash=parsed.file_hash,
             mode=mode,
-            created_by=created_by,
             strict_reps=strict_reps,
             # (a derived entry, People!Person, is ignored when it is read back)
             remember_mapping=(parsed.header_signature, dict(parsed.mapping)) if parsed.mapping else None,
@@ -280,7 +281,7 @@ def bench_import(
                 shutil.copy(base, db)
                 t0 = time.perf_counter()
                 pv = preview(db, data, "bench.xlsx")
-                res = commit(db, pv, mode="append", created_by="bench")
+                res = commit(db, pv, mode="append", actor=SYSTEM)
                 ms = (time.perf_counter() - t0) * 1000
                 if res.rows != n:
                     raise RuntimeError(f"benchmark import stored {res.rows} of {n} rows")
@@ -346,9 +347,7 @@ def bench_import_into_history(db_path: str, rows: int = 10_000, runs: int = 3) -
             db = Path(tmp) / "history.duckdb"
             shutil.copy(db_path, db)
             t0 = time.perf_counter()
-            res = commit(
-                db, preview(db, buf.getvalue(), f"month-{i}.xlsx"), mode="append", created_by="bench"
-            )
+            res = commit(db, preview(db, buf.getvalue(), f"month-{i}.xlsx"), mode="append", actor=SYSTEM)
             times.append((time.perf_counter() - t0) * 1000)
             if res.rows != rows:
                 raise RuntimeError(f"benchmark import stored {res.rows} of {rows} rows")

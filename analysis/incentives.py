@@ -634,7 +634,7 @@ def load_plan(con: store.Connection) -> CommissionPlan:
     return DEFAULT_PLAN if raw is None else _plan_from_store(raw)
 
 
-def save_plan(con: store.Connection, plan: CommissionPlan, author: str | None = None) -> int:
+def save_plan(con: store.Connection, plan: CommissionPlan) -> int:
     """Store ``plan`` as a new version (never overwrites); returns its plan_id."""
     return store.save_incentive_plan(
         con,
@@ -646,7 +646,6 @@ def save_plan(con: store.Connection, plan: CommissionPlan, author: str | None = 
             for g in GRAINS
         },
         bonuses=[(b.grain, b.threshold, Decimal(b.amount_cents).scaleb(-2)) for b in plan.bonuses],
-        author=author,
     )
 
 

@@ -72,6 +72,7 @@ class Overview:
     teams: pd.DataFrame  # [team, ytd, ly, yoy]
     reps: pd.DataFrame  # [rep, team, ytd, ly, yoy]
     has_data: bool
+    holds_user_data: bool = False  # any plan version or import (even undone): the demo may not replace it
 
 
 def build_overview(con: store.Connection, as_of: dt.date, fy_start_month: int = 1) -> Overview:
@@ -121,4 +122,5 @@ def build_overview(con: store.Connection, as_of: dt.date, fy_start_month: int = 
         teams=teams,
         reps=reps_out,
         has_data=n_rows > 0 and first is not None,
+        holds_user_data=store.holds_user_data(con),
     )

@@ -222,12 +222,15 @@ def save(
     *,
     scenario: str,
     based_on: int | None,
-    author: str | None = None,
     note: str | None = None,
     changes: pd.DataFrame | None = None,
     extra: dict[str, Any] | None = None,
+    origin: int | None = None,
 ) -> store.PlanVersion:
-    """Save ``plan`` as a new immutable version of ``scenario`` (StaleVersion if someone saved first)."""
+    """Save ``plan`` as a new immutable version of ``scenario`` (StaleVersion if someone saved first).
+
+    ``origin``: the version id the edit started from (a manager may save only such an edit, and
+    only with changes in their teams: the store's gate); the author is the connection's actor."""
     params = req.to_params() | (extra or {})
     return store.save_plan_version(
         con,
@@ -239,9 +242,9 @@ def save(
         unit=req.unit,
         params=params,
         targets=store_frame(plan),
-        author=author,
         note=note,
         changes=changes,
+        origin=origin,
     )
 
 

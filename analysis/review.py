@@ -186,11 +186,18 @@ def save(
     notes: dict[str, str],
     next_actions: list[tasks.NewTask],
     created: dt.date,
-    author: str | None = None,
 ) -> list[int]:
-    """Save the notes per rep and turn next actions into tasks tagged with ``week``; returns task ids."""
+    """Save the notes per rep and turn next actions into tasks tagged with ``week``, in one
+    transaction (both or neither); returns task ids."""
     parse_week(week)
-    store.save_review_notes(con, week, notes, author)
+    with store.transaction(con):
+        store.save_review_notes(con, week, notes)
+        return _actions(con, week, next_actions, created)
+
+
+def _actions(
+    con: store.Connection, week: str, next_actions: list[tasks.NewTask], created: dt.date
+) -> list[int]:
     items = [
         tasks.NewTask(
             rep_id=a.rep_id,
@@ -205,7 +212,7 @@ def save(
         )
         for a in next_actions
     ]
-    return tasks.create(con, items, created, author) if items else []
+    return tasks.create(con, items, created) if items else []
 
 
 # --- Markdown ----------------------------------------------------------------------------------

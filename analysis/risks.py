@@ -1114,7 +1114,6 @@ def acknowledge(
     due_date: dt.date | None,
     status: str = "open",
     lang: str = "zh",
-    author: str | None = None,
     seen: dt.date | None = None,
 ) -> tuple[int, bool]:
     """Put ``flag`` in the register (or link it to its existing entry); returns (entry_id, created)."""
@@ -1135,7 +1134,6 @@ def acknowledge(
         due_date=due_date,
         status=status,
         seen=seen,
-        author=author,
     )
 
 

@@ -22,7 +22,11 @@ TOKEN_BYTES = 32
 # before it reaches the store.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
-Status = Literal["ok", "malformed", "unknown", "revoked", "expired"]
+Status = Literal["ok", "malformed", "unknown", "revoked", "expired", "gone"]
+
+# New links expire: after DEFAULT_EXPIRY unless asked otherwise, never later than MAX_EXPIRY.
+DEFAULT_EXPIRY = dt.timedelta(days=30)
+MAX_EXPIRY = dt.timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -56,22 +60,26 @@ def create_share(
     version_id: int,
     *,
     expires_in: dt.timedelta | None = None,
-    created_by: str | None = None,
     note: str | None = None,
     now: dt.datetime | None = None,
 ) -> NewShare:
-    """Make a share link for a plan version; the returned token is shown once and never stored."""
-    if expires_in is not None and expires_in <= dt.timedelta(0):
+    """Make a share link for a plan version; the returned token is shown once and never stored.
+
+    The link expires after ``expires_in`` (default :data:`DEFAULT_EXPIRY`, 30 days; at most
+    :data:`MAX_EXPIRY`, 365 days) and works only while its version is the one it was made for."""
+    expires_in = DEFAULT_EXPIRY if expires_in is None else expires_in
+    if expires_in <= dt.timedelta(0):
         raise ValueError("a share link must expire in the future")
+    if expires_in > MAX_EXPIRY:
+        raise ValueError(f"a share link expires after at most {MAX_EXPIRY.days} days")
     moment = now or dt.datetime.now()
-    expires_at = (moment + expires_in).replace(microsecond=0) if expires_in is not None else None
+    expires_at = (moment + expires_in).replace(microsecond=0)
     token = secrets.token_urlsafe(TOKEN_BYTES)
     link = store.add_share_link(
         con,
         token_hash=hash_token(token),
         version_id=version_id,
         expires_at=expires_at,
-        created_by=created_by,
         note=note,
     )
     return NewShare(token, link)
@@ -81,7 +89,8 @@ def resolve(con: store.Connection, token: str | None, *, now: dt.datetime | None
     """What a presented token opens: ``ok`` with its link, or why not.
 
     A malformed token is refused without a database read; a tampered token hashes to nothing
-    stored and is ``unknown``. Revocation wins over expiry when both apply.
+    stored and is ``unknown``. Revocation wins over expiry when both apply. A link whose version
+    was deleted, or whose version id now belongs to another plan, is ``gone``.
     """
     if not token or not _TOKEN_RE.fullmatch(token):
         return Resolved("malformed")
@@ -92,4 +101,7 @@ def resolve(con: store.Connection, token: str | None, *, now: dt.datetime | None
         return Resolved("revoked", link)
     if link.expires_at is not None and (now or dt.datetime.now()) >= link.expires_at:
         return Resolved("expired", link)
+    pin = store.version_pin(con, link.version_id)
+    if pin is None or (link.pin is not None and pin != link.pin):
+        return Resolved("gone", link)
     return Resolved("ok", link)

@@ -22,7 +22,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +33,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from analysis.access import SYSTEM, Access, Write, require
+from analysis.access import Refused as Refused  # callers catch store.Refused beside StoreError
 
 DEFAULT_DB = Path("data") / "sales.duckdb"
 LOCK_WAIT_SECONDS = float(os.environ.get("SALES_LOCK_WAIT", "5"))
@@ -58,6 +61,10 @@ class AlreadyImported(StoreError):
 
 class StaleVersion(StoreError):
     """A plan save based on a version that is no longer the latest of its scenario."""
+
+
+class NotEmpty(StoreError):
+    """The demo builder was asked to replace a store that holds plans or imports."""
 
 
 def db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -245,13 +252,21 @@ def connect(
     read_only: bool = False,
     create: bool = False,
     wait: float = LOCK_WAIT_SECONDS,
+    actor: Access | None = None,
 ) -> Iterator[Connection]:
     """Open the database for one unit of work and close it afterwards.
 
-    Read-write opens apply pending migrations. ``create`` allows making a new file when
-    none exists; without it a missing file raises ``StoreMissing``. A lock held elsewhere is
-    retried for ``wait`` seconds, then ``StoreLocked`` names the file and what to do.
+    Read-write opens apply pending migrations and need ``actor``, the acting identity: every
+    write function checks it (:func:`_write`, the one gate) and records ``actor.who``. ``create``
+    allows making a new file when none exists; without it a missing file raises
+    ``StoreMissing``. A lock held elsewhere is retried for ``wait`` seconds, then ``StoreLocked``
+    names the file and what to do.
     """
+    if not read_only and not isinstance(actor, Access):
+        raise TypeError(
+            "store.connect for writing needs actor=<analysis.access.Access> "
+            "(the signed-in user's Access, access.SYSTEM or access.cli_actor())"
+        )
     p = db_path(path)
     if not p.exists():
         if not create or read_only:
@@ -265,11 +280,15 @@ def connect(
     # nested in a write uses the write's turn and its attachment.
     with lock.hold(write=not read_only):
         con = _INSTANCE.attach(p, read_only, wait)
+        if actor is not None and not read_only:
+            _ACTORS[id(con)] = actor
         try:
             if not read_only:
                 migrate(con)
             yield con
         finally:
+            _ACTORS.pop(id(con), None)
+            _IN_TRANSACTION.discard(id(con))
             con.close()
             _INSTANCE.release(p)
 
@@ -283,7 +302,15 @@ def cursor(con: Connection) -> Connection:
     return other
 
 
+# The actor each open read-write connection acts for (set by ``connect``), and the connections
+# inside a transaction (a write function called inside another's transaction joins it).
+_ACTORS: dict[int, Access] = {}
 _IN_TRANSACTION: set[int] = set()  # id() of connections inside transaction()
+
+
+def actor_of(con: Connection) -> Access | None:
+    """The identity ``con`` was opened for (None: read-only or opened without one)."""
+    return _ACTORS.get(id(con))
 
 
 @contextmanager
@@ -307,6 +334,54 @@ def transaction(con: Connection) -> Iterator[Connection]:
         raise
     _IN_TRANSACTION.discard(key)
     con.execute("COMMIT")
+
+
+def _teams_of_reps(con: Connection, rep_ids: Iterable[object]) -> list[str | None]:
+    """The team of each rep (None for a rep without a team or not stored: company-wide)."""
+    ids = sorted({str(r) for r in rep_ids})
+    if not ids:
+        return []
+    found = dict(
+        con.execute("SELECT rep_id, team_id FROM reps WHERE rep_id IN (SELECT unnest(?))", [ids]).fetchall()
+    )
+    return [None if found.get(r) is None else str(found[r]) for r in ids]
+
+
+def _entity_team(con: Connection, scope: object, entity_id: object) -> str | None:
+    """The team a risk flag or register entry concerns (None: company-wide)."""
+    if scope == "rep":
+        return _teams_of_reps(con, [entity_id])[0]
+    return str(entity_id) if scope == "team" else None
+
+
+@contextmanager
+def _write(
+    con: Connection,
+    what: Write,
+    *,
+    team_ids: Iterable[object] = (),
+    rep_ids: Iterable[object] = (),
+    from_saved_version: bool = True,
+    detail: dict[str, Any] | None = None,
+) -> Iterator[str]:
+    """The one gate every write passes: check ``con``'s actor for ``what``, then BEGIN.
+
+    ``rep_ids`` are turned into their teams here, from the store, so a caller cannot name the
+    wrong team. A refusal raises :class:`analysis.access.Refused` before anything is written. The
+    write is recorded in ``audit_log`` (who, what, detail) in the same transaction. Yields the
+    name the audit columns record (``actor.who``)."""
+    actor = actor_of(con)
+    teams = list(team_ids)
+    if actor is not None and actor.role == "manager" and what in ("tasks", "review", "risk_register"):
+        teams += _teams_of_reps(con, rep_ids)
+    require(actor, what, teams, from_saved_version=from_saved_version)
+    assert actor is not None  # require refuses a missing actor
+    with transaction(con):
+        con.execute(
+            "INSERT INTO audit_log VALUES (?, ?, ?, ?)",
+            [_now(), actor.who, what, json.dumps(detail or {}, ensure_ascii=False, default=str)],
+        )
+        yield actor.who
 
 
 def data_version(path: str | os.PathLike[str] | None = None) -> tuple[float, int]:
@@ -490,6 +565,27 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE plan_versions ADD COLUMN content_hash VARCHAR;
         """,
     ),
+    (
+        11,
+        "audit log",
+        # One row per write that passed the gate (store._write): when, who (the signed-in e-mail,
+        # local, cli:<user> or system), what (an analysis.access.Write) and a small JSON detail.
+        """
+        CREATE TABLE audit_log (written_at TIMESTAMP NOT NULL, who VARCHAR NOT NULL, what VARCHAR NOT NULL,
+            detail VARCHAR);
+        """,
+    ),
+    (
+        12,
+        "share links pin their version",
+        # What the link was made for (store._version_pin: id, scenario, number, time, content), so
+        # a link whose version is deleted and whose id is later reused by another plan stops
+        # working instead of showing that plan. Links made before this have no pin and keep
+        # resolving by id.
+        """
+        ALTER TABLE share_links ADD COLUMN pin VARCHAR;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = max(v for v, _, _ in MIGRATIONS)
@@ -531,7 +627,7 @@ def is_current(path: str | os.PathLike[str] | None = None) -> bool:
 def init_db(path: str | os.PathLike[str] | None = None) -> Path:
     """Create (if needed) and migrate the database file; returns its path."""
     p = db_path(path)
-    with connect(p, create=True):
+    with connect(p, create=True, actor=SYSTEM):
         pass
     return p
 
@@ -716,15 +812,63 @@ def replace_reference(
     products: pd.DataFrame,
 ) -> None:
     """Insert or replace teams, reps, customers and products (used by the demo builder)."""
-    for table, df, cols in (
-        ("teams", teams, "team_id, name, region"),
-        ("reps", reps, "rep_id, name, team_id, region, level, hire_date, leave_date"),
-        ("customers", customers, "customer_id, name, region, tier"),
-        ("products", products, "product_id, name"),
-    ):
-        con.register("_ref", df)
-        con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _ref")
-        con.unregister("_ref")
+    with _write(con, "reference", detail={"reps": len(reps), "customers": len(customers)}):
+        for table, df, cols in (
+            ("teams", teams, "team_id, name, region"),
+            ("reps", reps, "rep_id, name, team_id, region, level, hire_date, leave_date"),
+            ("customers", customers, "customer_id, name, region, tier"),
+            ("products", products, "product_id, name"),
+        ):
+            con.register("_ref", df)
+            con.execute(f"INSERT OR REPLACE INTO {table} ({cols}) SELECT {cols} FROM _ref")
+            con.unregister("_ref")
+
+
+def holds_user_data(con: Connection) -> bool:
+    """Whether the store holds any plan version or any import (live or undone)."""
+    return bool(
+        con.execute(
+            "SELECT (SELECT count(*) FROM plan_versions) + (SELECT count(*) FROM imports)"
+        ).fetchall()[0][0]
+    )
+
+
+def clear_for_demo(con: Connection, tables: Sequence[str], *, force: bool = False) -> None:
+    """Empty ``tables`` (names checked against the schema) for the demo builder; share links are
+    revoked (their versions are about to go).
+
+    Admins only (the gate). Without ``force`` a store that holds a plan version or any import
+    is refused (``NotEmpty``): the demo would delete them."""
+    known = set(table_counts(con))
+    unknown = [t for t in tables if t not in known]
+    if unknown:
+        raise StoreError(f"no table {unknown[0]!r}")
+    with _write(con, "demo", detail={"force": force}) as who:
+        if not force and holds_user_data(con):
+            raise NotEmpty(
+                "this database holds plans or imports that building the demo would delete; "
+                "nothing changed (use another --db, or --force to replace them)"
+            )
+        for table in tables:
+            con.execute(f'DELETE FROM "{table}"')  # names from the catalog (checked above)
+        con.execute(
+            "UPDATE share_links SET revoked_at = ?, revoked_by = ? WHERE revoked_at IS NULL", [_now(), who]
+        )
+
+
+@contextmanager
+def on_behalf(con: Connection, actor: Access) -> Iterator[Connection]:
+    """Let an admin's connection write as ``actor`` for a block (the demo builder's fabricated
+    year is stamped ``demo``, not with the admin who asked for it). The current actor must be
+    an admin (``Refused`` otherwise); ``actor`` is still checked by the gate on every write."""
+    current = actor_of(con)
+    if current is None or current.role != "admin":
+        raise Refused("no_actor" if current is None else "admin", "on_behalf")
+    _ACTORS[id(con)] = actor
+    try:
+        yield con
+    finally:
+        _ACTORS[id(con)] = current
 
 
 def next_import_id(con: Connection) -> int:
@@ -738,15 +882,16 @@ def append_sales_frame(con: Connection, df: pd.DataFrame, *, import_id: int, sou
     ``amount_cents`` is int64; it becomes DECIMAL(18,2) by exact decimal multiplication (a
     DuckDB decimal division would go through DOUBLE).
     """
-    con.register("_new", df)
-    con.execute(
-        """INSERT INTO sales
-        SELECT CAST(day AS DATE), rep_id, customer_id, product_id, region, CAST(quantity AS DOUBLE),
-               CAST(CAST(amount_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)), order_key, ?, ?, NULL
-        FROM _new""",
-        [source, import_id],
-    )
-    con.unregister("_new")
+    with _write(con, "import", detail={"import_id": import_id, "rows": len(df)}):
+        con.register("_new", df)
+        con.execute(
+            """INSERT INTO sales
+            SELECT CAST(day AS DATE), rep_id, customer_id, product_id, region, CAST(quantity AS DOUBLE),
+                   CAST(CAST(amount_cents AS DECIMAL(18,2)) * 0.01 AS DECIMAL(18,2)), order_key, ?, ?, NULL
+            FROM _new""",
+            [source, import_id],
+        )
+        con.unregister("_new")
 
 
 def record_import(
@@ -763,26 +908,27 @@ def record_import(
     mode: str,
     removed_rows: int = 0,
     new_reps: Sequence[str] = (),
-    created_by: str | None = None,
 ) -> None:
-    con.execute(
-        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-        [
-            import_id,
-            source,
-            file_name,
-            file_hash,
-            rows,
-            total,
-            first_day,
-            last_day,
-            mode,
-            removed_rows,
-            json.dumps(list(new_reps), ensure_ascii=False),
-            created_by,
-            _now(),
-        ],
-    )
+    """Record an import in the history; ``created_by`` is the connection's actor."""
+    with _write(con, "import", detail={"import_id": import_id, "file": file_name}) as who:
+        con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [
+                import_id,
+                source,
+                file_name,
+                file_hash,
+                rows,
+                total,
+                first_day,
+                last_day,
+                mode,
+                removed_rows,
+                json.dumps(list(new_reps), ensure_ascii=False),
+                who,
+                _now(),
+            ],
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -936,7 +1082,6 @@ def commit_import(
     file_name: str | None,
     file_hash: str | None,
     mode: str = "append",
-    created_by: str | None = None,
     strict_reps: bool = False,
     remember_mapping: tuple[str, dict[str, str]] | None = None,
 ) -> ImportResult:
@@ -950,11 +1095,11 @@ def commit_import(
     already stored for ``source``), ``replace-range`` (retire live rows of ``source`` in the
     file's date range; they are kept, marked as removed by this import, so undo restores them).
     The same content hash twice raises ``AlreadyImported``. Unknown reps are created unless
-    ``strict_reps``.
+    ``strict_reps``. Admins only (the gate, ``_write``); ``created_by`` is the connection's actor.
     """
     if mode not in ("append", "skip-duplicates", "replace-range"):
         raise StoreError(f"unknown import mode {mode!r}: use append, skip-duplicates or replace-range")
-    with transaction(con):
+    with _write(con, "import", detail={"file": file_name, "rows": len(rows), "mode": mode}):
         if file_hash:
             prior = find_import_by_hash(con, file_hash)
             if prior:
@@ -1037,7 +1182,6 @@ def commit_import(
             mode=mode,
             removed_rows=int(removed),
             new_reps=new_reps,
-            created_by=created_by,
         )
         # Every changed row (added here, or retired by replace-range) lies in the file's days.
         refresh_summaries(
@@ -1059,8 +1203,8 @@ def list_imports(con: Connection) -> pd.DataFrame:
 
 
 def undo_import(con: Connection, import_id: int) -> dict[str, Any]:
-    """Undo one import exactly: delete its rows and bring back the rows it retired."""
-    with transaction(con):
+    """Undo one import exactly: delete its rows and bring back the rows it retired (admins only)."""
+    with _write(con, "import", detail={"undo": import_id}):
         row = con.execute("SELECT undone_at FROM imports WHERE import_id = ?", [import_id]).fetchall()
         if not row:
             raise StoreError(f"no import #{import_id}")
@@ -1106,14 +1250,17 @@ def get_setting(con: Connection, key: str, default: str | None = None) -> str | 
 
 
 def set_setting(con: Connection, key: str, value: str) -> None:
-    con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
+    """Store a company-wide setting (admins only); the audit log keeps who set it and the value."""
+    with _write(con, "settings", detail={"key": key, "value": value}):
+        con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?)", [key, value])
 
 
 def save_mapping(con: Connection, signature: str, mapping: dict[str, str]) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?)",
-        [signature, json.dumps(mapping, ensure_ascii=False), _now()],
-    )
+    with _write(con, "import", detail={"mapping": signature}):
+        con.execute(
+            "INSERT OR REPLACE INTO column_mappings VALUES (?, ?, ?)",
+            [signature, json.dumps(mapping, ensure_ascii=False), _now()],
+        )
 
 
 def load_mapping(con: Connection, signature: str) -> dict[str, str] | None:
@@ -1127,7 +1274,7 @@ def calendar_overrides(con: Connection) -> pd.DataFrame:
 
 def set_calendar_overrides(con: Connection, year: int, days: pd.DataFrame) -> None:
     """Replace the user-entered holidays/workdays of ``year`` with ``days`` [day, kind, note]."""
-    with transaction(con):
+    with _write(con, "calendar", detail={"year": year, "days": len(days)}):
         con.execute("DELETE FROM calendar_overrides WHERE year(day) = ?", [year])
         if len(days):
             con.register("_cal", days)
@@ -1366,9 +1513,9 @@ def save_plan_version(
     unit: Decimal,
     params: dict[str, Any],
     targets: pd.DataFrame,
-    author: str | None = None,
     note: str | None = None,
     changes: pd.DataFrame | None = None,
+    origin: int | None = None,
 ) -> PlanVersion:
     """Save a new immutable version of ``scenario``.
 
@@ -1378,11 +1525,32 @@ def save_plan_version(
     no-op that returns the version the first save wrote (a replayed submit). ``targets``:
     [rep_id, team_id, day, target_cents int64]. The day targets must sum exactly to ``target``
     (checked in SQL after insert, inside the transaction).
+
+    The gate: admins save anything; a manager saves only an edit of a saved version (``origin``,
+    the version id the edit started from; else the ``based_on`` version of ``scenario``) whose day
+    targets differ from it only in the manager's teams (compared here, in SQL). The author is the
+    connection's actor.
     """
     scenario = scenario.strip()
     if not scenario:
         raise StoreError("a plan needs a name")
-    with transaction(con):
+    actor = actor_of(con)
+    changed: list[object] = []
+    if origin is None and based_on is not None:
+        row = con.execute(
+            "SELECT version_id FROM plan_versions WHERE scenario = ? AND version = ?", [scenario, based_on]
+        ).fetchall()
+        origin = int(row[0][0]) if row else None
+    if actor is not None and actor.role == "manager" and origin is not None:
+        changed = _changed_teams(con, origin, targets)
+    gate = _write(
+        con,
+        "plan",
+        team_ids=changed,
+        from_saved_version=origin is not None,
+        detail={"scenario": scenario, "based_on": based_on, "origin": origin},
+    )
+    with gate as author:
         latest = con.execute(
             f"SELECT {_PV_COLS} FROM plan_versions WHERE scenario = ? ORDER BY version DESC LIMIT 1",
             [scenario],
@@ -1452,6 +1620,26 @@ def save_plan_version(
     return _plan_version(row[0])
 
 
+def _changed_teams(con: Connection, origin: int, targets: pd.DataFrame) -> list[object]:
+    """Teams whose day targets in ``targets`` differ from version ``origin``'s (either side)."""
+    con.register("_new_t", targets[["rep_id", "team_id", "day", "target_cents"]])
+    try:
+        rows = con.execute(
+            """SELECT DISTINCT coalesce(n.team_id, o.team_id) FROM
+               (SELECT rep_id, team_id, CAST(day AS DATE) AS day, CAST(target_cents AS BIGINT) AS c
+                FROM _new_t WHERE target_cents <> 0) n
+               FULL OUTER JOIN
+               (SELECT rep_id, team_id, day, CAST(target * 100 AS BIGINT) AS c FROM plan_targets
+                WHERE version_id = ? AND target <> 0) o
+               ON n.rep_id = o.rep_id AND n.day = o.day
+               WHERE n.c IS DISTINCT FROM o.c OR n.team_id IS DISTINCT FROM o.team_id""",
+            [origin],
+        ).fetchall()
+    finally:
+        con.unregister("_new_t")
+    return [r[0] for r in rows]
+
+
 def list_plan_versions(con: Connection, fiscal_year: int | None = None) -> list[PlanVersion]:
     sql = f"SELECT {_PV_COLS} FROM plan_versions"
     args: list[Any] = []
@@ -1478,11 +1666,14 @@ def plan_targets(con: Connection, version_id: int) -> pd.DataFrame:
     ).df()
 
 
-def set_active_plan(con: Connection, version_id: int, set_by: str | None = None) -> None:
+def set_active_plan(con: Connection, version_id: int) -> None:
+    """Make a version its fiscal year's active plan (admins only; ``set_by`` is the actor)."""
     pv = get_plan_version(con, version_id)
-    con.execute(
-        "INSERT OR REPLACE INTO plan_active VALUES (?, ?, ?, ?)", [pv.fiscal_year, version_id, _now(), set_by]
-    )
+    with _write(con, "active_plan", detail={"version_id": version_id}) as who:
+        con.execute(
+            "INSERT OR REPLACE INTO plan_active VALUES (?, ?, ?, ?)",
+            [pv.fiscal_year, version_id, _now(), who],
+        )
 
 
 def active_plan(con: Connection, fiscal_year: int) -> PlanVersion | None:
@@ -1534,16 +1725,14 @@ def risk_thresholds(con: Connection) -> pd.DataFrame:
     return con.execute("SELECT rule, param, value FROM risk_thresholds ORDER BY rule, param").df()
 
 
-def set_risk_thresholds(
-    con: Connection, values: Sequence[tuple[str, str, float]], author: str | None = None
-) -> None:
-    """Save (rule, param, value) thresholds in one transaction (replacing earlier values)."""
-    with transaction(con):
+def set_risk_thresholds(con: Connection, values: Sequence[tuple[str, str, float]]) -> None:
+    """Save (rule, param, value) thresholds in one transaction (replacing earlier values; admins only)."""
+    with _write(con, "risk_rules", detail={"thresholds": len(values)}) as who:
         for rule, param, value in values:
             con.execute("DELETE FROM risk_thresholds WHERE rule = ? AND param = ?", [rule, param])
             con.execute(
                 "INSERT INTO risk_thresholds VALUES (?, ?, ?, ?, ?)",
-                [rule, param, float(value), _now(), author],
+                [rule, param, float(value), _now(), who],
             )
 
 
@@ -1552,14 +1741,12 @@ def risk_playbook(con: Connection) -> pd.DataFrame:
     return con.execute("SELECT rule, action_zh, action_en FROM risk_playbook ORDER BY rule").df()
 
 
-def set_risk_playbook(
-    con: Connection, actions: Sequence[tuple[str, str, str]], author: str | None = None
-) -> None:
-    """Save (rule, action_zh, action_en) playbook entries in one transaction."""
-    with transaction(con):
+def set_risk_playbook(con: Connection, actions: Sequence[tuple[str, str, str]]) -> None:
+    """Save (rule, action_zh, action_en) playbook entries in one transaction (admins only)."""
+    with _write(con, "risk_rules", detail={"playbook": len(actions)}) as who:
         for rule, zh, en in actions:
             con.execute("DELETE FROM risk_playbook WHERE rule = ?", [rule])
-            con.execute("INSERT INTO risk_playbook VALUES (?, ?, ?, ?, ?)", [rule, zh, en, _now(), author])
+            con.execute("INSERT INTO risk_playbook VALUES (?, ?, ?, ?, ?)", [rule, zh, en, _now(), who])
 
 
 def rep_month_actuals(con: Connection, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -1789,7 +1976,6 @@ def acknowledge_risk(
     due_date: dt.date | None,
     status: str = "open",
     seen: dt.date | None = None,
-    author: str | None = None,
 ) -> tuple[int, bool]:
     """Record an acknowledged flag; returns (entry_id, created).
 
@@ -1800,7 +1986,8 @@ def acknowledge_risk(
         raise StoreError(f"unknown status {status!r}: use {', '.join(REGISTER_STATUSES)}")
     ev = json.dumps(evidence, ensure_ascii=False, default=str)
     now = _now()
-    with transaction(con):
+    team = _entity_team(con, scope, entity_id)
+    with _write(con, "risk_register", team_ids=[team], detail={"rule": rule, "entity": entity_id}) as author:
         existing = find_register_entry(con, rule, scope, entity_id)
         if existing is None:
             entry_id = int(
@@ -1844,9 +2031,7 @@ def acknowledge_risk(
     return existing, False
 
 
-def update_register_entry(
-    con: Connection, entry_id: int, changes: dict[str, Any], author: str | None = None
-) -> dict[str, list[Any]]:
+def update_register_entry(con: Connection, entry_id: int, changes: dict[str, Any]) -> dict[str, list[Any]]:
     """Change owner / plan / due_date / status of an entry; the old and new values go to the history.
 
     Returns {field: [old, new]} of what actually changed (nothing written when empty)."""
@@ -1856,12 +2041,16 @@ def update_register_entry(
         raise StoreError(f"cannot change {', '.join(bad)} of a register entry")
     if "status" in changes and changes["status"] not in REGISTER_STATUSES:
         raise StoreError(f"unknown status {changes['status']!r}: use {', '.join(REGISTER_STATUSES)}")
-    with transaction(con):
+    where = con.execute(
+        "SELECT scope, entity_id FROM risk_register WHERE entry_id = ?", [entry_id]
+    ).fetchall()
+    if not where:
+        raise StoreError(f"no register entry #{entry_id}")
+    team = _entity_team(con, *where[0])
+    with _write(con, "risk_register", team_ids=[team], detail={"entry_id": entry_id}) as author:
         row = con.execute(
             "SELECT owner, plan, due_date, status FROM risk_register WHERE entry_id = ?", [entry_id]
         ).fetchall()
-        if not row:
-            raise StoreError(f"no register entry #{entry_id}")
         old = dict(zip(allowed, row[0], strict=True))
         diff = {k: [old[k], v] for k, v in changes.items() if old[k] != v}
         if not diff:
@@ -1887,13 +2076,26 @@ class ShareLink:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
     note: str | None
+    pin: str | None = None  # the version it was made for (``version_pin``); None: made before pins
 
 
-_SHARE_COLS = "share_id, version_id, created_by, created_at, expires_at, revoked_at, note"
+_SHARE_COLS = "share_id, version_id, created_by, created_at, expires_at, revoked_at, note, pin"
 
 
 def _share_link(row: Sequence[Any]) -> ShareLink:
-    return ShareLink(int(row[0]), int(row[1]), row[2], row[3], row[4], row[5], row[6])
+    return ShareLink(int(row[0]), int(row[1]), row[2], row[3], row[4], row[5], row[6], row[7])
+
+
+def version_pin(con: Connection, version_id: int) -> str | None:
+    """A digest of what version ``version_id`` is (id, scenario, number, saved at, content hash),
+    or None when there is no such version: a link pins it, and a reused id gives another pin."""
+    row = con.execute(
+        "SELECT version_id, scenario, version, created_at, content_hash FROM plan_versions WHERE version_id = ?",
+        [version_id],
+    ).fetchall()
+    if not row:
+        return None
+    return hashlib.sha256(json.dumps([str(v) for v in row[0]], ensure_ascii=False).encode()).hexdigest()
 
 
 def add_share_link(
@@ -1902,22 +2104,29 @@ def add_share_link(
     token_hash: str,
     version_id: int,
     expires_at: dt.datetime | None,
-    created_by: str | None = None,
     note: str | None = None,
 ) -> ShareLink:
-    """Record a share link by the sha256 hex of its token (the token itself is never stored)."""
+    """Record a share link by the sha256 hex of its token (the token itself is never stored; admins only)."""
     get_plan_version(con, version_id)  # a link to a version that does not exist is refused
-    with transaction(con):
+    with _write(con, "share", detail={"version_id": version_id}) as who:
+        # Links are never deleted (only revoked), so max + 1 never hands out an id twice.
         share_id = int(con.execute("SELECT coalesce(max(share_id), 0) + 1 FROM share_links").fetchall()[0][0])
         con.execute(
-            f"INSERT INTO share_links ({_SHARE_COLS}, token_hash) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-            [share_id, version_id, created_by, _now(), expires_at, note, token_hash],
+            f"INSERT INTO share_links ({_SHARE_COLS}, token_hash) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
+            [share_id, version_id, who, _now(), expires_at, note, version_pin(con, version_id), token_hash],
         )
     return get_share_link(con, share_id)
 
 
+def _share_cols(con: Connection) -> str:
+    """The link columns; a store not migrated to pins yet (a read-only reader) reads pin as NULL."""
+    return (
+        _SHARE_COLS if "pin" in table_columns(con, "share_links") else _SHARE_COLS.replace(", pin", ", NULL")
+    )
+
+
 def get_share_link(con: Connection, share_id: int) -> ShareLink:
-    row = con.execute(f"SELECT {_SHARE_COLS} FROM share_links WHERE share_id = ?", [share_id]).fetchall()
+    row = con.execute(f"SELECT {_share_cols(con)} FROM share_links WHERE share_id = ?", [share_id]).fetchall()
     if not row:
         raise StoreError(f"no share link #{share_id}")
     return _share_link(row[0])
@@ -1929,22 +2138,24 @@ def find_share_link(con: Connection, token_hash: str) -> ShareLink | None:
     None also when the table does not exist yet (a read-only reader of a database not migrated)."""
     if not has_table(con, "share_links"):
         return None
-    row = con.execute(f"SELECT {_SHARE_COLS} FROM share_links WHERE token_hash = ?", [token_hash]).fetchall()
+    row = con.execute(
+        f"SELECT {_share_cols(con)} FROM share_links WHERE token_hash = ?", [token_hash]
+    ).fetchall()
     return _share_link(row[0]) if row else None
 
 
 def list_share_links(con: Connection) -> list[ShareLink]:
-    rows = con.execute(f"SELECT {_SHARE_COLS} FROM share_links ORDER BY share_id").fetchall()
+    rows = con.execute(f"SELECT {_share_cols(con)} FROM share_links ORDER BY share_id").fetchall()
     return [_share_link(r) for r in rows]
 
 
-def revoke_share_link(con: Connection, share_id: int, revoked_by: str | None = None) -> ShareLink:
+def revoke_share_link(con: Connection, share_id: int) -> ShareLink:
     """Revoke a link (idempotent: an already revoked link keeps its first revocation time)."""
-    with transaction(con):
+    with _write(con, "share", detail={"revoke": share_id}) as who:
         get_share_link(con, share_id)
         con.execute(
             "UPDATE share_links SET revoked_at = ?, revoked_by = ? WHERE share_id = ? AND revoked_at IS NULL",
-            [_now(), revoked_by, share_id],
+            [_now(), who, share_id],
         )
     return get_share_link(con, share_id)
 
@@ -1987,7 +2198,7 @@ TASK_EDITABLE = (
 )
 
 
-def add_tasks(con: Connection, rows: pd.DataFrame, author: str | None = None) -> list[int]:
+def add_tasks(con: Connection, rows: pd.DataFrame) -> list[int]:
     """Insert tasks in one transaction; returns their new ids in row order.
 
     ``rows``: [rep_id, customer_id, title, type, priority, deadline, status, done_date, source,
@@ -1995,7 +2206,7 @@ def add_tasks(con: Connection, rows: pd.DataFrame, author: str | None = None) ->
     if rows.empty:
         return []
     now = _now()
-    with transaction(con):
+    with _write(con, "tasks", rep_ids=rows["rep_id"], detail={"tasks": len(rows)}) as author:
         first = int(con.execute("SELECT coalesce(max(task_id), 0) + 1 FROM tasks").fetchall()[0][0])
         ids = list(range(first, first + len(rows)))
         frame = rows.assign(task_id=ids).reset_index(drop=True)
@@ -2031,7 +2242,11 @@ def update_task(con: Connection, task_id: int, changes: dict[str, Any]) -> dict[
     bad = [k for k in changes if k not in TASK_EDITABLE]
     if bad:
         raise StoreError(f"cannot change {', '.join(bad)} of a task")
-    with transaction(con):
+    owner = con.execute("SELECT rep_id FROM tasks WHERE task_id = ?", [task_id]).fetchall()
+    if not owner:
+        raise StoreError(f"no task #{task_id}")
+    reps = [owner[0][0], *([changes["rep_id"]] if "rep_id" in changes else [])]
+    with _write(con, "tasks", rep_ids=reps, detail={"task_id": task_id, "changes": changes}):
         cols = ", ".join(changes) if changes else "task_id"  # keys checked against the fixed list above
         row = con.execute(f"SELECT {cols} FROM tasks WHERE task_id = ?", [task_id]).fetchall()
         if not row:
@@ -2070,11 +2285,9 @@ def review_notes(con: Connection, iso_week: str) -> pd.DataFrame:
     ).df()
 
 
-def save_review_notes(
-    con: Connection, iso_week: str, notes: dict[str, str], author: str | None = None
-) -> None:
+def save_review_notes(con: Connection, iso_week: str, notes: dict[str, str]) -> None:
     """Set the notes of ``iso_week`` per rep (an empty note deletes it), in one transaction."""
-    with transaction(con):
+    with _write(con, "review", rep_ids=notes, detail={"week": iso_week, "reps": len(notes)}) as author:
         for rep_id, note in notes.items():
             con.execute("DELETE FROM review_notes WHERE iso_week = ? AND rep_id = ?", [iso_week, rep_id])
             if note.strip():
@@ -2095,13 +2308,12 @@ def save_incentive_plan(
     tiers: Sequence[tuple[Decimal, Decimal | None, Decimal]],
     caps: dict[str, Decimal | None],
     bonuses: Sequence[tuple[str, Decimal, Decimal]],
-    author: str | None = None,
 ) -> int:
     """Store a commission plan as a new version in one transaction; returns its plan_id.
 
     ``tiers``: (lower, upper or None, multiplier); ``caps``: grain -> yuan or None;
     ``bonuses``: (grain, threshold, yuan). Validated by ``analysis.incentives``; CHECKs are the backstop."""
-    with transaction(con):
+    with _write(con, "incentive_plan") as author:
         pid = int(con.execute("SELECT coalesce(max(plan_id), 0) + 1 FROM incentive_plans").fetchall()[0][0])
         con.execute(
             "INSERT INTO incentive_plans VALUES (?, ?, ?, ?, ?)", [pid, base_rate, gate, author, _now()]
@@ -2186,13 +2398,12 @@ def add_csat_scores(
     *,
     file_name: str | None,
     file_hash: str | None,
-    created_by: str | None = None,
 ) -> int:
     """Store survey answers [day, rep_id, customer_id, score] all-or-nothing; returns the import id.
 
     The same file content twice raises ``AlreadyImported``; the score CHECK (1-5) is the backstop
     behind :mod:`analysis.csat`'s validation."""
-    with transaction(con):
+    with _write(con, "csat", detail={"file": file_name, "rows": len(rows)}) as created_by:
         if file_hash:
             prior = find_csat_import(con, file_hash)
             if prior:

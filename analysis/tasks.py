@@ -306,15 +306,13 @@ def save_rules(con: store.Connection, new: Mapping[str, str]) -> dict[str, str]:
     return merged
 
 
-def create(
-    con: store.Connection, items: Sequence[NewTask], created: dt.date, author: str | None = None
-) -> list[int]:
+def create(con: store.Connection, items: Sequence[NewTask], created: dt.date) -> list[int]:
     """Validate, fill defaults (deadline rules from the settings) and store; returns the task ids."""
     known = set(store.reps_frame(con)["rep_id"].astype(str))
     unknown = sorted({it.rep_id for it in items} - known)
     if unknown:
         raise TaskError(f"unknown rep {unknown[0]!r}")
-    return store.add_tasks(con, new_tasks_frame(items, created, rules(con)), author)
+    return store.add_tasks(con, new_tasks_frame(items, created, rules(con)))
 
 
 def set_status(con: store.Connection, task_id: int, status: str, on: dt.date) -> dict[str, list[object]]:
@@ -421,9 +419,7 @@ def read_task_file(
     return out
 
 
-def import_file(
-    con: store.Connection, data: bytes, filename: str, created: dt.date, author: str | None = None
-) -> TaskFile:
+def import_file(con: store.Connection, data: bytes, filename: str, created: dt.date) -> TaskFile:
     """Read a task file against the store's reps and customers and create every task when no row has
     an error (all or nothing, like the actuals import); returns the file with ``items`` created.
     Raises TaskError naming the first row problems when any row is wrong (nothing created)."""
@@ -433,5 +429,5 @@ def import_file(
     if tf.errors:
         first = "; ".join(f"row {e.row} {e.column}: {e.reason}" for e in tf.errors[:3])
         raise TaskError(f"{len({e.row for e in tf.errors})} row(s) have errors, no task created: {first}")
-    create(con, tf.items, created, author)
+    create(con, tf.items, created)
     return tf

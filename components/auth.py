@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from analysis.access import LOCAL, Access, AccessConfigError, access_for, parse_roles
+from analysis.access import LOCAL, Access, AccessConfigError, Refused, access_for, parse_roles
 from analysis.i18n import t
 
 
@@ -92,6 +92,12 @@ def scope_note(access: Access, lang: str) -> None:
         st.info(t("access.view_only", lang), icon=":material/visibility:")
     elif access.role == "manager":
         st.info(t("access.write_scope", lang, teams=", ".join(sorted(access.teams))), icon=":material/group:")
+
+
+def show_refusal(exc: Refused, lang: str) -> None:
+    """A write the store's gate refused: why, in the user's language (nothing was written)."""
+    kind, _, teams = exc.code.partition(":")
+    st.error(t(f"access.write_refused.{kind}", lang, teams=teams), icon=":material/block:")
 
 
 def may_write(access: Access, team_ids: Iterable[object], lang: str) -> bool:

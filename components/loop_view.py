@@ -17,7 +17,7 @@ from analysis.filesafety import IngestError
 from analysis.i18n import fmt_amount, fmt_pct, t
 from analysis.ingest import RowError
 from components import auth, charts
-from components.shell import Shell
+from components.shell import Shell, writing
 
 T = TypeVar("T")
 
@@ -75,13 +75,14 @@ def load_scorecard(
         return scorecard.load(con, as_of, period, fy_start_month)
 
 
-def write(db: str, fn: Callable[[store.Connection], T]) -> T:
-    """Run one write in a short read-write connection.
+def write(sh: Shell, fn: Callable[[store.Connection], T]) -> T:
+    """Run one write in a short read-write connection acting as the signed-in user
+    (``shell.writing``: the store's gate checks the user; a refusal is shown and stops the run).
 
     Cached reads need no clearing: they are keyed on ``store.data_version``, which the write
     changes, so the next rerun reads afresh while other sessions keep their cached views (a
     global clear made every session recompute everything after anyone's write)."""
-    with store.connect(db) as con:
+    with writing(sh) as con:
         return fn(con)
 
 
@@ -273,7 +274,7 @@ def import_csat(sh: Shell, name: str, data: bytes) -> None:
             st.error(t("csat.errors", sh.lang, n=len({e.row for e in parsed.errors})))
             st.dataframe(row_errors(parsed.errors, sh.lang), hide_index=True, width="stretch")
             return
-        iid = write(sh.db, lambda con: csat.commit(con, parsed, name, sh.access.email or None))
+        iid = write(sh, lambda con: csat.commit(con, parsed, name))
     except (IngestError, csat.CsatError, store.StoreError) as exc:
         st.error(t("csat.refused", sh.lang, msg=str(exc)))
         return
@@ -301,7 +302,7 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
         t("task.import_go", sh.lang, n=len(tf.items)), type="primary", key="task_file_go"
     ) and auth.may_write(sh.access, [team_of.get(str(it.rep_id)) for it in tf.items], sh.lang):
         try:
-            ids = write(sh.db, lambda con: tasks.create(con, tf.items, sh.as_of))
+            ids = write(sh, lambda con: tasks.create(con, tf.items, sh.as_of))
             st.session_state["task_msg"] = t("task.created", sh.lang, n=len(ids))
             st.session_state["task_file_n"] = int(st.session_state.get("task_file_n", 0)) + 1
         except (store.StoreError, tasks.TaskError) as exc:

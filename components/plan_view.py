@@ -26,7 +26,7 @@ from analysis.planning import PlanInputs, PlanRequest
 from analysis.rebalance import Cell, Locks, RebalanceError
 from components import charts
 from components import plan_state as ps
-from components.shell import Shell
+from components.shell import Shell, writing
 
 UNITS = ("0.01", "1", "100", "10000")
 GRAINS = ("quarter", "month", "week", "day")
@@ -604,16 +604,6 @@ def catch_up_actuals(db: str, fy: FiscalYear, as_of: dt.date) -> pd.DataFrame:
     return pd.DataFrame({"rep_id": d["rep_id"], "day": d["day"], "amount": d["amount_cents"] / 100})
 
 
-def author() -> str:
-    """The signed-in user's name or e-mail, else "manager"."""
-    try:
-        if st.user.is_logged_in:
-            return str(st.user.get("name") or st.user.get("email") or "manager")
-    except (AttributeError, KeyError, st.errors.StreamlitAPIException):
-        pass
-    return "manager"
-
-
 def foreign_reps(sh: Shell, w: ps.Working) -> frozenset[object]:
     """Reps of the teams this user may not edit: kept locked so no edit or rebalance moves them."""
     return frozenset(r for r in w.base.rep_ids if not sh.access.can_edit_team(w.base.team_of[r]))
@@ -647,7 +637,7 @@ def calendar_section(sh: Shell, w: ps.Working) -> None:
         return
     if st.button(sh.t("plan.cal_save"), key="plan.cal_save", icon=":material/save:"):
         days = edited.dropna(subset=["day", "kind"])
-        with store.connect(sh.db) as con:
+        with writing(sh) as con:
             store.set_calendar_overrides(con, w.base.fy.year, days)
         fresh = load_inputs(
             sh.db,
@@ -864,19 +854,18 @@ def _save(sh: Shell, w: ps.Working, name: str, note: str, based_on: int | None) 
         kind, _, teams = refusal.partition(":")
         st.error(sh.t(f"access.refused.{kind}", teams=teams), icon=":material/block:")
         return
-    who = author()
     try:
-        with store.connect(sh.db) as con:
+        with writing(sh) as con:
             pv = planning.save(
                 con,
                 w.plan,
                 w.req,
                 scenario=name,
                 based_on=based_on,
-                author=who,
                 note=note or None,
                 changes=ps.changes(w.origin, w.grid),
                 extra=w.extra,
+                origin=int(w.source[1]) if w.source[0] == "version" else None,
             )
     except store.StaleVersion as exc:
         st.session_state["plan.stale"] = {"msg": str(exc), "name": name.strip(), "note": note}
@@ -923,8 +912,8 @@ def versions_section(sh: Shell, vs: Sequence[store.PlanVersion], active: int | N
     if sh.access.can_manage_data and c2.button(
         sh.t("plan.set_active"), key="plan.set_active", icon=":material/star:"
     ):
-        with store.connect(sh.db) as con:
-            store.set_active_plan(con, labels[pick].version_id, set_by=author())
+        with writing(sh) as con:
+            store.set_active_plan(con, labels[pick].version_id)
         st.rerun()
 
 
@@ -1052,7 +1041,7 @@ def excel_section(sh: Shell, w: ps.Working) -> None:
         "allocate_method": w.req.allocate_method,
         "allocate_params": w.req.allocate_params,
         "unit": str(w.unit),
-        "author": author(),
+        "author": sh.access.who,
     }
     c1, c2 = st.columns(2)
     with c1:

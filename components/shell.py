@@ -11,6 +11,8 @@ import functools
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +220,20 @@ def exposed_address() -> str | None:
     if address in LOOPBACK or address.startswith("127.") or auth.configured():
         return None
     return address or "0.0.0.0"
+
+
+@contextmanager
+def writing(sh: Shell) -> Iterator[store.Connection]:
+    """A read-write connection acting as the signed-in user: every page's one way to write.
+
+    The store's gate checks ``sh.access`` before each write; a refusal (``store.Refused``,
+    nothing written) is shown as a message and stops this run."""
+    try:
+        with store.connect(sh.db, actor=sh.access) as con:
+            yield con
+    except store.Refused as exc:
+        auth.show_refusal(exc, sh.lang)
+        st.stop()
 
 
 def store_error(shell: Shell, exc: Exception) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis import importer, store
 from analysis.filesafety import DEFAULT_LIMITS, IngestError
-from components import data, import_view, links, shell
+from components import auth, data, import_view, links, shell
 
 sh = shell.page("nav.data")
 st.title(sh.t("data.title"))
@@ -92,8 +92,12 @@ def import_section() -> None:
             bar = st.progress(0.2)
             try:
                 res = importer.commit(
-                    sh.db, pv, mode=mode, exclude_error_rows=exclude, rep_renames=renames, created_by="web"
+                    sh.db, pv, mode=mode, exclude_error_rows=exclude, rep_renames=renames, actor=sh.access
                 )
+            except store.Refused as exc:
+                status.update(label=sh.t("data.failed"), state="error")
+                auth.show_refusal(exc, sh.lang)
+                return
             except (IngestError, store.StoreError) as exc:
                 status.update(label=sh.t("data.failed"), state="error")
                 st.code(str(exc), language=None, wrap_lines=True)
@@ -138,7 +142,7 @@ def history_section() -> None:
         yes, no = st.columns([1, 6])
         if yes.button(sh.t("data.undo_yes"), type="primary", key="undo_yes"):
             try:
-                with store.connect(sh.db) as con:
+                with shell.writing(sh) as con:
                     res = store.undo_import(con, int(pending))
             except store.StoreError as exc:
                 shell.store_error(sh, exc)

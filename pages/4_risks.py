@@ -115,7 +115,7 @@ else:
                 sent = st.form_submit_button(sh.t("risk.ack_button"), type="primary")
         if sent and auth.may_write(sh.access, [flag_team], sh.lang):
             try:
-                with store.connect(sh.db) as con:
+                with shell.writing(sh) as con:
                     eid, created = risks.acknowledge(
                         con,
                         flag,
@@ -149,7 +149,7 @@ else:
     ]
     if saving and auth.may_write(sh.access, touched, sh.lang):
         try:
-            with store.connect(sh.db) as con:
+            with shell.writing(sh) as con:
                 for eid, ch in changes.items():
                     store.update_register_entry(con, eid, ch)
             st.rerun()
@@ -175,7 +175,7 @@ if sh.access.can_manage_data:  # thresholds and playbook are company-wide: admin
                 if (str(r.zh), str(r.en)) != (pb[r.rule_id]["zh"], pb[r.rule_id]["en"])
             ]
             try:
-                with store.connect(sh.db) as con:
+                with shell.writing(sh) as con:
                     store.set_risk_thresholds(con, values)
                     store.set_risk_playbook(con, actions)
                 st.rerun()

@@ -100,7 +100,7 @@ if len(mine):
     if sent and auth.may_write(sh.access, [team_of.get(task_rep.get(int(pick)))], sh.lang):
         try:
             changed = loop_view.write(
-                sh.db, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
+                sh, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
             )
             st.session_state["task_msg"] = sh.t("task.saved", n=len(changed))
         except (store.StoreError, tasks.TaskError) as exc:
@@ -139,7 +139,7 @@ with st.form("new_task", clear_on_submit=True):
         else:
             item = tasks.NewTask(str(owner), str(title), str(kind), str(prio), due)  # type: ignore[arg-type]
             try:
-                ids = loop_view.write(sh.db, lambda con: tasks.create(con, [item], sh.as_of))
+                ids = loop_view.write(sh, lambda con: tasks.create(con, [item], sh.as_of))
                 st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
             except (store.StoreError, tasks.TaskError) as exc:
                 st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
@@ -153,7 +153,7 @@ with st.expander(sh.t("task.bulk")):
     if st.button(sh.t("task.bulk_go"), disabled=not todo, key="bulk_go") and auth.may_write(
         sh.access, [team_of.get(str(it.rep_id)) for it in todo], sh.lang
     ):
-        ids = loop_view.write(sh.db, lambda con: tasks.create(con, todo, sh.as_of))
+        ids = loop_view.write(sh, lambda con: tasks.create(con, todo, sh.as_of))
         st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
         st.rerun()
 
@@ -175,7 +175,7 @@ if sh.access.can_manage_data:  # the default deadlines are company-wide: admins 
             }
             if st.form_submit_button(sh.t("task.rules_save")):
                 try:
-                    loop_view.write(sh.db, lambda con: tasks.save_rules(con, new_rules))
+                    loop_view.write(sh, lambda con: tasks.save_rules(con, new_rules))
                     st.session_state["task_msg"] = sh.t("task.saved", n=len(new_rules))
                 except tasks.TaskError as exc:
                     st.session_state["task_err"] = sh.t("task.err", msg=str(exc))

@@ -86,7 +86,7 @@ with st.expander(sh.t("sc.weights")):
         }
         if st.form_submit_button(sh.t("sc.weights_save")):
             try:
-                loop_view.write(sh.db, lambda con: scorecard.save_weights(con, new_w))
+                loop_view.write(sh, lambda con: scorecard.save_weights(con, new_w))
                 st.session_state["sc_msg"] = sh.t("sc.weights_saved")
             except scorecard.ScorecardError as exc:
                 st.session_state["sc_msg"] = sh.t("sc.err", msg=str(exc))
@@ -137,7 +137,7 @@ else:
                 for rid, title, chosen in zip(focus["rep_id"], titles, edited["pick"], strict=True)
                 if bool(chosen)
             ]
-            ids = loop_view.write(sh.db, lambda con: tasks.create(con, items, sh.as_of)) if items else []
+            ids = loop_view.write(sh, lambda con: tasks.create(con, items, sh.as_of)) if items else []
             st.session_state["sc_msg"] = sh.t("task.created", n=len(ids))
             st.rerun()
 links.copy_link(sh.lang)

@@ -99,7 +99,7 @@ with tab_plan:
     new_plan = incentive_view.plan_editor(plan, sh.lang, editable=sh.access.can_manage_data)
     if new_plan is not None and sh.access.can_manage_data:
         chosen = new_plan
-        pid = loop_view.write(sh.db, lambda con: incentives.save_plan(con, chosen))
+        pid = loop_view.write(sh, lambda con: incentives.save_plan(con, chosen))
         for key in ("tier_editor", "bonus_editor"):  # the edits now live in the saved plan
             st.session_state.pop(key, None)
         st.session_state["inc_msg"] = sh.t("inc.saved", n=pid)

@@ -241,7 +241,7 @@ class TestAdmin:
         at.text_input(key="plan.save_name").set_value("stretch")
         at = click_save(at)
         assert not at.exception and not at.error
-        assert versions(demo_db) == [("stretch", 1, "Boss")]
+        assert versions(demo_db) == [("stretch", 1, "boss@example.com")]
         at.button(key="plan.set_active").click().run()
         assert not at.exception
         with store.connect(demo_db, read_only=True) as con:

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import review, store, tasks
+from analysis.access import SYSTEM
 from analysis.i18n import t
 from tests.app.test_access import BOSS, EAST, GUEST, ROLES, open_page, text
 
@@ -29,7 +30,7 @@ def labels(at: AppTest) -> list[str]:
 
 
 def seed_tasks(db: Path) -> None:
-    with store.connect(db) as con:
+    with store.connect(db, actor=SYSTEM) as con:
         tasks.create(
             con,
             [

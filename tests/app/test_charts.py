@@ -11,6 +11,7 @@ import plotly.io as pio
 import pytest
 
 from analysis import store
+from analysis.access import SYSTEM
 from components import charts, data, progress_view
 
 AS_OF = dt.date(2026, 11, 27)
@@ -72,7 +73,7 @@ class TestCachedFigures:
     def test_overview_chart_follows_the_data_version(self, demo_db: Path) -> None:
         db = str(demo_db)
         first = data.overview_chart(db, store.data_version(demo_db), AS_OF, 1, "en")
-        with store.connect(demo_db) as con:  # any write changes the file, so the version
+        with store.connect(demo_db, actor=SYSTEM) as con:  # any write changes the file, so the version
             store.set_setting(con, "load_test_marker", "1")
         assert data.overview_chart(db, store.data_version(demo_db), AS_OF, 1, "en") is not first
 

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import planning, store
+from analysis.access import Access
 from analysis.rebalance import Locks, RebalanceError
 from components.plan_state import Working, changes, set_month_totals
 from components.plan_view import NEW
@@ -62,9 +63,9 @@ def errors(at: AppTest) -> str:
 def save_v1(db: Path, name: str = "base") -> None:
     """A stored version 1 of ``name`` for FY2027, as another user would have saved it."""
     req = planning.PlanRequest(year=2027, target=Decimal(12_000_000), unit=Decimal(100))
-    with store.connect(db) as con:
+    with store.connect(db, actor=Access(email="alice")) as con:
         inputs = planning.load_inputs(con, req)
-        planning.save(con, planning.build(inputs, req), req, scenario=name, based_on=None, author="alice")
+        planning.save(con, planning.build(inputs, req), req, scenario=name, based_on=None)
 
 
 class TestRender:
@@ -204,7 +205,7 @@ class TestVersions:
         assert listed and list(listed[0]["scenario"]) == ["stretch"] and list(listed[0]["version"]) == [1]
         with store.connect(demo_db, read_only=True) as con:
             [pv] = store.list_plan_versions(con, 2027)
-        assert pv.author == "manager" and pv.target == working(at).plan.total
+        assert pv.author == "local" and pv.target == working(at).plan.total
 
     def test_edits_are_recorded_in_the_change_log(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
@@ -264,7 +265,7 @@ class TestVersions:
         second = save.click().run()
         assert not second.exception
         msg = errors(second)
-        assert "plan 'base' was changed by manager at" in msg and "(version 2)" in msg
+        assert "plan 'base' was changed by local at" in msg and "(version 2)" in msg
         labels = [b.label for b in second.button]
         assert "Reload the latest version (drop my edits)" in labels
         [as_new] = [b for b in second.button if b.label.startswith("Save as new scenario")]
@@ -283,7 +284,7 @@ class TestVersions:
         save.click().run()
         [save] = [b for b in second.button if b.label == "Save"]
         second = save.click().run()
-        assert "changed by manager" in errors(second)
+        assert "changed by local" in errors(second)
         second.button(key="plan.reload").click().run()
         assert not second.exception and not errors(second)
         assert working(second).based_on == 2

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import metrics, store
+from analysis.access import SYSTEM
 from analysis.i18n import fmt_amount, fmt_pct
 from tests.app.conftest import app as app_for
 
@@ -82,7 +83,7 @@ class TestProgressPage:
         assert cards(at)["Target"] == fmt_amount(p.target, "en") != company
 
     def test_active_plan_is_used_and_named(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             data = metrics.load_inputs(con, dt.date.fromisoformat(AS_OF))
             reps = store.reps_frame(con)
             dp = metrics.default_plan_targets(

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import retro, store
+from analysis.access import SYSTEM
 from tests.app.conftest import app as app_for
 
 PAGE = "pages/7_review.py"
@@ -55,7 +56,7 @@ class TestRetroSection:
         assert any("- Actual " in m.value and "still running" in m.value for m in at.markdown)
 
     def test_notes_and_plan_events_show(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.save_review_notes(con, "2026-W44", {"R001": "大客户推迟到下月"})
         at = app(demo_db, monkeypatch, retro="2026-10").run()
         assert not at.exception

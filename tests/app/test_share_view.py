@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import share, store
+from analysis.access import SYSTEM
 from tests.app.conftest import app
 from tests.unit.test_share import save_version
 
@@ -28,7 +29,7 @@ EDIT_ELEMENTS = (
 
 
 def _token(db: Path, **kw: object) -> tuple[str, int]:
-    with store.connect(db) as con:
+    with store.connect(db, actor=SYSTEM) as con:
         made = share.create_share(con, save_version(con).version_id, **kw)  # type: ignore[arg-type]
     return made.token, made.link.share_id
 
@@ -74,12 +75,12 @@ class TestRefusedLinks:
         token, share_id = _token(demo_db)
         at = app("dashboard.py", demo_db, monkeypatch, share=token).run()
         assert at.dataframe
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.revoke_share_link(con, share_id)
         self._refused(at.run(), "已被撤销")  # checked again on the next rerun of the same session
 
     def test_expired(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             made = share.create_share(
                 con,
                 save_version(con).version_id,

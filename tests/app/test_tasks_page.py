@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import store, tasks
+from analysis.access import SYSTEM
 from tests.app.conftest import app as app_for
 
 PAGE = "pages/6_tasks.py"
@@ -23,7 +24,7 @@ def app(db: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
 
 
 def seed(db: Path) -> None:
-    with store.connect(db) as con:
+    with store.connect(db, actor=SYSTEM) as con:
         tasks.create(
             con,
             [

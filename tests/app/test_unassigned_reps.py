@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import importer, store
+from analysis.access import SYSTEM
 from tests.app.conftest import ROOT, app
 
 CSV = (
@@ -29,7 +30,7 @@ PAGES = [
 
 @pytest.fixture
 def db_with_new_reps(demo_db: Path) -> Path:
-    res = importer.commit(demo_db, importer.preview(demo_db, CSV, "new.csv"), created_by="test")
+    res = importer.commit(demo_db, importer.preview(demo_db, CSV, "new.csv"), actor=SYSTEM)
     assert res.new_reps == ["新人乙", "新人甲"]
     with store.connect(demo_db, read_only=True) as con:
         teams = con.execute("SELECT team_id FROM reps WHERE name IN ('新人甲', '新人乙')").fetchall()

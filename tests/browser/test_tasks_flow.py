@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from analysis import store, tasks
+from analysis.access import SYSTEM
 from tests.browser.conftest import Server, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 def test_complete_a_task_and_see_it_in_the_scorecard(
     demo_db: Path, server_for: type[Server], page: Page
 ) -> None:
-    with store.connect(demo_db) as con:
+    with store.connect(demo_db, actor=SYSTEM) as con:
         tasks.create(con, [tasks.NewTask("R001", "Visit key account", "key_account")], dt.date(2026, 11, 23))
     srv = server_for(demo_db)
     page.goto(f"{srv.url}/scorecard?lang=English&asof=2026-11-26")

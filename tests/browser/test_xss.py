@@ -14,6 +14,7 @@ from playwright.sync_api import Dialog, Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis import store
+from analysis.access import SYSTEM
 from tests.browser.conftest import Server, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -24,7 +25,7 @@ PAGES = ["/", "/progress", "/insights"]
 
 def plant(db: Path) -> str:
     """Rename the year's top rep and the biggest customer to the payload; returns the rep's team."""
-    with store.connect(db) as con:
+    with store.connect(db, actor=SYSTEM) as con:
         top_rep, team = con.execute(
             "SELECT r.rep_id, t.name FROM sum_rep_day d JOIN reps r USING (rep_id) JOIN teams t USING (team_id) "
             "WHERE d.day >= DATE '2026-01-01' GROUP BY ALL ORDER BY sum(d.amount) DESC LIMIT 1"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis import backup, store
+from analysis.access import SYSTEM
 from analysis.cli import main
 from tests.unit.test_store import _rows, assert_summaries_match, hold_lock
 
@@ -25,7 +26,7 @@ class TestBackup:
         before = _sales_total(demo_db)
         info = backup.backup(demo_db, tmp_path / "bk")
         assert info.tables["sales"] == before[0]
-        with store.connect(demo_db) as con:  # a later import that the restore must take away
+        with store.connect(demo_db, actor=SYSTEM) as con:  # a later import that the restore must take away
             store.commit_import(con, _rows(50), source="t", file_name="later.csv", file_hash="h-later")
         assert _sales_total(demo_db) != before
         res = backup.restore(tmp_path / "bk", demo_db)
@@ -35,7 +36,7 @@ class TestBackup:
         assert_summaries_match(demo_db)
 
     def test_backup_includes_writes_still_in_the_wal(self, demo_db: Path, tmp_path: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.commit_import(con, _rows(7), source="t", file_name="w.csv", file_hash="h-wal")
         info = backup.backup(demo_db, tmp_path / "bk")
         assert not (tmp_path / "bk" / "sales.duckdb.wal").exists()
@@ -62,7 +63,7 @@ class TestBackup:
 class TestRestoreRefusals:
     def test_in_use_database_is_left_alone(self, demo_db: Path, tmp_path: Path) -> None:
         backup.backup(demo_db, tmp_path / "bk")
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.commit_import(con, _rows(5), source="t", file_name="x.csv", file_hash="h-x")
         digest = backup.file_sha256(demo_db)
         proc = hold_lock(demo_db, 30)

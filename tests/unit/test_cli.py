@@ -46,10 +46,11 @@ class TestExitCodes:
 
     def test_demo_json_twice_identical_totals(self, tmp_path: Path) -> None:
         db = str(tmp_path / "x.duckdb")
-        outs = [
-            json.loads(cli("demo", "--db", db, "--rows", "3000", "--end", "2026-11-26", "--json").stdout)
-            for _ in range(2)
-        ]
+        args = ("demo", "--db", db, "--rows", "3000", "--end", "2026-11-26", "--json")
+        first = json.loads(cli(*args).stdout)
+        again = cli(*args)  # the first build's import is in the store now: refused without --force
+        assert again.returncode == 2 and "--force" in again.stderr
+        outs = [first, json.loads(cli(*args, "--force").stdout)]
         assert outs[0]["total"] == outs[1]["total"]
         assert outs[0]["rows"] == 3000
         assert isinstance(outs[0]["total"], str) and outs[0]["total"].count(".") == 1

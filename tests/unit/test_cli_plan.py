@@ -243,7 +243,7 @@ class TestVersions:
             "base",
             1,
             True,
-            "ann",
+            "cli:ann",
         )
         assert saved["target"] == "10000000.00"
         code, _o, err = run(capsys, *PLAN, "--save", "base", *db)

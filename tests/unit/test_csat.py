@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from analysis import csat, scorecard, store
+from analysis.access import SYSTEM
 from analysis.cli import main
 from analysis.filesafety import UploadRefused
 
@@ -117,7 +118,7 @@ def csat_file(demo_db: Path, tmp_path: Path) -> Path:
 
 class TestStore:
     def test_commit_once_and_kpi(self, demo_db: Path, csat_file: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             assert 9 in store.schema_versions(con)
             parsed = csat.read(con, csat_file.read_bytes(), csat_file.name, D(2026, 11, 26))
             assert parsed.ok
@@ -133,7 +134,7 @@ class TestStore:
 
     def test_errors_store_nothing(self, demo_db: Path) -> None:
         bad = csat.CsatFile(pd.DataFrame(), [csat.RowError(2, "评分", "9", "x")], "h", None, 1)
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(csat.CsatError):
                 csat.commit(con, bad, "f.csv")
             assert csat.by_rep(con, D(2000, 1, 1), D(2100, 1, 1)).empty

@@ -30,7 +30,9 @@ def contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
 class TestDeterminism:
     def test_same_seed_same_totals_and_rows(self, tmp_path: Path) -> None:
         a = demo.build_demo(str(tmp_path / "a.duckdb"), rows=5_000, end=DEMO_END)
-        b = demo.build_demo(str(tmp_path / "a.duckdb"), rows=5_000, end=DEMO_END)  # rebuild in place
+        b = demo.build_demo(
+            str(tmp_path / "a.duckdb"), rows=5_000, end=DEMO_END, force=True
+        )  # rebuild in place
         c = demo.build_demo(str(tmp_path / "c.duckdb"), rows=5_000, end=DEMO_END, seed=8)
         assert (a.rows, a.total) == (b.rows, b.total)
         assert c.total != a.total
@@ -49,8 +51,9 @@ class TestDeterminism:
         path = tmp_path / "a.duckdb"
         demo.build_demo(str(path), rows=5_000, end=DEMO_END)
         first = contents(path)
-        demo.build_demo(str(path), rows=5_000, end=DEMO_END)
+        demo.build_demo(str(path), rows=5_000, end=DEMO_END, force=True)  # it holds plans now
         again = contents(path)
+        assert len(again.pop("audit_log")) > len(first.pop("audit_log"))  # the trail is kept
         assert {t: len(v) for t, v in again.items()} == {t: len(v) for t, v in first.items()}
         assert again["tasks"] == first["tasks"] and again["risk_register"] == first["risk_register"]
 

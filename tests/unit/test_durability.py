@@ -27,6 +27,7 @@ WRITER = textwrap.dedent(
     import sys
     import pandas as pd
     from analysis import store
+    from analysis.access import SYSTEM
 
     db, prefix, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
     i = 0
@@ -43,7 +44,7 @@ WRITER = textwrap.dedent(
             "order_key": [None] * rows,
         })
         print(f"begin {i}", flush=True)
-        with store.connect(db, wait=30) as con:
+        with store.connect(db, wait=30, actor=SYSTEM) as con:
             res = store.commit_import(con, frame, source="kill", file_name=f"{prefix}-{i}.csv",
                                       file_hash=f"{prefix}-{i}")
         print(f"done {i} {res.import_id}", flush=True)

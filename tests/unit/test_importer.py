@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from analysis import importer, store
+from analysis.access import SYSTEM
 from analysis.ingest import AmbiguousMapping
 
 HEADER = "日期,销售员,客户,金额"
@@ -77,20 +78,20 @@ class TestPreview:
         pv = importer.preview(tmp_path / "new.duckdb", csv_file(["2026-11-03,张三,甲,10"]), "a.csv")
         assert [u.name for u in pv.unknown_reps] == ["张三"]
         assert not (tmp_path / "new.duckdb").exists()
-        res = importer.commit(tmp_path / "new.duckdb", pv)
+        res = importer.commit(tmp_path / "new.duckdb", pv, actor=SYSTEM)
         assert (res.rows, res.total, res.new_reps) == (1, Decimal("10.00"), ["张三"])
 
     def test_trimmed_full_width_space_is_the_known_rep(self, demo_db: Path) -> None:
         pv = importer.preview(demo_db, csv_file(["2026-11-03,张伟\u3000,甲,10"]), "a.csv")
         assert pv.unknown_reps == []
-        res = importer.commit(demo_db, pv)
+        res = importer.commit(demo_db, pv, actor=SYSTEM)
         assert res.new_reps == []
 
     def test_overlap_counts_rows_and_keys_of_the_same_source(self, tmp_path: Path) -> None:
         db = tmp_path / "o.duckdb"
         header = "订单号,日期,销售员,金额"
         first = csv_file(["A1,2026-11-03,张三,10", "A2,2026-11-04,张三,20"], header)
-        importer.commit(db, importer.preview(db, first, "a.csv"))
+        importer.commit(db, importer.preview(db, first, "a.csv"), actor=SYSTEM)
         again = csv_file(["A2,2026-11-04,张三,20", "A3,2026-11-05,张三,30"], header)
         pv = importer.preview(db, again, "b.csv")
         assert pv.overlap == {"rows_in_range": 1, "amount_in_range": Decimal("20.00"), "duplicate_keys": 1}
@@ -109,7 +110,7 @@ class TestMapping:
         assert err.value.candidates == ["SubTotal", "TotalDue"]
         # The first import has no database yet, so nothing is remembered before the commit.
         pv = importer.preview(db, one, "one.csv", mapping={"amount": "TotalDue"})
-        importer.commit(db, pv)
+        importer.commit(db, pv, actor=SYSTEM)
         two = csv_file(["2026-11-04,Ann,200.00,226.00"], self.HEADER)
         pv2 = importer.preview(db, two, "two.csv")
         assert pv2.parsed.mapping_remembered
@@ -121,7 +122,7 @@ class TestMapping:
         pv = importer.preview(
             db, csv_file(["2026-11-03,Ann,1,2"], self.HEADER), "a.csv", mapping={"amount": "SubTotal"}
         )
-        importer.commit(db, pv)
+        importer.commit(db, pv, actor=SYSTEM)
         with pytest.raises(AmbiguousMapping):
             importer.preview(
                 db, csv_file(["2026-11-03,Ann,1,2"], "OrderDate,Owner,SubTotal,TotalDue"), "b.csv"
@@ -135,26 +136,26 @@ class TestCommit:
         assert [(e.row, e.column) for e in pv.parsed.errors] == [(3, "金额")]
         before = snapshot(demo_db)
         with pytest.raises(importer.ImportRefused, match="1 rows have errors"):
-            importer.commit(demo_db, pv)
+            importer.commit(demo_db, pv, actor=SYSTEM)
         assert snapshot(demo_db) == before
-        res = importer.commit(demo_db, pv, exclude_error_rows=True)
+        res = importer.commit(demo_db, pv, exclude_error_rows=True, actor=SYSTEM)
         assert (res.rows, res.total) == (2, Decimal("150.00"))
 
     def test_same_file_twice_is_refused_and_changes_nothing(self, demo_db: Path, shared_data: Path) -> None:
         data = (shared_data / "northwind_rep_orders.csv").read_bytes()
-        first = importer.commit(demo_db, importer.preview(demo_db, data, "nw.csv"))
+        first = importer.commit(demo_db, importer.preview(demo_db, data, "nw.csv"), actor=SYSTEM)
         assert first.total == Decimal("1265792.98")
         before = snapshot(demo_db)
         pv = importer.preview(demo_db, data, "renamed.csv")
         assert pv.already_imported is not None
         assert f"as #{first.import_id}" in pv.already_imported
         with pytest.raises(store.AlreadyImported, match=f"already imported on .* as #{first.import_id}"):
-            importer.commit(demo_db, pv)
+            importer.commit(demo_db, pv, actor=SYSTEM)
         assert snapshot(demo_db) == before
 
     def test_replace_range_then_undo_restores_exactly(self, demo_db: Path, shared_data: Path) -> None:
         data = (shared_data / "northwind_rep_orders.csv").read_bytes()
-        importer.commit(demo_db, importer.preview(demo_db, data, "nw.csv"))
+        importer.commit(demo_db, importer.preview(demo_db, data, "nw.csv"), actor=SYSTEM)
         before = snapshot(demo_db)
         total_before = live_total(demo_db)
         # The corrected re-upload of one month: two orders instead of the month's 25.
@@ -167,21 +168,23 @@ class TestCommit:
         )
         pv = importer.preview(demo_db, corrected, "july.csv")
         assert pv.overlap["rows_in_range"] > 2
-        res = importer.commit(demo_db, pv, mode="replace-range")
+        res = importer.commit(demo_db, pv, mode="replace-range", actor=SYSTEM)
         assert res.removed_rows == pv.overlap["rows_in_range"]
         assert live_total(demo_db) == total_before - pv.overlap["amount_in_range"] + Decimal("1001.00")
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.undo_import(con, res.import_id)
         assert snapshot(demo_db) == before
 
     def test_skip_duplicates_keeps_only_new_keys(self, tmp_path: Path) -> None:
         db = tmp_path / "d.duckdb"
         header = "订单号,日期,销售员,金额"
-        importer.commit(db, importer.preview(db, csv_file(["A1,2026-11-03,张三,10"], header), "a.csv"))
+        importer.commit(
+            db, importer.preview(db, csv_file(["A1,2026-11-03,张三,10"], header), "a.csv"), actor=SYSTEM
+        )
         pv = importer.preview(
             db, csv_file(["A1,2026-11-03,张三,10", "A2,2026-11-04,张三,5"], header), "b.csv"
         )
-        res = importer.commit(db, pv, mode="skip-duplicates")
+        res = importer.commit(db, pv, mode="skip-duplicates", actor=SYSTEM)
         assert (res.rows, res.skipped_duplicates, res.total) == (1, 1, Decimal("5.00"))
 
     def test_rename_to_an_existing_rep(self, demo_db: Path) -> None:
@@ -190,7 +193,7 @@ class TestCommit:
         )
         hints = {u.name: u.suggestions for u in pv.unknown_reps}
         assert hints == {"张\u3000伟": ["张伟"], "新人": []}
-        res = importer.commit(demo_db, pv, rep_renames={"张\u3000伟": "张伟"})
+        res = importer.commit(demo_db, pv, rep_renames={"张\u3000伟": "张伟"}, actor=SYSTEM)
         assert res.new_reps == ["新人"]
         with store.connect(demo_db, read_only=True) as con:
             rep = con.execute(
@@ -202,19 +205,19 @@ class TestCommit:
     def test_rename_to_unknown_rep_is_refused(self, demo_db: Path) -> None:
         pv = importer.preview(demo_db, csv_file(["2026-11-03,张\u3000伟,甲,10"]), "r.csv")
         with pytest.raises(importer.ImportRefused, match="unknown reps: Nobody"):
-            importer.commit(demo_db, pv, rep_renames={"张\u3000伟": "Nobody"})
+            importer.commit(demo_db, pv, rep_renames={"张\u3000伟": "Nobody"}, actor=SYSTEM)
 
     def test_strict_reps_refuses_unknown(self, demo_db: Path) -> None:
         pv = importer.preview(demo_db, csv_file(["2026-11-03,新人,甲,10"]), "s.csv")
         before = snapshot(demo_db)
         with pytest.raises(store.StoreError, match="unknown reps: 新人"):
-            importer.commit(demo_db, pv, strict_reps=True)
+            importer.commit(demo_db, pv, strict_reps=True, actor=SYSTEM)
         assert snapshot(demo_db) == before
 
     def test_bad_mode(self, demo_db: Path) -> None:
         pv = importer.preview(demo_db, csv_file(["2026-11-03,张伟,甲,10"]), "s.csv")
         with pytest.raises(importer.ImportRefused, match="import mode"):
-            importer.commit(demo_db, pv, mode="merge")
+            importer.commit(demo_db, pv, mode="merge", actor=SYSTEM)
 
 
 def test_bench_import_reports_rows_and_memory() -> None:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from analysis import incentives as inc
 from analysis import metrics, store
+from analysis.access import SYSTEM
 from analysis.calendar import FiscalYear, WorkCalendar
 
 D = Decimal
@@ -415,7 +416,7 @@ class TestStreaks:
 
 class TestStore:
     def test_default_then_saved_versions(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             assert inc.load_plan(con) == inc.DEFAULT_PLAN
             plan = inc.build_plan(
                 3.5,
@@ -424,7 +425,7 @@ class TestStore:
                 caps={"month": 5000.5},
                 bonuses=[{"grain": "quarter", "threshold_pct": 100, "amount": 1234.56}],
             )
-            first = inc.save_plan(con, plan, author="me")
+            first = inc.save_plan(con, plan)
             second = inc.save_plan(con, inc.DEFAULT_PLAN)
             assert second == first + 1
             loaded = inc.load_plan(con)
@@ -437,7 +438,7 @@ class TestStore:
         assert back.bonuses == (inc.Bonus("quarter", D(1), 123_456),)
 
     def test_checks_are_the_backstop(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(Exception, match="(?i)constraint"):
                 store.save_incentive_plan(
                     con, base_rate=D("-0.01"), gate=D(0), tiers=[(D(0), None, D(1))], caps={}, bonuses=[]

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import cli, metrics, store
+from analysis.access import SYSTEM
 from analysis.calendar import FiscalYear, WorkCalendar
 from analysis.i18n import fmt_pct
 
@@ -315,7 +316,7 @@ class TestDefaultPlan:
 
 class TestWithDemo:
     def test_load_inputs_uses_default_plan_then_active(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             data = metrics.load_inputs(con, dt.date(2026, 11, 27))
             assert data.plan_source == "default"
             ly = store.total_between(con, dt.date(2025, 1, 1), dt.date(2025, 12, 31))

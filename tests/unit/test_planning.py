@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import planning, store
+from analysis.access import SYSTEM, Access
 from analysis.spread import PlanInputError
 
 REQ = planning.PlanRequest(year=2027, target=Decimal(10_000_000))
@@ -65,9 +66,9 @@ class TestVersions:
         req = planning.PlanRequest(
             year=2027, target=Decimal(12_345_600), allocate_method="capacity", unit=Decimal(100)
         )
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=Access(email="ann")) as con:
             plan = planning.build(planning.load_inputs(con, req), req)
-            pv = planning.save(con, plan, req, scenario="base", based_on=None, author="ann")
+            pv = planning.save(con, plan, req, scenario="base", based_on=None)
             pv2, req2, loaded, _inputs = planning.load_version(con, pv.version_id)
         assert pv2 == pv and req2 == req
         assert loaded.rep_ids == plan.rep_ids and loaded.team_ids == plan.team_ids
@@ -75,13 +76,16 @@ class TestVersions:
         assert pv.target == Decimal(12_345_600) and pv.author == "ann"
 
     def test_stale_save_is_refused_and_stores_nothing(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=Access(email="ann")) as con:
             plan = planning.build(planning.load_inputs(con, REQ), REQ)
-            v1 = planning.save(con, plan, REQ, scenario="s", based_on=None, author="ann")
-            v2 = planning.save(con, plan, REQ, scenario="s", based_on=1, author="bob")
+            v1 = planning.save(con, plan, REQ, scenario="s", based_on=None)
+        with store.connect(demo_db, actor=Access(email="bob")) as con:
+            v2 = planning.save(con, plan, REQ, scenario="s", based_on=1)
+        with store.connect(demo_db, actor=Access(email="ann")) as con:
             assert (v1.version, v2.version, v2.parent_id) == (1, 2, v1.version_id)
             with pytest.raises(store.StaleVersion, match="bob"):
-                planning.save(con, plan, REQ, scenario="s", based_on=1, author="ann")
+                planning.save(con, plan, REQ, scenario="s", based_on=1)
+        with store.connect(demo_db, actor=Access(email="carl")) as con:
             with pytest.raises(store.StaleVersion):
                 planning.save(con, plan, REQ, scenario="s", based_on=None)
             assert [v.version for v in store.list_plan_versions(con)] == [1, 2]
@@ -91,7 +95,7 @@ class TestCompareAndCatchUp:
     def test_compare_versions(self, demo_db: Path) -> None:
         a_req = planning.PlanRequest(year=2027, target=Decimal(10_000_000))
         b_req = planning.PlanRequest(year=2027, target=Decimal(11_000_000), spread_method="even")
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             inputs = planning.load_inputs(con, a_req)
             a = planning.save(con, planning.build(inputs, a_req), a_req, scenario="a", based_on=None)
             b = planning.save(con, planning.build(inputs, b_req), b_req, scenario="b", based_on=None)
@@ -112,7 +116,7 @@ class TestCompareAndCatchUp:
     ) -> None:
         req = planning.PlanRequest(year=2026, target=Decimal(target), allocate_method=allocate)
         as_of = dt.date(2026, 6, 30)
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             plan = planning.build(planning.load_inputs(con, req), req)
             pv = planning.save(con, plan, req, scenario="fy26", based_on=None)
             _pv, _req, old, new, changes = planning.catch_up_version(con, pv.version_id, as_of, mode)
@@ -135,7 +139,7 @@ class TestCompareAndCatchUp:
         assert len(changes) and set(changes.columns) == {"rep_id", "period", "old", "new"}
 
     def test_catch_up_refuses_a_date_outside_the_year(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             plan = planning.build(planning.load_inputs(con, REQ), REQ)
             pv = planning.save(con, plan, REQ, scenario="x", based_on=None)
             with pytest.raises(PlanInputError, match="inside FY2027"):

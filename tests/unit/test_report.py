@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis import report, review, store
+from analysis.access import SYSTEM
 from analysis.cli import main
 
 D = dt.date
@@ -20,7 +21,7 @@ D = dt.date
 
 @pytest.fixture
 def review_with_evil_note(demo_db: Path) -> review.WeeklyReview:
-    with store.connect(demo_db) as con:
+    with store.connect(demo_db, actor=SYSTEM) as con:
         store.save_review_notes(con, "2026-W47", {"R001": '=HYPERLINK("http://x")', "R002": "@SUM(A1)"})
         return review.load(con, "2026-W47")
 

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis import metrics, report, retro, store
+from analysis.access import SYSTEM
 from analysis.cli import main
 
 D = dt.date
@@ -85,7 +86,7 @@ class TestPlanEvents:
 
 @pytest.fixture
 def october(demo_db: Path) -> retro.Retrospective:
-    with store.connect(demo_db) as con:
+    with store.connect(demo_db, actor=SYSTEM) as con:
         store.save_review_notes(con, "2026-W44", {"R001": "=cmd|' /C calc'!A0"})
         store.save_review_notes(con, "2026-W45", {"R002": "outside October"})
         return retro.load(con, "2026-10", D(2026, 11, 26))
@@ -131,7 +132,7 @@ class TestLoad:
         assert "still running" in rt.summary("en")[0]
 
     def test_active_plan_saved_in_the_period_is_listed(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             data = metrics.load_inputs(con, D(2026, 11, 26))
             targets = pd.DataFrame(
                 {"rep_id": [data.reps["rep_id"].iloc[0]], "team_id": [data.reps["team_id"].iloc[0]],
@@ -139,8 +140,8 @@ class TestLoad:
             )  # fmt: skip
             pv = store.save_plan_version(con, scenario="retro", based_on=None, fiscal_year=2026, fy_start_month=1,
                                          target=Decimal("10000.00"), unit=Decimal("0.01"), params={},
-                                         targets=targets, author="amy")  # fmt: skip
-            store.set_active_plan(con, pv.version_id, "amy")
+                                         targets=targets)  # fmt: skip
+            store.set_active_plan(con, pv.version_id)
             today = dt.date.today()
             rt = retro.load(con, f"{today.year:04d}-{today.month:02d}", today)
         assert set(rt.events["event"]) == {"created", "activated"} and set(rt.events["scenario"]) == {"retro"}

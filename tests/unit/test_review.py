@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import metrics, review, store, tasks
+from analysis.access import SYSTEM
 
 D = dt.date
 
@@ -45,7 +46,7 @@ class TestWeeks:
 
 @pytest.fixture
 def loaded(demo_db: Path) -> tuple[Path, review.WeeklyReview]:
-    with store.connect(demo_db) as con:
+    with store.connect(demo_db, actor=SYSTEM) as con:
         return demo_db, review.load(con, "2026-W47")
 
 
@@ -93,7 +94,7 @@ class TestNumbers:
 
 class TestRunningWeek:
     def test_like_for_like(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             rv = review.load(con, "2026-W48", as_of=D(2026, 11, 25))  # Mon..Wed
             wk = store.total_between(con, D(2026, 11, 23), D(2026, 11, 25))
             prev = store.total_between(con, D(2026, 11, 16), D(2026, 11, 18))
@@ -102,20 +103,19 @@ class TestRunningWeek:
         assert rv.total["expected"] < rv.total["target"]
 
     def test_week_after_as_of_refused(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con, pytest.raises(review.ReviewError, match="after"):
+        with store.connect(demo_db, actor=SYSTEM) as con, pytest.raises(review.ReviewError, match="after"):
             review.load(con, "2026-W49", as_of=D(2026, 11, 25))
 
 
 class TestNotesAndActions:
     def test_next_actions_become_tasks_and_show_next_week(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             ids = review.save(
                 con,
                 "2026-W47",
                 {"R001": "Big order slipped", "R002": ""},
                 [tasks.NewTask("R001", "Call back Acme", "key_account")],
                 D(2026, 11, 23),
-                author="mgr",
             )
             assert ids == [1]
             t = tasks.load(con).iloc[0]
@@ -132,7 +132,7 @@ class TestNotesAndActions:
 
 class TestMarkdown:
     def test_sections_and_escaping(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.save_review_notes(con, "2026-W47", {"R001": "a | b\nc"})
             rv = review.load(con, "2026-W47")
         md = review.to_markdown(rv, "en")

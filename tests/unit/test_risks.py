@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from analysis import demo, metrics, risks, store
+from analysis.access import SYSTEM
 from analysis.calendar import FiscalYear, WorkCalendar
 from tests.conftest import DEMO_ROWS
 
@@ -413,7 +414,7 @@ def a_flag(rule: str = "concentration", entity: str = "R005") -> risks.Flag:
 class TestRegister:
     def test_acknowledge_then_recur_links_to_the_same_entry(self, tmp_path: Path) -> None:
         db = store.init_db(tmp_path / "r.duckdb")
-        with store.connect(db) as con:
+        with store.connect(db, actor=SYSTEM) as con:
             eid, created = risks.acknowledge(
                 con, a_flag(), owner="王经理", plan="", due_date=dt.date(2026, 12, 1)
             )
@@ -436,7 +437,7 @@ class TestRegister:
 
     def test_default_plan_is_the_playbook_action_and_owner_required(self, tmp_path: Path) -> None:
         db = store.init_db(tmp_path / "r.duckdb")
-        with store.connect(db) as con:
+        with store.connect(db, actor=SYSTEM) as con:
             eid, _ = risks.acknowledge(con, a_flag(), owner="me", plan=" ", due_date=None, lang="en")
             assert store.register_entries(con)["plan"].iloc[0] == "action"
             with pytest.raises(risks.RiskError):
@@ -444,9 +445,9 @@ class TestRegister:
 
     def test_status_edits_keep_history(self, tmp_path: Path) -> None:
         db = store.init_db(tmp_path / "r.duckdb")
-        with store.connect(db) as con:
+        with store.connect(db, actor=SYSTEM) as con:
             eid, _ = risks.acknowledge(con, a_flag(), owner="me", plan="p", due_date=None)
-            diff = store.update_register_entry(con, eid, {"status": "closed", "owner": "me"}, author="boss")
+            diff = store.update_register_entry(con, eid, {"status": "closed", "owner": "me"})
             assert diff == {"status": ["open", "closed"]}
             assert store.update_register_entry(con, eid, {"status": "closed"}) == {}
             with pytest.raises(store.StoreError):
@@ -454,7 +455,7 @@ class TestRegister:
             with pytest.raises(store.StoreError):
                 store.update_register_entry(con, eid, {"rule": "x"})
             hist = store.register_history(con, eid)
-        assert hist["action"].tolist() == ["created", "updated"] and hist["author"].iloc[1] == "boss"
+        assert hist["action"].tolist() == ["created", "updated"] and hist["author"].iloc[1] == "system"
 
     def test_link_register(self) -> None:
         reg = pd.DataFrame(
@@ -469,7 +470,7 @@ class TestRegister:
 class TestSettings:
     def test_thresholds_and_playbook_come_from_the_store(self, tmp_path: Path) -> None:
         db = store.init_db(tmp_path / "r.duckdb")
-        with store.connect(db) as con:
+        with store.connect(db, actor=SYSTEM) as con:
             store.set_risk_thresholds(con, [("concentration", "share", 0.3), ("nope", "x", 1)])
             store.set_risk_thresholds(con, [("concentration", "share", 0.35)])
             store.set_risk_playbook(con, [("concentration", "找第二联系人", "find a second contact")])

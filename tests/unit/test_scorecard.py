@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import scorecard, store, tasks
+from analysis.access import SYSTEM
 
 D = dt.date
 
@@ -73,7 +74,7 @@ class TestScores:
 
 class TestLoad:
     def test_demo_month_and_completed_task_counts(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             ids = tasks.create(con, [tasks.NewTask("R001", "call", "key_account")], D(2026, 11, 20))
             tasks.set_status(con, ids[0], "done", D(2026, 11, 24))
             sc = scorecard.load(con, D(2026, 11, 26))
@@ -89,11 +90,14 @@ class TestLoad:
         )
 
     def test_future_period_refused(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con, pytest.raises(scorecard.ScorecardError, match="after"):
+        with (
+            store.connect(demo_db, actor=SYSTEM) as con,
+            pytest.raises(scorecard.ScorecardError, match="after"),
+        ):
             scorecard.load(con, D(2026, 11, 26), "2026-12")
 
     def test_saved_weights_used(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             scorecard.save_weights(
                 con, {"attainment": 1, "growth": 0, "new_customers": 0, "aov": 0, "on_time": 0}
             )

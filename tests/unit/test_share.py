@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import share, store
+from analysis import demo, share, store
+from analysis.access import SYSTEM
 from analysis.cli import main
 
 NOW = dt.datetime(2026, 11, 27, 9, 0)
@@ -35,20 +36,19 @@ def save_version(con: store.Connection, scenario: str = "基准") -> store.PlanV
         unit=Decimal("0.01"),
         params={},
         targets=targets,
-        author="王经理",
     )
 
 
 @pytest.fixture
 def con(demo_db: Path):  # type: ignore[no-untyped-def]
-    with store.connect(demo_db) as c:
+    with store.connect(demo_db, actor=SYSTEM) as c:
         yield c
 
 
 class TestTokens:
     def test_valid_token_opens_its_version(self, con: store.Connection) -> None:
         pv = save_version(con)
-        made = share.create_share(con, pv.version_id, created_by="王经理")
+        made = share.create_share(con, pv.version_id)
         res = share.resolve(con, made.token)
         assert res.ok and res.link is not None and res.link.version_id == pv.version_id
         assert made.path == f"/?share={made.token}"
@@ -67,7 +67,7 @@ class TestTokens:
 
     def test_revoked_token_is_refused(self, con: store.Connection) -> None:
         made = share.create_share(con, save_version(con).version_id)
-        store.revoke_share_link(con, made.link.share_id, revoked_by="admin")
+        store.revoke_share_link(con, made.link.share_id)
         assert share.resolve(con, made.token).status == "revoked"
 
     def test_expired_token_is_refused(self, con: store.Connection) -> None:
@@ -99,6 +99,34 @@ class TestTokens:
         with pytest.raises(ValueError, match="future"):
             share.create_share(con, save_version(con).version_id, expires_in=dt.timedelta(0))
 
+    def test_new_links_expire_after_30_days_and_at_most_365(self, con: store.Connection) -> None:
+        vid = save_version(con).version_id
+        made = share.create_share(con, vid, now=NOW)
+        assert made.link.expires_at == NOW + dt.timedelta(days=30)
+        assert share.create_share(con, vid, expires_in=dt.timedelta(days=365), now=NOW).link.expires_at
+        with pytest.raises(ValueError, match="365"):
+            share.create_share(con, vid, expires_in=dt.timedelta(days=366))
+
+    def test_a_link_dies_with_its_version_and_never_opens_a_reused_id(self, con: store.Connection) -> None:
+        """Version ids are max + 1: after every plan is deleted (the demo rebuilt with --force), the
+        next plan saved gets the old id. The old link must not open it."""
+        old = save_version(con, "old plan")
+        made = share.create_share(con, old.version_id)
+        assert share.resolve(con, made.token).ok
+        store.clear_for_demo(
+            con, demo.REPLACED_TABLES, force=True
+        )  # deletes every plan (and revokes links: undo that here)
+        con.execute("UPDATE share_links SET revoked_at = NULL")
+        assert share.resolve(con, made.token).status == "gone"
+        new = save_version(con, "another plan")
+        assert new.version_id == old.version_id  # the id is reused ...
+        assert share.resolve(con, made.token).status == "gone"  # ... and the link stays dead
+
+    def test_rebuilding_the_demo_revokes_links(self, con: store.Connection) -> None:
+        made = share.create_share(con, save_version(con).version_id)
+        store.clear_for_demo(con, demo.REPLACED_TABLES, force=True)
+        assert share.resolve(con, made.token).status == "revoked"
+
     def test_revoking_twice_keeps_the_first_time(self, con: store.Connection) -> None:
         made = share.create_share(con, save_version(con).version_id)
         first = store.revoke_share_link(con, made.link.share_id)
@@ -107,7 +135,7 @@ class TestTokens:
 
 class TestCli:
     def test_create_list_revoke(self, demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        with store.connect(demo_db) as c:
+        with store.connect(demo_db, actor=SYSTEM) as c:
             vid = save_version(c).version_id
         db = ["--db", str(demo_db), "--json"]
         assert main(["share", "create", "--version-id", str(vid), "--expires-days", "7", *db]) == 0

@@ -20,6 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import store
+from analysis.access import SYSTEM
+from tests.actors import acting
 
 SUMMARY_CHECKS = [
     (
@@ -91,7 +93,7 @@ class TestMigrations:
         path = tmp_path / "new.duckdb"
         store.init_db(path)
         store.init_db(path)
-        with store.connect(path) as con:
+        with store.connect(path, actor=SYSTEM) as con:
             assert store.schema_versions(con) == [v for v, _, _ in store.MIGRATIONS]
             assert store.migrate(con) == []
 
@@ -99,7 +101,7 @@ class TestMigrations:
         path = tmp_path / "absent.duckdb"
         with pytest.raises(store.StoreMissing, match="does not exist"), store.connect(path, read_only=True):
             pass
-        with pytest.raises(store.StoreMissing), store.connect(path):
+        with pytest.raises(store.StoreMissing), store.connect(path, actor=SYSTEM):
             pass
         assert not path.exists()
 
@@ -109,20 +111,20 @@ class TestSummaries:
         assert_summaries_match(demo_db)
 
     def test_import_and_undo_keep_summaries_exact(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             before = store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1))
             res = store.commit_import(con, _rows(5), source="upload", file_name="a.xlsx", file_hash="h1")
         assert res.total == Decimal("617.35")  # 123.45 + 123.46 + … + 123.49
         assert res.new_reps == ["新人甲"]
         assert_summaries_match(demo_db)
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             assert store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1)) == before + res.total
             store.undo_import(con, res.import_id)
             assert store.total_between(con, dt.date(2020, 1, 1), dt.date(2030, 1, 1)) == before
         assert_summaries_match(demo_db)
 
     def test_migration_5_fills_rep_customer_month_on_an_existing_database(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             con.execute("DROP TABLE sum_rep_customer_month")
             con.execute("DELETE FROM schema_migrations WHERE version = 5")
             assert store.migrate(con) == [5]
@@ -187,7 +189,7 @@ def test_ranged_summary_refresh_equals_full_recompute(
     shutil.copy(demo_db_master, db)
     live: list[int] = []
     for n, op in enumerate(ops):
-        with store.connect(db) as con:
+        with store.connect(db, actor=SYSTEM) as con:
             if op[0] == "import":
                 _, mode, source, batch = op
                 rows = pd.DataFrame(
@@ -223,14 +225,14 @@ def test_ranged_summary_refresh_equals_full_recompute(
 
 class TestImports:
     def test_same_file_twice_is_refused(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             first = store.commit_import(con, _rows(2), source="upload", file_name="a.csv", file_hash="same")
             with pytest.raises(store.AlreadyImported, match=f"#{first.import_id}"):
                 store.commit_import(con, _rows(2), source="upload", file_name="b.csv", file_hash="same")
             assert len(store.list_imports(con)) == 2  # demo + first
 
     def test_skip_duplicates_by_order_key(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.commit_import(con, _rows(3, key_prefix="SO-"), source="crm", file_name="a", file_hash="a")
             res = store.commit_import(
                 con,
@@ -244,7 +246,7 @@ class TestImports:
         assert res.rows == 2
 
     def test_replace_range_then_undo_restores_exact_state(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             a = store.commit_import(
                 con, _rows(4, day="2026-11-03"), source="erp", file_name="oct", file_hash="x1"
             )
@@ -269,7 +271,7 @@ class TestImports:
         assert_summaries_match(demo_db)
 
     def test_names_become_ids_each_row_once_with_new_ids_in_name_order(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             rep_id = con.execute("SELECT rep_id, name FROM reps ORDER BY rep_id LIMIT 1").fetchall()[0]
             # a second rep row under an existing name: the rows must not be doubled by the join
             con.execute("INSERT INTO reps (rep_id, name) VALUES ('R99999', ?)", [rep_id[1]])
@@ -302,7 +304,10 @@ class TestImports:
         assert "" not in customers
 
     def test_unknown_mode_is_refused(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con, pytest.raises(store.StoreError, match="unknown import mode"):
+        with (
+            store.connect(demo_db, actor=SYSTEM) as con,
+            pytest.raises(store.StoreError, match="unknown import mode"),
+        ):
             store.commit_import(con, _rows(1), source="x", file_name="x", file_hash="x", mode="merge")
 
     def test_failed_import_leaves_store_untouched(self, demo_db: Path) -> None:
@@ -310,7 +315,7 @@ class TestImports:
         bad.loc[1, "amount_cents"] = (
             9 * 10**17
         )  # fits int64 but overflows DECIMAL(18,2) inside the transaction
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             before = con.execute("SELECT count(*), sum(amount) FROM sales").fetchall()
             n_imports = len(store.list_imports(con))
             with pytest.raises(Exception):  # noqa: B017 - any failure must roll back
@@ -345,7 +350,7 @@ class TestLocking:
             t0 = time.monotonic()
             with (
                 pytest.raises(store.StoreLocked, match="in use by another process"),
-                store.connect(demo_db, wait=0.5),
+                store.connect(demo_db, wait=0.5, actor=SYSTEM),
             ):
                 pass
             assert time.monotonic() - t0 < 5
@@ -356,7 +361,7 @@ class TestLocking:
     def test_brief_lock_is_waited_out(self, demo_db: Path) -> None:
         proc = hold_lock(demo_db, 0.8)
         try:
-            with store.connect(demo_db, wait=10) as con:
+            with store.connect(demo_db, wait=10, actor=SYSTEM) as con:
                 assert con.execute("SELECT count(*) FROM reps").fetchall()[0][0] == 24
         finally:
             proc.wait()
@@ -366,7 +371,7 @@ class TestAttachments:
     """Each unit of work attaches the file to one DuckDB instance per process and detaches it."""
 
     def test_the_file_is_free_and_complete_after_each_unit_of_work(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             store.set_setting(con, "probe", "1")
         assert not demo_db.with_name(demo_db.name + ".wal").exists()  # checkpointed into the file
         proc = hold_lock(demo_db, 0)  # another process can take the file read-write at once
@@ -378,7 +383,7 @@ class TestAttachments:
         self, demo_db: Path, tmp_path: Path
     ) -> None:
         other = store.init_db(tmp_path / "other.duckdb")
-        with store.connect(other) as con:
+        with store.connect(other, actor=SYSTEM) as con:
             con.execute("CREATE TABLE only_in_other (x INTEGER)")
         with store.connect(demo_db, read_only=True) as a, store.connect(other, read_only=True) as b:
             assert store.has_table(b, "only_in_other") and not store.has_table(a, "only_in_other")
@@ -429,7 +434,7 @@ class TestInProcessLock:
 
         def writer() -> None:
             time.sleep(0.1)  # after both readers are in
-            with store.connect(demo_db) as con:
+            with store.connect(demo_db, actor=SYSTEM) as con:
                 writer_in.set()
                 con.execute("SELECT 1").fetchall()
                 events.append("writer")
@@ -454,7 +459,7 @@ class TestInProcessLock:
 
         def writer() -> None:
             first_in.wait(10)
-            with store.connect(demo_db):
+            with store.connect(demo_db, actor=SYSTEM):
                 order.append("writer")
 
         def late_reader() -> None:
@@ -472,9 +477,9 @@ class TestInProcessLock:
 
     def test_a_write_inside_a_read_is_refused_not_a_deadlock(self, demo_db: Path) -> None:
         with store.connect(demo_db, read_only=True), pytest.raises(store.StoreError, match="inside a read"):
-            with store.connect(demo_db):
+            with store.connect(demo_db, actor=SYSTEM):
                 pass
-        with store.connect(demo_db) as con:  # and the lock is free again
+        with store.connect(demo_db, actor=SYSTEM) as con:  # and the lock is free again
             assert con.execute("SELECT 1").fetchall() == [(1,)]
 
 
@@ -499,19 +504,20 @@ class TestPlanVersions:
         params: dict[str, object] | None = None,
         note: str | None = None,
     ) -> store.PlanVersion:
-        return store.save_plan_version(
-            con,
-            scenario="基准",
-            based_on=based_on,
-            fiscal_year=2027,
-            fy_start_month=1,
-            target=Decimal("1000.01"),
-            unit=Decimal("0.01"),
-            params={"spread": "working_days"} if params is None else params,
-            targets=self._targets(100001) if targets is None else targets,
-            author=author,
-            note=note,
-        )
+        """Saved by ``author`` (None: the connection's own actor, ``system``)."""
+        with acting(con, author or SYSTEM):
+            return store.save_plan_version(
+                con,
+                scenario="基准",
+                based_on=based_on,
+                fiscal_year=2027,
+                fy_start_month=1,
+                target=Decimal("1000.01"),
+                unit=Decimal("0.01"),
+                params={"spread": "working_days"} if params is None else params,
+                targets=self._targets(100001) if targets is None else targets,
+                note=note,
+            )
 
     def test_a_conflict_on_every_try_is_a_clear_store_error(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
@@ -523,7 +529,7 @@ class TestPlanVersions:
             raise duckdb.TransactionException("Conflict on tuple deletion!")  # what DuckDB raises
 
         monkeypatch.setattr(store, "_now", always_conflicting)
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(store.StoreError, match="at the same moment"):
                 self._save(con, None)
             assert len(tries) == 3
@@ -533,7 +539,7 @@ class TestPlanVersions:
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """A real DuckDB conflict: another writer commits version_id 1 after this save picked it."""
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             other = store.cursor(con)
             other.execute("BEGIN TRANSACTION")
             other.execute(
@@ -556,7 +562,7 @@ class TestPlanVersions:
             assert ids == {"other": 1, "基准": 2}
 
     def test_versions_are_immutable_and_stale_saves_refused(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             v1 = self._save(con, None)
             v2 = self._save(con, 1, author="李总监")
             assert (v1.version, v2.version, v2.parent_id) == (1, 2, v1.version_id)
@@ -572,7 +578,7 @@ class TestPlanVersions:
     @pytest.mark.parametrize("author", ["王经理", None])
     def test_the_same_new_plan_saved_twice_is_one_version(self, demo_db: Path, author: str | None) -> None:
         """A replayed submit of a brand-new scenario returns the version the first call wrote."""
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             v1 = self._save(con, None, author)
             again = self._save(con, None, author)
             assert again == v1
@@ -580,7 +586,7 @@ class TestPlanVersions:
             assert self._rows(con) == 2
 
     def test_the_same_edit_saved_twice_is_one_version(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             self._save(con, None)
             # the same rows in another order are the same content
             edit = self._targets(100001).assign(target_cents=[50001, 50000])
@@ -592,7 +598,7 @@ class TestPlanVersions:
 
     def test_a_repeat_after_someone_else_saved_still_finds_its_version(self, demo_db: Path) -> None:
         """Versions are linear: the one saved from v1 is v2, whatever came after it."""
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             self._save(con, None)
             v2 = self._save(con, 1, params={"spread": "even"})
             self._save(con, 2, author="李总监")
@@ -611,7 +617,7 @@ class TestPlanVersions:
     def test_a_different_concurrent_save_is_still_stale(
         self, demo_db: Path, change: dict[str, object]
     ) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             self._save(con, None)
             kwargs: dict[str, object] = dict(change)
             if "targets" in kwargs:
@@ -622,14 +628,14 @@ class TestPlanVersions:
             assert self._rows(con) == 2
 
     def test_versions_saved_before_the_hash_are_never_matched(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             self._save(con, None)
             con.execute("UPDATE plan_versions SET content_hash = NULL")
             with pytest.raises(store.StaleVersion):
                 self._save(con, None)
 
     def test_migration_10_adds_the_hash_to_an_existing_database(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             v1 = self._save(con, None)
             con.execute("ALTER TABLE plan_versions DROP COLUMN content_hash")
             con.execute("DELETE FROM schema_migrations WHERE version = 10")
@@ -638,7 +644,7 @@ class TestPlanVersions:
             assert self._save(con, 1, note="after the migration").version == 2
 
     def test_plan_that_does_not_add_up_is_not_saved(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(store.StoreError, match="does not add up"):
                 store.save_plan_version(
                     con,

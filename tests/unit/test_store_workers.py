@@ -27,6 +27,7 @@ import datetime as dt, json, sys, time
 from decimal import Decimal
 import pandas as pd
 from analysis import store
+from analysis.access import Access
 
 db, tag, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 targets = pd.DataFrame({"rep_id": ["R001", "R002"], "team_id": ["T01", "T01"],
@@ -36,7 +37,7 @@ def save(con, scenario, based_on):
     return store.save_plan_version(
         con, scenario=scenario, based_on=based_on, fiscal_year=2027, fy_start_month=1,
         target=Decimal("1000.01"), unit=Decimal("0.01"), params={"by": tag}, targets=targets,
-        author=tag, note=f"{tag} {time.time()}")
+        note=f"{tag} {time.time()}")
 
 out = {"shared": [], "own": [], "stale": 0, "locked": 0, "reads": 0}
 for i in range(rounds):
@@ -45,7 +46,7 @@ for i in range(rounds):
             with store.connect(db, read_only=True) as con:
                 latest = [v.version for v in store.list_plan_versions(con) if v.scenario == "shared"]
             based_on = max(latest) if latest else None
-            with store.connect(db) as con:
+            with store.connect(db, actor=Access(email=tag)) as con:
                 out["shared"].append(save(con, "shared", based_on).version)
             break
         except store.StaleVersion:
@@ -53,7 +54,7 @@ for i in range(rounds):
         except store.StoreLocked:
             out["locked"] += 1
     try:
-        with store.connect(db) as con:
+        with store.connect(db, actor=Access(email=tag)) as con:
             out["own"].append(save(con, f"{tag}-{i}", None).scenario)
         with store.connect(db, read_only=True) as con:
             store.list_plan_versions(con)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import risks, store, tasks
+from analysis.access import SYSTEM
 
 D = dt.date
 
@@ -156,7 +157,7 @@ class TestQuietCustomers:
 
 class TestStore:
     def test_create_complete_and_risk_rule(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             ids = tasks.create(
                 con,
                 [
@@ -164,11 +165,10 @@ class TestStore:
                     tasks.NewTask("R002", "Routine call", "maintenance"),
                 ],
                 D(2026, 11, 2),
-                author="test",
             )
             assert ids == [1, 2]
             df = tasks.load(con)
-            assert df["rep"].notna().all() and df["created_by"].tolist() == ["test", "test"]
+            assert df["rep"].notna().all() and df["created_by"].tolist() == ["system", "system"]
             inputs = risks.load_inputs(con, D(2026, 11, 26))
             flags = risks.evaluate(inputs, ["overdue_tasks"]).flags
             assert [
@@ -182,7 +182,7 @@ class TestStore:
             assert tasks.set_status(con, 1, "open", D(2026, 11, 26))["done_date"] == [D(2026, 11, 26), None]
 
     def test_unknown_rep_and_status(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(tasks.TaskError, match="unknown rep"):
                 tasks.create(con, [tasks.NewTask("NOPE", "x")], D(2026, 11, 2))
             with pytest.raises(tasks.TaskError, match="status"):
@@ -192,7 +192,7 @@ class TestStore:
             assert tasks.load(con).empty
 
     def test_saved_rules_apply(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             tasks.save_rules(con, {"key_account": "3d"})
             tasks.create(con, [tasks.NewTask("R001", "x", "key_account")], D(2026, 11, 2))
             assert pd.Timestamp(tasks.load(con)["deadline"].iloc[0]).date() == D(2026, 11, 5)

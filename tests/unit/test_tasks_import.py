@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import store, tasks
+from analysis.access import SYSTEM
 from analysis.filesafety import UploadRefused
 from tests.workbooks import xlsx
 
@@ -92,7 +93,7 @@ class TestImport:
     def test_all_or_nothing(self, demo_db: Path) -> None:
         bad = "任务,销售\n拜访,R001\n回访,nobody\n".encode()
         good = "任务,销售,类型\n拜访,R001,重点客户跟进\n回访,R002,日常维护\n".encode()
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             with pytest.raises(tasks.TaskError, match="row 3"):
                 tasks.import_file(con, bad, "bad.csv", TODAY)
             assert tasks.load(con).empty
