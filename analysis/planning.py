@@ -153,7 +153,7 @@ def last_year_daily(con: store.Connection, ly: FiscalYear) -> tuple[pd.DataFrame
     """Company actuals per day of fiscal year ``ly`` as [day, amount], completed where needed.
 
     Managers plan next year before this one ends (FY2027 in November 2026). Months of ``ly``
-    that the data does not fully cover (after the last day with sales) are taken from the same
+    that the data does not fully cover (it ends before the month's last weekday) are taken from the same
     month one year earlier, moved forward a year, and said so in the notes, so seasonality
     and growth spreads see twelve whole months instead of a fake December dip.
     """
@@ -166,7 +166,10 @@ def last_year_daily(con: store.Connection, ly: FiscalYear) -> tuple[pd.DataFrame
     parts = [frame]
     for y, m in ly.months():
         month_end = (pd.Timestamp(y, m, 1) + pd.offsets.MonthEnd(0)).date()
-        if month_end <= last:
+        # Data that reaches the month's last weekday covers it: no sales on a closing weekend is
+        # normal (Superstore ends Saturday 2017-12-30), not a month still running.
+        last_weekday = month_end - dt.timedelta(days=max(0, month_end.weekday() - 4))
+        if last_weekday <= last:
             continue
         parts[0] = parts[0][~((parts[0]["day"].dt.year == y) & (parts[0]["day"].dt.month == m))]
         prev = store.daily_actuals(

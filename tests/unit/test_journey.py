@@ -202,6 +202,39 @@ class TestTeamlessNumbers:
         assert data.reps["team_id"].isna().all()  # the key stays missing: filters still find them
 
 
+class TestHistoryEnd:
+    """Last year's months the data does not cover are borrowed from the year before; a file that
+    ends on the month's last weekday covers its month (Superstore ends Saturday 2017-12-30)."""
+
+    def test_superstore_december_is_its_own(
+        self, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from analysis import planning, store
+        from analysis.calendar import FiscalYear
+
+        db = tmp_path / "s.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(shared_data / "superstore.xlsx")))
+        with store.connect(db, read_only=True) as con:
+            daily, notes = planning.last_year_daily(con, FiscalYear(2017))
+        december = daily[pd.to_datetime(daily["day"]).dt.month == 12]["amount"].sum()
+        assert notes == ()
+        assert round(december, 2) == 83_829.30  # not December 2016's 96,999.07
+
+    def test_a_month_cut_short_is_still_borrowed(
+        self, tmp_path: Path, shared_data: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        from analysis import planning, store
+        from analysis.calendar import FiscalYear
+
+        db = tmp_path / "nw.duckdb"
+        ok(run(capsys, db, "init"))
+        ok(run(capsys, db, "import", str(shared_data / "northwind_rep_orders.csv")))  # ends 1998-05-06
+        with store.connect(db, read_only=True) as con:
+            _daily, notes = planning.last_year_daily(con, FiscalYear(1998))
+        assert len(notes) == 1 and "1998-05←1997-05" in notes[0]
+
+
 class TestDefaultAsOf:
     """Views without an as-of date open on the data's own last year when its history ended long ago."""
 
