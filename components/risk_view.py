@@ -154,8 +154,17 @@ def evidence(f: risks.Flag, lang: str) -> None:
                 for a in f.also
             ]
         )
-        cfg3 = {c: st.column_config.TextColumn(t(f"risk.col.{c}", lang)) for c in more.columns}
-        st.dataframe(more, column_config=cfg3, hide_index=True, width="stretch", key="also_table")
+        # The reason wraps (as in the flags table) so the sentence is read whole in the narrow column.
+        w = {"entity": 70, "rule": 100, "money": 80, "reason": 320}
+        cfg3 = {c: st.column_config.TextColumn(t(f"risk.col.{c}", lang), width=w[c]) for c in more.columns}
+        st.dataframe(
+            more,
+            column_config=cfg3,
+            row_height=FLAG_ROW_PX,
+            hide_index=True,
+            width="stretch",
+            key="also_table",
+        )
     follow = f.evidence.get("follow_up")
     if follow:
         st.markdown(f"**{t('risk.follow_up', lang)}**")
