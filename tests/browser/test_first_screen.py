@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 
 from analysis import importer
+from analysis.access import SYSTEM
 from tests.app.test_option_labels import CODES
 from tests.browser.conftest import Server, wait_idle
 from tests.conftest import SHARED_DATA
@@ -50,7 +51,7 @@ def drawn(page: Page) -> None:
 def test_first_screen_at_1366(
     demo_db: Path, server_for: type[Server], browser: Browser, tmp_path: Path
 ) -> None:
-    importer.commit(demo_db, importer.preview(demo_db, NEW_REPS, "new.csv"), created_by="test")
+    importer.commit(demo_db, importer.preview(demo_db, NEW_REPS, "new.csv"), actor=SYSTEM)
     srv = server_for(demo_db)
     superstore = tmp_path / "superstore.xlsx"
     shutil.copy(SHARED_DATA / "superstore.xlsx", superstore)

@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from analysis import cli, importer, store
+from analysis.access import SYSTEM
 
 WEEK = "2026-W46"  # 2026-11-09 .. 2026-11-15, the week the new reps sold in
 FORMULA_NAMES = ["=1+1", "+SUM(1,2)", "-2+3", "@A1", "\t=cmd"]
@@ -28,7 +29,7 @@ MISSING = re.compile(r"(?<![A-Za-z])(nan|None|NaT)(?![A-Za-z])")
 
 @pytest.fixture
 def db(demo_db: Path) -> Path:
-    res = importer.commit(demo_db, importer.preview(demo_db, CSV, "new.csv"), created_by="test")
+    res = importer.commit(demo_db, importer.preview(demo_db, CSV, "new.csv"), actor=SYSTEM)
     assert len(res.new_reps) == len(FORMULA_NAMES) + 1
     with store.connect(demo_db, read_only=True) as con:
         teams = con.execute("SELECT DISTINCT team_id FROM reps WHERE name = '新人甲'").fetchall()

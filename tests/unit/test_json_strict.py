@@ -19,6 +19,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 from analysis import cli, importer, store
+from analysis.access import SYSTEM
 from tests.unit.test_journey import strict_json
 
 DAY0 = dt.date(2010, 1, 1)
@@ -68,12 +69,12 @@ def build(db: Path, spec: dict[str, object]) -> None:
         }
     )
     empty = pd.DataFrame({"customer_id": [], "name": [], "region": [], "tier": []}, dtype=object)
-    with store.connect(db) as con:
+    with store.connect(db, actor=SYSTEM) as con:
         store.replace_reference(
             con, teams, ref, empty, pd.DataFrame({"product_id": [], "name": []}, dtype=object)
         )
     csv = pd.DataFrame(spec["sales"]).to_csv(index=False).encode()  # type: ignore[arg-type]
-    importer.commit(db, importer.preview(db, csv, "sales.csv"), created_by="test")
+    importer.commit(db, importer.preview(db, csv, "sales.csv"), actor=SYSTEM)
 
 
 def run_json(db: Path, *args: str, may_refuse: bool = False) -> Any:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analysis import demo, planhealth, planning, store
+from analysis.access import SYSTEM
 from tests.unit.test_cli import cli
 
 WINDOW = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
@@ -157,10 +158,10 @@ class TestOnTheDemo:
         assert draft.counted == len(draft.reps) - 1
 
     def test_doubling_the_target_is_too_hard(self, demo_db: Path) -> None:
-        with store.connect(demo_db) as con:
+        with store.connect(demo_db, actor=SYSTEM) as con:
             req = planning.PlanRequest(year=2026, target=Decimal(250_000_000), allocate_method="history")
             plan = planning.build(planning.load_inputs(con, req), req)
-            pv = planning.save(con, plan, req, scenario="stretch", based_on=None, author="t")
+            pv = planning.save(con, plan, req, scenario="stretch", based_on=None)
             res = planhealth.load(con, pv.version_id)
         assert res.status == "too_hard" and res.share is not None and res.share < 0.05
         assert len(res.culprits) == res.counted
