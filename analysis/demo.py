@@ -427,15 +427,16 @@ def _incentive_scheme(con: store.Connection, end: dt.date) -> int:
     day = _workday_from(dt.date(end.year, 1, 2))
     if day > end:
         return 0
+    # No gate: a month a few days old already shows what each rep has earned so far.
     scheme = incentives.build_plan(
-        3,
+        2.5,
         [
-            {"lower_pct": 0, "upper_pct": 80, "multiplier": 0.5},
-            {"lower_pct": 80, "upper_pct": 100, "multiplier": 1},
-            {"lower_pct": 100, "upper_pct": 120, "multiplier": 1.5},
-            {"lower_pct": 120, "upper_pct": None, "multiplier": 2},
+            {"lower_pct": 0, "upper_pct": 70, "multiplier": 0.6},
+            {"lower_pct": 70, "upper_pct": 100, "multiplier": 1},
+            {"lower_pct": 100, "upper_pct": 120, "multiplier": 1.6},
+            {"lower_pct": 120, "upper_pct": None, "multiplier": 2.2},
         ],
-        gate_pct=50,
+        gate_pct=0,
         caps={"month": 60_000, "quarter": 150_000, "year": None},
         bonuses=[
             {"grain": "month", "threshold_pct": 100, "amount": 1_000},
