@@ -12,6 +12,7 @@ import datetime as dt
 import importlib
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -233,6 +234,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader went away (`… --json | head`): not an internal error, and nothing to add. Point
+        # stdout at devnull, or Python reports the broken pipe again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # noqa: BLE001 - the contract is exit 1 with a message, not a traceback
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

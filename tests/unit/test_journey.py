@@ -235,6 +235,26 @@ class TestHistoryEnd:
         assert len(notes) == 1 and "1998-05←1997-05" in notes[0]
 
 
+def test_a_closed_pipe_is_not_an_internal_error(demo_db: Path) -> None:
+    """``plan … --json | head -c 100``: the reader leaves early; exit quietly, no 'internal error'."""
+    import subprocess
+    import sys
+
+    args = ["plan", "--year", "2027", "--target", "1000000", "--grain", "day", "--by", "rep", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", *args, "--db", str(demo_db)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(100)  # ~700 kB would follow: far more than a pipe buffers
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert err == "", err
+
+
 class TestDefaultAsOf:
     """Views without an as-of date open on the data's own last year when its history ended long ago."""
 
