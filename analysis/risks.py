@@ -318,12 +318,16 @@ def _weekly(
 
 def _significant(mean_gap: float, ratios: list[float], n: float, z: float) -> bool:
     """Whether a mean shortfall ``mean_gap`` over ``n`` weeks is at least ``z`` standard errors, the
-    standard error being the sd of the entity's weekly actual/reference ratios / sqrt(n).
-    Fewer than four ratios to judge the spread by: not significant (not enough evidence)."""
+    standard error being the week-to-week noise of the entity's actual/reference ratios / sqrt(n).
+
+    The noise is estimated from successive differences (sd of the week-on-week changes / sqrt 2,
+    von Neumann's estimator): a decline under way, the very thing being tested, would inflate the
+    plain sd of the ratios and hide itself. Fewer than four ratios to judge the spread by: not
+    significant (not enough evidence)."""
     if len(ratios) < 4:
         return False
-    sd = float(np.std(ratios, ddof=1))
-    return sd == 0 or mean_gap / (sd / np.sqrt(n)) >= z
+    sd = float(np.std(np.diff(ratios), ddof=1)) / np.sqrt(2)
+    return bool(sd == 0 or mean_gap / (sd / np.sqrt(n)) >= z)
 
 
 def _welch_z(before: NDArray[np.int64], after: NDArray[np.int64]) -> float:
@@ -346,9 +350,9 @@ def rule_forecast_attainment(inputs: RiskInputs) -> list[Flag]:
     Evidence needed: at least ``min_workdays`` elapsed working days of the month; the forecast
     band's probability of reaching the target at most ``max_p_reach`` (the miss is likely; see
     :func:`metrics.forecast_band`); and the shortfall significant against the entity's own
-    week-to-week variation (1 - forecast/target at least ``z`` x sd of its weekly actual/plan
-    ratios / sqrt(elapsed weeks), one-sided): a rep whose weeks swing by 30 % is not flagged for
-    a 12 % miss. Money at risk: target - forecast."""
+    week-to-week noise (1 - forecast/target at least ``z`` x the noise of its weekly actual/plan
+    ratios / sqrt(elapsed weeks), one-sided; see :func:`_significant`): a rep whose weeks swing
+    by 30 % is not flagged for a 12 % miss. Money at risk: target - forecast."""
     th = inputs.thresholds["forecast_attainment"]
     thr = th["threshold"]
     data = inputs.data
@@ -399,9 +403,9 @@ def rule_behind_pace(inputs: RiskInputs) -> list[Flag]:
     (weeks with a plan only), per company, team and employed rep.
 
     Evidence needed: those ``weeks`` complete weeks, and a gap significant against the entity's
-    usual week-to-week variation: mean gap / (sd of its weekly actual/plan ratios / sqrt(weeks))
-    at least ``z`` (a one-sided normal test; 1.96 ~ 2.5 %). Money at risk: plan - actual over
-    those weeks."""
+    usual week-to-week noise: mean gap / (noise of its weekly actual/plan ratios / sqrt(weeks))
+    at least ``z`` (a one-sided normal test; 1.96 ~ 2.5 %; see :func:`_significant`). Money at
+    risk: plan - actual over those weeks."""
     th = inputs.thresholds["behind_pace"]
     n, gap = int(th["weeks"]), th["gap_pct"]
     data = inputs.data
