@@ -1059,6 +1059,11 @@ def excel_section(sh: Shell, w: ps.Working) -> None:
                 icon=":material/download:",
             )
     with c2:
+        # An imported plan is a draft that sets every team's targets: only an admin may save one,
+        # so only an admin uploads (nobody else makes the server parse a file).
+        if not sh.access.can_manage_data:
+            st.caption(sh.t("access.admin_only"))
+            return
         up = st.file_uploader(sh.t("plan.import"), type=["xlsx", "csv"], key="plan.import_file")
         if up is not None and st.button(sh.t("plan.import_go"), key="plan.import_go"):
             try:

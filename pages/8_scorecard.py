@@ -78,19 +78,31 @@ on_time_n = int((tbl["on_time"] * tbl["tasks_counted"]).fillna(0).round().sum())
 st.caption(sh.t("sc.tasks_line", n=int(tbl["tasks_counted"].sum()), on_time=on_time_n))
 
 with st.expander(sh.t("sc.weights")):
-    with st.form("weights_form"):
-        cols = st.columns(len(scorecard.KPIS))
-        new_w = {
-            k: c.number_input(labels[k], 0.0, 100.0, float(sc.weights[k]), 5.0, key=f"w_{k}")
-            for k, c in zip(scorecard.KPIS, cols, strict=True)
-        }
-        if st.form_submit_button(sh.t("sc.weights_save")):
-            try:
-                loop_view.write(sh, lambda con: scorecard.save_weights(con, new_w))
-                st.session_state["sc_msg"] = sh.t("sc.weights_saved")
-            except scorecard.ScorecardError as exc:
-                st.session_state["sc_msg"] = sh.t("sc.err", msg=str(exc))
-            st.rerun()
+    if not sh.access.can_manage_data:  # company-wide weights: admins only (the store's gate agrees)
+        st.caption(sh.t("access.admin_only"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    sh.t("sc.weights"): [labels[k] for k in scorecard.KPIS],
+                    "%": [sc.weights[k] for k in scorecard.KPIS],
+                }
+            ),
+            hide_index=True,
+        )
+    else:
+        with st.form("weights_form"):
+            cols = st.columns(len(scorecard.KPIS))
+            new_w = {
+                k: c.number_input(labels[k], 0.0, 100.0, float(sc.weights[k]), 5.0, key=f"w_{k}")
+                for k, c in zip(scorecard.KPIS, cols, strict=True)
+            }
+            if st.form_submit_button(sh.t("sc.weights_save")):
+                try:
+                    loop_view.write(sh, lambda con: scorecard.save_weights(con, new_w))
+                    st.session_state["sc_msg"] = sh.t("sc.weights_saved")
+                except scorecard.ScorecardError as exc:
+                    st.session_state["sc_msg"] = sh.t("sc.err", msg=str(exc))
+                st.rerun()
 
 with st.expander(sh.t("csat.title")):
     st.caption(sh.t("csat.help"))
@@ -103,7 +115,11 @@ with st.expander(sh.t("csat.title")):
 
 st.markdown(f"#### {sh.t('sc.focus')}")
 st.caption(sh.t("sc.focus_help"))
+# Suggestions become tasks only for the reps this user may assign work to (viewers: none).
+team_of = dict(zip(tbl["rep_id"].astype(str), tbl["team_id"], strict=False))
 focus = sc.focus
+if sh.access.can_edit and len(focus):
+    focus = focus[[sh.access.can_edit_team(team_of.get(str(r))) for r in focus["rep_id"]]]
 
 
 def _fmt(kpi: str, v: float) -> str:
@@ -118,6 +134,14 @@ else:
         for k, m in zip(focus["kpi"], focus["team_median"], strict=True)
     ]
     pick = pd.DataFrame({"pick": False, "rep": focus["rep"].astype(str), "task": titles})
+if not focus.empty and not sh.access.can_edit:  # read-only: the suggestions, no way to assign them
+    st.dataframe(
+        pick[["rep", "task"]],
+        hide_index=True,
+        width="stretch",
+        column_config={"rep": sh.t("col.rep"), "task": sh.t("task.title")},
+    )
+elif not focus.empty:
     with st.form("focus_form"):
         edited = st.data_editor(
             pick,
