@@ -7,12 +7,18 @@ may raise (``at.exception``) or show an error.
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import io
+import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analysis import cli
 from tests.app.conftest import ROOT, app
@@ -26,9 +32,22 @@ PAGES = [
 ]
 
 
+@dataclass(frozen=True)
+class Store:
+    db: Path
+    share_token: str
+
+
+def _cli(db: Path, *args: str) -> Any:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main([*args, "--db", str(db), "--json"]) == 0, args
+    return json.loads(out.getvalue())
+
+
 @pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One store per dataset, built once: an import and an active plan, nothing else."""
+def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
+    """One store per dataset, built once: an import, an active plan and an alternative, a share link."""
     out = {}
     for ds in DATASETS:
         folder = tmp_path_factory.mktemp(ds.name)
@@ -39,32 +58,16 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             shutil.copy(SHARED_DATA / ds.file, src)
             src.chmod(0o644)
         db = folder / "own.duckdb"
-        for args in (
-            ["init"],
-            ["import", str(src)],
-            ["plan", "--year", str(ds.year), "--target", "3000000", "--save", "base", "--activate"],
-        ):
-            assert cli.main([*args, "--db", str(db), "--json"]) == 0, args
-        out[ds.name] = db
+        _cli(db, "init")
+        _cli(db, "import", str(src))
+        base = _cli(db, "plan", "--year", str(ds.year), "--target", "3000000", "--save", "base", "--activate")
+        _cli(db, "plan", "--year", str(ds.year), "--target", "3300000", "--allocate", "even", "--save", "alt")
+        link = _cli(db, "share", "create", "--version-id", str(base["saved"]["version_id"]))
+        out[ds.name] = Store(db, link["token"])
     return out
 
 
-@pytest.mark.parametrize("lang", ["中文", "English"])
-@pytest.mark.parametrize("page", PAGES)
-@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.name)
-def test_page_opens(
-    ds: Dataset,
-    page: str,
-    lang: str,
-    stores: dict[str, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    capsys.readouterr()  # the fixture's CLI output
-    at = app("dashboard.py", stores[ds.name], monkeypatch, lang=lang, asof=ds.as_of)
-    if page != "dashboard.py":
-        at.switch_page(page)  # page links resolve against the entry file
-    at.run()
+def assert_clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     # Reps an import created have no team: no "nan" / "None" where a team name belongs.
@@ -78,3 +81,39 @@ def test_page_opens(
         frame = df.value
         for col in [c for c in frame.columns if str(c) in TEAM_HEADERS]:
             assert frame[col].notna().all(), (col, frame.head())
+
+
+@pytest.mark.parametrize("lang", ["中文", "English"])
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.name)
+def test_page_opens(
+    ds: Dataset,
+    page: str,
+    lang: str,
+    stores: dict[str, Store],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capsys.readouterr()  # the fixture's CLI output
+    at = app("dashboard.py", stores[ds.name].db, monkeypatch, lang=lang, asof=ds.as_of)
+    if page != "dashboard.py":
+        at.switch_page(page)  # page links resolve against the entry file
+    assert_clean(at.run())
+
+
+@pytest.mark.parametrize("ds", DATASETS, ids=lambda d: d.name)
+def test_saved_plan_and_its_share_link(
+    ds: Dataset, stores: dict[str, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan page on the saved year (versions, compare, catch-up, export) and the share link."""
+    db = stores[ds.name].db
+    at = app(
+        "dashboard.py", db, monkeypatch, lang="English", asof=ds.as_of, year=str(ds.year), scenario="base"
+    )
+    at.switch_page("pages/1_plan.py")
+    at.run()
+    assert_clean(at)
+    assert any("base" in str(m.value) for m in at.metric), [(m.label, m.value) for m in at.metric]
+    shared = app("dashboard.py", db, monkeypatch, lang="English", share=stores[ds.name].share_token).run()
+    assert_clean(shared)
+    assert shared.dataframe  # the shared version's targets
