@@ -348,7 +348,7 @@ def load(
     return build(
         rin.data,
         period,
-        flags=risks.evaluate(rin).flags,
+        flags=risks.flatten(risks.evaluate(rin).flags),  # a folded rep keeps its reasons here
         versions=store.list_plan_versions(con),
         activations=store.plan_activations(con),
         changes=store.plan_changes(con),

@@ -1050,6 +1050,16 @@ def combine_flags(flags: list[Flag], rep_team: dict[str, object]) -> list[Flag]:
     return list(merged.values())
 
 
+def flatten(flags: Iterable[Flag]) -> list[Flag]:
+    """Every flag with the ones folded into it (``also``), each once, for views that look a flag up
+    by its own entity (a retrospective's misses: a rep of a declining team has its own numbers)."""
+    out: list[Flag] = []
+    for f in flags:
+        out.append(f)
+        out += flatten(f.also)
+    return out
+
+
 def top_flags(
     con: store.Connection, as_of: dt.date | None = None, fy_start_month: int = 1, n: int = TOP_N
 ) -> RiskReport:

@@ -594,6 +594,14 @@ class TestCombine:
         assert set(by) == {"T1", "B", "C"}
         assert [a.entity_id for a in by["T1"].also] == ["A"]
 
+    def test_flatten_lists_the_folded_flags_too(self) -> None:
+        flags = [flag("yoy_decline", "team", "T1", 1000), flag("yoy_decline", "rep", "A", 400)]
+        (team,) = risks.combine_flags(flags, {"A": "T1"})
+        assert [(f.rule, f.entity_id) for f in risks.flatten([team])] == [
+            ("yoy_decline", "T1"),
+            ("yoy_decline", "A"),
+        ]
+
     def test_register_links_through_a_folded_key(self) -> None:
         (f,) = risks.combine_flags(
             [flag("yoy_decline", "team", "T1", 9), flag("behind_pace", "team", "T1", 1)], {}
