@@ -532,7 +532,11 @@ def markdown(results: list[dict[str, object]], args: argparse.Namespace) -> str:
                 f"{k} {v['n']}× {v['p50_s']:.1f}/{v['p95_s']:.1f}" for k, v in clients.items()
             )
         who = f"{r['sessions']} ({r['browsers']} Chromium + {r['protocol_sessions']} protocol)"
-        server = "1 process" if r.get("workers") is None else f"make team, {r['workers']} workers"
+        server = (
+            "1 process"
+            if r.get("workers") is None
+            else f"make team, {r['workers']} worker{'s' if r['workers'] != 1 else ''}"
+        )
         placed = r.get("sessions_by_worker") or {}
         assert isinstance(placed, dict)
         each = r.get("server_cores_each") or []
