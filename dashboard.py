@@ -53,7 +53,10 @@ if not ov.has_data:
 
 m = home_view.load_morning(*view_args)
 through = sh.t("home.data_through", day=m.data_through) if m.data_through else sh.t("home.no_data_yet")
-st.subheader(sh.t("home.fy", year=ov.fy.year, asof=ov.as_of.isoformat()) + " · " + through)
+if m.data_through == ov.as_of:  # the usual case (as-of defaults to the last data day): say it once
+    st.subheader(sh.t("home.fy_only", year=ov.fy.year) + " · " + through)
+else:
+    st.subheader(sh.t("home.fy", year=ov.fy.year, asof=ov.as_of.isoformat()) + " · " + through)
 home_view.plan_note(m, sh.lang)
 year_col, month_col = st.columns(2)
 with year_col:

@@ -79,7 +79,10 @@ class Morning:
 
 
 def data_through(data: metrics.ProgressData) -> dt.date | None:
-    """The last day on or before ``data.as_of`` with any sales (any rep), or None."""
+    """The store's last day with sales (``data.data_through``, issue 15); for inputs not read from a
+    store, the last day on or before ``data.as_of`` with any sales (any rep), or None."""
+    if data.data_through is not None:
+        return data.data_through
     last = min(data.idx(data.as_of), data.n_days - 1)
     if last < 0:
         return None

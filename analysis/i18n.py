@@ -76,6 +76,7 @@ TEXT: dict[str, dict[str, str]] = {
     "home.na": {"zh": "无", "en": "n/a"},
     "table.download": {"zh": "下载表格（Excel）", "en": "Download table (Excel)"},
     "home.data_through": {"zh": "数据截至 {day}", "en": "data through {day}"},
+    "home.fy_only": {"zh": "{year} 财年", "en": "FY{year}"},
     "home.no_data_yet": {"zh": "截至该日尚无销售数据", "en": "no sales on or before this day"},
     "home.year": {"zh": "{fy} 全年", "en": "{fy}, whole year"},
     "home.month_now": {"zh": "本月 {period}", "en": "This month, {period}"},
