@@ -109,7 +109,7 @@ def flags_table(
         {t("nav.risks", lang): tables.labelled(pd.DataFrame(rows), heads)},
         "risks.xlsx",
         lang,
-        key="flags_xlsx",
+        key=f"{key}_xlsx",  # one per table: the page draws a second for the flags past the top N
     )
 
 

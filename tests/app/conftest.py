@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
 from components.shell import SHOW_EXCEPTIONS_ENV
@@ -15,10 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def show_exceptions(monkeypatch: pytest.MonkeyPatch) -> None:
+def show_exceptions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Keep Streamlit's exception element, which AppTests check with ``at.exception``: the page
-    error boundary (components/shell.py) would otherwise turn a crash into a one-line st.error."""
+    error boundary (components/shell.py) would otherwise turn a crash into a one-line st.error.
+    With its message and traceback: the app's config redacts them for users."""
     monkeypatch.setenv(SHOW_EXCEPTIONS_ENV, "1")
+    before = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", before)
 
 
 @pytest.fixture(autouse=True)
