@@ -855,8 +855,8 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "ins.top1": {"zh": "最大客户占比", "en": "Top-1 share"},
     "ins.top5": {"zh": "前五客户占比", "en": "Top-5 share"},
-    "ins.new_cents": {"zh": "新客户销售额", "en": "New customers"},
-    "ins.returning_cents": {"zh": "老客户销售额", "en": "Returning customers"},
+    "ins.new_cents": {"zh": "新客户销售额", "en": "Sales to new customers"},
+    "ins.returning_cents": {"zh": "老客户销售额", "en": "Sales to returning customers"},
     "ins.team": {"zh": "团队", "en": "Team"},
     "ins.quiet": {"zh": "沉默的老客户（{n} 位）", "en": "Regular customers gone quiet ({n})"},
     "ins.quiet_help": {
