@@ -81,24 +81,42 @@ def history_window(fy_start: dt.date, data_through: dt.date | None) -> tuple[dt.
     return first, last
 
 
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def _by_rep(history: pd.DataFrame, first: dt.date, last: dt.date) -> dict[str, dict[int, float]]:
+    """rep_id → {month index: amount} of months first..last with a sale (plain dicts: the frame is
+    a few hundred rows, and the plan page runs this on every rerun)."""
+    lo, hi = _month_index(first), _month_index(last)
+    out: dict[str, dict[int, float]] = {}
+    for rep, day, cents in zip(history["rep_id"], history["month"], history["amount_cents"], strict=True):
+        m = _month_index(day)
+        if lo <= m <= hi and cents > 0:
+            out.setdefault(str(rep), {})[m] = float(cents)
+    return out
+
+
 def team_growth(history: pd.DataFrame, window: tuple[dt.date, dt.date]) -> dict[str, float]:
     """team_id → like-for-like growth (last 12 months over the 12 before; see the module doc).
 
     ``history``: [rep_id, team_id, month (first day), amount_cents] covering both windows."""
     first, last = window
     prior_first = (pd.Timestamp(first) - pd.DateOffset(months=HISTORY_MONTHS)).date()
-    h = history[
-        (history["month"] >= prior_first) & (history["month"] <= last) & (history["amount_cents"] > 0)
-    ]
-    months = h.groupby("rep_id")["month"].nunique()
-    steady = set(months[months == 2 * HISTORY_MONTHS].index)
-    h = h[h["rep_id"].isin(steady)]
-    now = h[h["month"] >= first].groupby("team_id")["amount_cents"].sum()
-    before = h[h["month"] < first].groupby("team_id")["amount_cents"].sum()
+    split = _month_index(first)
+    team_of = dict(zip(history["rep_id"].astype(str), history["team_id"].astype(str), strict=True))
+    now: dict[str, float] = {}
+    before: dict[str, float] = {}
+    for rep, months in _by_rep(history, prior_first, last).items():
+        if len(months) < 2 * HISTORY_MONTHS:
+            continue  # not a steady seller in all 24 months: no part in the trend
+        team = team_of[rep]
+        now[team] = now.get(team, 0.0) + sum(v for m, v in months.items() if m >= split)
+        before[team] = before.get(team, 0.0) + sum(v for m, v in months.items() if m < split)
     out: dict[str, float] = {}
-    for team in set(history["team_id"]):
-        b, n = float(before.get(team, 0)), float(now.get(team, 0))
-        out[str(team)] = float(np.clip(n / b, *GROWTH_CLIP)) if b > 0 and n > 0 else 1.0
+    for team in set(team_of.values()):
+        b, n = before.get(team, 0.0), now.get(team, 0.0)
+        out[team] = float(np.clip(n / b, *GROWTH_CLIP)) if b > 0 and n > 0 else 1.0
     return out
 
 
@@ -117,15 +135,13 @@ def check(
             "spread_cents", "p_at_quota"]  # fmt: skip
     rows = []
     growth = team_growth(history, window) if window is not None else {}
+    months_of = (
+        {r: np.array(list(m.values())) for r, m in _by_rep(history, *window).items()} if window else {}
+    )
     for rep_id, team_id, quota, months in zip(
         quotas["rep_id"], quotas["team_id"], quotas["quota_cents"], quotas["months"], strict=True
     ):
-        if window is None:
-            own = np.zeros(0)
-        else:
-            h = history[(history["rep_id"] == rep_id) & (history["month"] >= window[0])]
-            h = h[(h["month"] <= window[1]) & (h["amount_cents"] > 0)]
-            own = h["amount_cents"].to_numpy(dtype=float)
+        own = months_of.get(str(rep_id), np.zeros(0))
         g = growth.get(str(team_id), 1.0)
         if len(own) < MIN_MONTHS or int(months) == 0:
             rows.append([rep_id, team_id, int(quota), int(months), len(own), g, None, None, None])
