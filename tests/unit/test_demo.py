@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -230,3 +231,17 @@ class TestLiving:
             [(True,)],
             [(None,)],
         )
+
+    def test_cli_reports_the_year_of_use_and_can_leave_it_out(self, tmp_path: Path) -> None:
+        from tests.unit.test_cli import cli
+
+        full, bare = tmp_path / "full.duckdb", tmp_path / "bare.duckdb"
+        args = ("--rows", "2000", "--end", DEMO_END.isoformat(), "--json")
+        a = cli("demo", "--db", str(full), *args)
+        b = cli("demo", "--db", str(bare), *args, "--sales-only")
+        assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+        living = json.loads(a.stdout)["living"]
+        assert living["plan_versions"] == 3 and living["tasks"] > 0 and living["register"] > 0
+        assert json.loads(b.stdout)["living"] == {}
+        assert q(bare, "SELECT count(*) FROM plan_versions") == [(0,)]
+        assert q(bare, "SELECT count(*) FROM tasks") == [(0,)]
