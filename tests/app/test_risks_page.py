@@ -96,3 +96,17 @@ class TestRisksPage:
         assert hist[-1]["action"] == "updated" and json.loads(str(hist[-1]["changes"])) == {
             "status": ["open", "mitigating"]
         }
+
+
+def test_flags_beyond_the_top_ones_have_their_own_table_and_download(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both flag tables (top N and the rest) offer a download: two buttons, two keys (the second
+    table's download once reused the first one's key and the page failed)."""
+    from analysis import risks
+
+    monkeypatch.setattr(risks, "TOP_N", 1)
+    at = app(demo_db, monkeypatch).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe) >= 2
+    assert len(at.get("download_button")) >= 2
