@@ -65,21 +65,8 @@ def flags_table(
     lang: str,
     key: str = "flags_table",
 ) -> None:
-    rows = []
-    for f in flags:
-        link = links.get(f.key)
-        rows.append(
-            {
-                "severity": t(f"risk.sev.{f.severity}", lang),
-                "rule": t(f"risk.rule.{f.rule}", lang),
-                "scope": t(f"risk.scope.{f.scope}", lang),
-                "entity": f.entity_label(lang),
-                "period": f.period,
-                "reason": f.reason[lang],
-                "register": "" if link is None else f"#{link[0]} " + t(f"risk.status.{link[1]}", lang),
-                "money": fmt_amount(f.money_at_risk, lang),
-            }
-        )
+    """The flags as a table (reason wrapped); the page draws the top five and the rest apart."""
+    rows = _flag_rows(flags, links, lang)
     # Reason wraps (a row taller than 4rem lets glide wrap text) in a wide column placed before the
     # secondary columns, so the sentence is read whole; scope and period may scroll off on narrow screens.
     widths: dict[str, int] = {
@@ -104,13 +91,40 @@ def flags_table(
         width="stretch",
         key=key,
     )
+
+
+def flags_download(
+    flags: list[risks.Flag], links: dict[tuple[str, str, str], tuple[int, str]], lang: str
+) -> None:
+    """One Excel download of every flag shown (the top five and the rest together)."""
     heads = {k: t(f"risk.col.{k}", lang) for k in FLAG_COLUMNS}
     tables.download(
-        {t("nav.risks", lang): tables.labelled(pd.DataFrame(rows), heads)},
+        {t("nav.risks", lang): tables.labelled(pd.DataFrame(_flag_rows(flags, links, lang)), heads)},
         "risks.xlsx",
         lang,
-        key=f"{key}_xlsx",  # one per table: the page draws a second for the flags past the top N
+        key="flags_xlsx",  # once per page, for every flag shown (the top N and the rest)
     )
+
+
+def _flag_rows(
+    flags: list[risks.Flag], links: dict[tuple[str, str, str], tuple[int, str]], lang: str
+) -> list[dict[str, str]]:
+    rows = []
+    for f in flags:
+        link = links.get(f.key)
+        rows.append(
+            {
+                "severity": t(f"risk.sev.{f.severity}", lang),
+                "rule": t(f"risk.rule.{f.rule}", lang),
+                "scope": t(f"risk.scope.{f.scope}", lang),
+                "entity": f.entity_label(lang),
+                "period": f.period,
+                "reason": f.reason[lang],
+                "register": "" if link is None else f"#{link[0]} " + t(f"risk.status.{link[1]}", lang),
+                "money": fmt_amount(f.money_at_risk, lang),
+            }
+        )
+    return rows
 
 
 def _fmt_value(key: str, v: Any, lang: str) -> str:

@@ -75,6 +75,7 @@ else:
     if len(flags) > risks.TOP_N:
         with st.expander(sh.t("risk.more", n=len(flags) - risks.TOP_N)):
             risk_view.flags_table(flags[risks.TOP_N :], reg_links, sh.lang, key="more_flags_table")
+    risk_view.flags_download(flags, reg_links, sh.lang)
     pick = st.selectbox(
         sh.t("risk.inspect"),
         range(len(flags)),

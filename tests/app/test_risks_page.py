@@ -98,15 +98,40 @@ class TestRisksPage:
         }
 
 
-def test_flags_beyond_the_top_ones_have_their_own_table_and_download(
+def test_flags_beyond_the_top_ones_have_their_own_table_and_one_download(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both flag tables (top N and the rest) offer a download: two buttons, two keys (the second
-    table's download once reused the first one's key and the page failed)."""
+    """The flags past the top N get their own table, and one download holds every flag (each table
+    once drew its own download with the same key and the page failed)."""
     from analysis import risks
 
     monkeypatch.setattr(risks, "TOP_N", 1)
     at = app(demo_db, monkeypatch).run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(at.dataframe) >= 2
-    assert len(at.get("download_button")) >= 2
+    assert len(at.get("download_button")) >= 1
+
+
+class TestTopFive:
+    def test_top_five_first_and_the_rest_behind_an_expander(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from analysis.access import SYSTEM
+
+        # Loose thresholds so the demo has more than five flags.
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            store.set_risk_thresholds(
+                con,
+                [("forecast_attainment", p, v) for p, v in (("threshold", 1.0), ("z", 0.0), ("max_p_reach", 1.0),
+                                                              ("min_workdays", 0.0))]
+                + [("silent_customers", "p_value", 1.01)],
+            )  # fmt: skip
+        at = app(demo_db, monkeypatch, lang="English").run()
+        assert not at.exception
+        (more,) = [e for e in at.expander if e.label.endswith("more flags")]
+        n_more = int(more.label.split()[0])
+        top, rest = at.dataframe[0].value, at.dataframe[1].value
+        assert len(top) == 5 and len(rest) == n_more > 0
+        assert any("The 5 flags to act on first" in h.value for h in at.markdown)
+        assert any(f"Flags ({5 + n_more})" in h.value for h in at.markdown)
+        assert len(at.get("download_button")) >= 1  # one download of every flag
