@@ -8,6 +8,7 @@ yuan, or 万元 in tables and charts in Chinese). Business rules stay in ``analy
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -145,9 +146,14 @@ def load_changes(db: str, version: tuple[float, int], scenario: str | None) -> p
 
 
 def default_target(inputs: PlanInputs) -> float:
-    """Last fiscal year's actuals x 1.15, rounded to 10,000 (a starting point, not a rule)."""
+    """Last fiscal year's actuals x 1.15 as a round starting point (not a rule): to 10,000 from
+    100,000 up, else to two significant digits (a one-rep shop's 33,097 is 33,000, not 30,000)."""
     ly = float(inputs.history_daily["amount"].sum()) if len(inputs.history_daily) else 0.0
-    return float(max(round(ly * 1.15 / 10_000) * 10_000, 10_000))
+    x = ly * 1.15
+    if x < 1:
+        return 10_000.0
+    unit = 10_000 if x >= 100_000 else 10 ** max(0, math.floor(math.log10(x)) - 1)
+    return float(max(round(x / unit) * unit, unit))
 
 
 def month_names(labels: Sequence[str], lang: str) -> list[str]:

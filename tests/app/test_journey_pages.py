@@ -117,3 +117,19 @@ def test_saved_plan_and_its_share_link(
     shared = app("dashboard.py", db, monkeypatch, lang="English", share=stores[ds.name].share_token).run()
     assert_clean(shared)
     assert shared.dataframe  # the shared version's targets
+
+
+@pytest.mark.parametrize(
+    "last_year,expected",
+    [(28_780.50, 33_000), (733_215.0, 840_000), (10_000_000.0, 11_500_000), (1_500.0, 1_700), (0.0, 10_000)],
+)
+def test_default_target_keeps_two_digits_for_a_small_business(last_year: float, expected: int) -> None:
+    """The plan page's starting target: last year x 1.15, rounded (to 10,000 it was 30,000 for 33,097)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from components.plan_view import default_target
+
+    inputs = SimpleNamespace(history_daily=pd.DataFrame({"amount": [last_year] if last_year else []}))
+    assert default_target(inputs) == expected  # type: ignore[arg-type]
