@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analysis import planhealth, planning, store
+from analysis import metrics, planhealth, planning, store
 from analysis.calendar import FiscalYear
 from analysis.i18n import DEFAULT_LANG, fmt_amount, fmt_pct, month_label
 from analysis.messages import Message, message_of, render
@@ -25,7 +25,7 @@ from analysis.money import split_exact
 from analysis.plan import Plan
 from analysis.planning import PlanInputs, PlanRequest
 from analysis.rebalance import Cell, Locks, RebalanceError
-from components import charts
+from components import charts, data
 from components import plan_state as ps
 from components.shell import Shell, writing
 
@@ -987,7 +987,9 @@ def catchup_section(sh: Shell, w: ps.Working) -> None:
     """Re-plan the rest of the year from the sidebar's as-of date; the annual total is kept."""
     from analysis.plan import catch_up  # noqa: PLC0415
 
-    st.caption(sh.t("plan.catchup_help", asof=sh.as_of.isoformat()))
+    # Elapsed up to the last day with data: a later sidebar day is not a day without sales.
+    day = metrics.measured_day(sh.as_of, data.data_through(sh.db))
+    st.caption(sh.t("plan.catchup_help", asof=day.isoformat()))
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     mode = c1.radio(
         sh.t("plan.catchup_mode"),
@@ -998,12 +1000,12 @@ def catchup_section(sh: Shell, w: ps.Working) -> None:
     )
     if c2.button(sh.t("plan.catchup"), key="plan.cu_go", icon=":material/update:"):
         try:
-            actual = catch_up_actuals(sh.db, w.base.fy, sh.as_of)
-            new = catch_up(w.plan, actual, sh.as_of, mode, elapsed="actual")  # type: ignore[arg-type]
+            actual = catch_up_actuals(sh.db, w.base.fy, day)
+            new = catch_up(w.plan, actual, day, mode, elapsed="actual")  # type: ignore[arg-type]
         except (planning.PlanInputError, store.StoreError) as exc:
             st.session_state["plan.error"] = message_of(exc)
         else:
-            ps.put(w.rebased(new, catch_up={"as_of": sh.as_of.isoformat(), "mode": mode}))
+            ps.put(w.rebased(new, catch_up={"as_of": day.isoformat(), "mode": mode}))
             st.session_state["plan.error"] = None
         st.rerun()
 
