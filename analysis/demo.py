@@ -691,7 +691,7 @@ def _reviews(
 
 def _register(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date) -> int:
     """Acknowledge five-week-old flags into the register (the planted problems first) and move them
-    on: the declining team's mitigating, the last one closed, the others open; a week before
+    on: the declining team's mitigating, the last one (one that has gone away) closed, the others open; a week before
     ``end`` the still-firing ones recur and one new flag is added. Returns the register's size."""
     first = _workday_until(end - dt.timedelta(days=35))
     if first < START + dt.timedelta(days=400):  # the rules need a year of history to say anything
@@ -725,16 +725,27 @@ def _register(con: store.Connection, ref: dict[str, pd.DataFrame], end: dt.date)
     def one_per_entity(flags: list[risks.Flag]) -> list[risks.Flag]:
         return list({(f.scope, f.entity_id): f for f in sorted(flags, key=rank, reverse=True)}.values())[::-1]
 
-    picked = sorted(one_per_entity(risks.evaluate(risks.load_inputs(con, first)).flags), key=rank)[:4]
+    again = _workday_until(end - dt.timedelta(days=7))
+    later = risks.evaluate(risks.load_inputs(con, again)).flags
+    still = {(f.scope, f.entity_id) for f in later}
+    ranked = sorted(one_per_entity(risks.evaluate(risks.load_inputs(con, first)).flags), key=rank)
+    # The entry closed since is, when there is one, a risk that has gone away by ``again``.
+    others = sorted((f for f in ranked if rank(f) == 3), key=lambda f: (f.scope, f.entity_id) in still)
+    picked = ([f for f in ranked if rank(f) < 3] + others)[:4]
     entries = [acknowledge(f, first, k, "open") for k, f in enumerate(picked)]
     moves = [(entries[0], 7, "mitigating")] if entries else []
     if len(entries) >= 3:
         moves.append((entries[-1], 21, "closed"))
     for eid, days, status in moves:
-        with store.clock(_at(first + dt.timedelta(days=days), 16)):
+        day = first + dt.timedelta(days=days)
+        flag = picked[entries.index(eid)]
+        if status == "closed" and flag.rule == "overdue_tasks" and flag.scope == "rep":
+            # Closed because the rep has done the overdue tasks (late), that afternoon.
+            open_tasks = tasks.classify(tasks.load(con), day)
+            late = open_tasks[(open_tasks["rep_id"] == flag.entity_id) & (open_tasks["state"] == "overdue")]
+            _close(con, [(day, int(i), "done") for i in late["task_id"]])
+        with store.clock(_at(day, 18)):
             store.update_register_entry(con, eid, {"status": status})
-    again = _workday_until(end - dt.timedelta(days=7))
-    later = risks.evaluate(risks.load_inputs(con, again)).flags
     known = {f.key: k for k, f in enumerate(picked)}
     recurring = [f for f in later if f.key in known and known[f.key] == 0]
     entities = {(f.scope, f.entity_id) for f in picked}
