@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,21 @@ class TestPlanHealthOnThePlanPage:
             living_db, monkeypatch, "pages/1_plan.py", year="2026", scenario="FY2026 年度目标", version="v1"
         )
         assert any(str(s.value).startswith("Plan health:") for s in at.success)
+
+
+class TestBuiltFromTheHomePage:
+    def test_the_button_builds_the_living_demo_as_the_local_admin(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        build = demo.build_demo
+        monkeypatch.setattr(demo, "build_demo", functools.partial(build, rows=3_000, end=DEMO_END))
+        db = tmp_path / "new.duckdb"
+        at = app("dashboard.py", db, monkeypatch, lang="English").run()
+        next(b for b in at.button if b.label == en("empty.demo")).click().run()
+        assert not at.exception, at.exception
+        with store.connect(db, read_only=True) as con:
+            assert store.active_plan(con, DEMO_END.year) is not None
+            assert len(store.register_entries(con)) > 0 and len(store.list_tasks(con)) > 0
+        at.query_params["asof"] = ASOF
+        shown = " ".join(texts(at.run()))
+        assert "Active plan" in shown
