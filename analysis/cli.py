@@ -218,6 +218,7 @@ COMMAND_MODULES = (
     "analysis.cli_risks",
     "analysis.cli_admin",
     "analysis.cli_loop",
+    "analysis.cli_backtest",
     "analysis.bench",
 )  # bench last: it times the others
 

@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+
 from analysis import metrics, store
 from analysis.overview import default_as_of
 
@@ -34,11 +36,17 @@ def _money(cents: int) -> str:
     return f"{metrics.cents_to_decimal(cents):.2f}"
 
 
+def _money_or_none(cents: object) -> str | None:
+    return None if cents is None or pd.isna(cents) else _money(int(cents))  # type: ignore[call-overload]
+
+
 def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: str) -> list[dict[str, Any]]:
-    """Rows [team, rep, period, target, actual, attainment, expected_to_date, pace_gap, forecast, yoy]."""
+    """Rows [team, rep, period, target, actual, attainment, expected_to_date, pace_gap, forecast,
+    forecast_low, forecast_high, p_target, yoy]; the 80 % band and P(target) are null when unknown."""
     period = metrics.period_of(data.fy, data.as_of, grain)
     if by == "company":
         p = metrics.progress(data, period, detail=False)
+        b = metrics.band_cents(p.band)
         return [
             {
                 "team": None,
@@ -50,6 +58,9 @@ def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: st
                 "expected_to_date": f"{p.expected_to_date:.2f}",
                 "pace_gap": f"{p.pace_gap:.2f}",
                 "forecast": f"{p.forecast:.2f}",
+                "forecast_low": _money_or_none(b["forecast_low_cents"]),
+                "forecast_high": _money_or_none(b["forecast_high_cents"]),
+                "p_target": _ratio(p.band.probability),
                 "yoy": _ratio(p.yoy),
             }
         ]
@@ -67,6 +78,9 @@ def progress_rows(data: metrics.ProgressData, grain: metrics.PeriodGrain, by: st
                 "expected_to_date": _money(r["expected_cents"]),
                 "pace_gap": _money(r["gap_cents"]),
                 "forecast": _money(r["forecast_cents"]),
+                "forecast_low": _money_or_none(r["forecast_low_cents"]),
+                "forecast_high": _money_or_none(r["forecast_high_cents"]),
+                "p_target": None if pd.isna(r["p_target"]) else _ratio(r["p_target"]),
                 "yoy": _ratio(r["yoy"]),
             }
         )

@@ -43,8 +43,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from analysis import store
+from analysis import forecast, store
 from analysis.calendar import FiscalYear, WorkCalendar, period_codes
+from analysis.forecast import Result as ForecastCheck
 from analysis.overview import fiscal_year_of
 from analysis.plan import build_plan
 from analysis.spread import PlanInputError
@@ -516,12 +517,16 @@ def _load_inputs(con: store.Connection, as_of: dt.date, fy_start_month: int, *, 
     fy = fiscal_year_of(as_of, fy_start_month)
     start = window_start(fy, as_of)
     reps = store.reps_frame(con)
-    cal = calendar_from_overrides(store.calendar_overrides(con))
     if raw:
         actuals = store.raw_rep_day_actuals(con, start, as_of)
     else:
         actuals = store.daily_actuals(con, start, as_of, by_rep=True)
     pv = store.active_plan(con, fy.year)
+    cal = forecast.progress_calendar(
+        calendar_from_overrides(store.calendar_overrides(con)),
+        None if pv is None else pv.params.get("calendar"),
+        actuals,
+    )
     if pv is not None:
         targets = store.plan_targets(con, pv.version_id)
         return prepare(
@@ -562,8 +567,8 @@ class Band:
     high: Decimal
     probability: float | None
     sigma: float | None  # sd of the weekly actual / reference ratios
-    weeks: int  # how many weekly ratios it rests on
-    basis: Literal["plan", "last_year", "none"]
+    weeks: int  # how many weekly ratios (or past outcomes, basis "history") it rests on
+    basis: Literal["plan", "last_year", "history", "none"]
 
 
 @dataclass(frozen=True)
@@ -594,6 +599,7 @@ class Progress:
     yoy: float | None  # like-for-like
     growth: dict[str, float | None]  # wow, mom, qoq, yoy (like-for-like, periods containing as_of)
     complete: bool
+    check: ForecastCheck | None = None  # how the forecast did on past periods (running periods only)
 
 
 def _span(data: ProgressData, a: dt.date, b: dt.date) -> tuple[int, int]:
@@ -763,22 +769,35 @@ def progress(
         seasonal = float(actual)
     elif n_el > 0 and ly_to_date is not None and ly_to_date > 0:
         seasonal = actual + (ly_total - ly_to_date) * actual / ly_to_date
+    check: ForecastCheck | None = None
     if complete:
         headline = float(actual)
     elif n_el == 0:
         headline = float(target)
     else:
-        headline = seasonal if seasonal is not None else forecast_rr
-    if detail:
+        check = forecast.period_forecast(
+            *forecast.frame_of(data, scope, key), period.start, period.end, period.grain, float(target)
+        )
+        headline = check.forecast
+    if check is not None:
+        f = cents_to_decimal(headline)
+        band = Band(
+            f if check.low is None else cents_to_decimal(check.low),
+            f if check.high is None else cents_to_decimal(check.high),
+            check.p_target,
+            None,
+            check.samples,
+            "history" if check.low is not None else "none",
+        )
+    elif detail:
         ratios, basis = weekly_ratios(data, rows)
         band = forecast_band(
             headline, actual, target, target - expected, 0 if complete else rem_days, ratios, basis
         )
-        growth = _growth_set(data, act_s)
     else:
         f = cents_to_decimal(headline)
         band = Band(f, f, None, None, 0, "none")
-        growth = {}
+    growth = _growth_set(data, act_s) if detail else {}
     yoy = growth_rate(*pair) if pair is not None else None
     growth["yoy"] = yoy
     return Progress(
@@ -806,6 +825,7 @@ def progress(
         yoy=yoy,
         growth=growth,
         complete=complete,
+        check=check,
     )
 
 
@@ -878,8 +898,9 @@ def breakdown(
     """One row per team or rep (inside ``scope``), most behind plan first (pace gap ascending).
 
     Columns: team_id, team, [rep_id, rep], target_cents, actual_cents, expected_cents, gap_cents,
-    gap_pct, attainment, attainment_to_date, forecast_cents, yoy. Rep rows only for reps with a
-    target or sales in the period.
+    gap_pct, attainment, attainment_to_date, forecast_cents, yoy, forecast_low_cents,
+    forecast_high_cents (Int64, NA when unknown), p_target. Rep rows only for reps with a target
+    or sales in the period.
     """
     inside = data.reps[data.rows(scope, key)]
     if by == "team":
@@ -914,16 +935,40 @@ def breakdown(
                 "attainment_to_date": p.attainment_to_date,
                 "forecast_cents": int(p.forecast * 100),
                 "yoy": p.yoy,
+                **band_cents(p.band),
             }
         )
     cols = ["team_id", "team"] + (["rep_id", "rep"] if by == "rep" else [])
     money = ["target_cents", "actual_cents", "expected_cents", "gap_cents", "forecast_cents"]
+    band_cols = ["forecast_low_cents", "forecast_high_cents", "p_target"]
     out = pd.DataFrame(
-        rec, columns=[*cols, *money[:4], "gap_pct", "attainment", "attainment_to_date", money[4], "yoy"]
+        rec,
+        columns=[
+            *cols,
+            *money[:4],
+            "gap_pct",
+            "attainment",
+            "attainment_to_date",
+            money[4],
+            "yoy",
+            *band_cols,
+        ],
     )
     for c in money:
         out[c] = out[c].astype("int64")
+    for c in band_cols[:2]:
+        out[c] = out[c].astype("Int64")
     return out.sort_values(["gap_cents", *cols[:1]], kind="stable").reset_index(drop=True)
+
+
+def band_cents(band: Band) -> dict[str, object]:
+    """The 80 % band in cents and P(target), None where unknown (no band rests on any history)."""
+    known = band.basis != "none"
+    return {
+        "forecast_low_cents": int(band.low * 100) if known else None,
+        "forecast_high_cents": int(band.high * 100) if known else None,
+        "p_target": band.probability,
+    }
 
 
 def rep_period_numbers(
