@@ -73,6 +73,8 @@ MIN_PRIOR_DAYS = 28  # a past period needs this much history before it to be rep
 POOL = 1  # past periods are also cut one day earlier and later, for a steadier spread
 MIN_ALIKE = 6  # past periods with the same kind of prior needed to use only those
 MIN_PRIOR_WEIGHT = 20.0  # days (of weight) of history a row needs for a prior
+MIN_TREND_DAYS = 56  # a shorter history gives no trend, so no seasonal prior
+NEAR_END = 4  # cuts this many days or fewer before the end are pooled only with earlier ones
 MIN_SAMPLES = 5  # fewer past outcomes than this: no band, P(target) unknown
 
 
@@ -170,9 +172,17 @@ class Cut:
     first: int = 0  # first column with data (days before it are unknown, not zero)
 
 
+def trend_days(cut: Cut, settings: Settings) -> int:
+    """Days of the trend window: ``settings.trend_days``, fewer when the data start later (0: none)."""
+    if cut.ly is None or settings.seasonal <= 0:
+        return 0
+    t = min(settings.trend_days, cut.ly[0] - cut.first)
+    return t if t >= MIN_TREND_DAYS else 0
+
+
 def seasonal_ok(cut: Cut, settings: Settings) -> bool:
     """Whether the data reach back far enough for the seasonal prior of ``cut``."""
-    return cut.ly is not None and settings.seasonal > 0 and cut.ly[0] - settings.trend_days >= cut.first
+    return trend_days(cut, settings) > 0
 
 
 def point(
@@ -197,13 +207,14 @@ def point(
     w_el = w[:, s : c + 1].sum(axis=1)
     w_rem = w[:, c + 1 : e + 1].sum(axis=1)
     evidence = np.divide(a, w_el, out=np.zeros(n), where=w_el > 0)
-    recent, _ = rate(s - settings.trend_days, s)
     prior, known = rate(s - settings.recent_days, s)
-    if seasonal_ok(cut, settings):
+    t = trend_days(cut, settings)
+    if t > 0:
         assert cut.ly is not None
         ls, le = cut.ly
+        recent, _ = rate(s - t, s)
         ly_rate, ly_w = rate(ls, le + 1)
-        base_rate, _ = rate(ls - settings.trend_days, ls)
+        base_rate, _ = rate(ls - t, ls)
         ok = (base_rate > 0) & (ly_w > 0)
         trend = np.divide(recent, base_rate, out=np.ones(n), where=ok)
         seasonal = np.where(ok, ly_rate * trend, prior)
@@ -398,7 +409,10 @@ def past_errors(
         k0 = min(max(1, round(frac * length)), length - 1)
         wt = day_weights(total, f.work, dow, _col(f, ps))
         y = x[:, _col(f, ps) : _col(f, pe) + 1].sum(axis=1)
-        for k in sorted({min(max(1, k0 + d), length - 1) for d in range(-POOL, POOL + 1)}):
+        # Neighbouring cuts, but none nearer the end than this one's remaining days allow: the
+        # spread of a remainder of one or two days differs from that of three.
+        ks = {min(max(1, k0 + d), length - 1) for d in range(-POOL, POOL + 1)}
+        for k in sorted(k for k in ks if k <= k0 or length - k >= NEAR_END):
             cut = _cut(f, ps, pe, k, grain, first)
             fc, a = point(x, wt, cut, settings, act)
             rest = fc - a

@@ -414,6 +414,20 @@ TEXT: dict[str, dict[str, str]] = {
     "prog.to_date": {"zh": "进度达成 {v}", "en": "{v} of pace"},
     "prog.interval": {"zh": "80% 区间 {lo} – {hi}", "en": "80 % range {lo} – {hi}"},
     "prog.prob": {"zh": "达标概率 {v}", "en": "P(target) {v}"},
+    "prog.trust": {
+        "zh": "以往各{unit}的同一时点，预测与最终结果相差在 ±{x} 以内的有 {m} / {n} 个{unit}",
+        "en": "On this day of past {unit} the forecast was within ±{x} of the outcome in {m} of {n} {unit}",
+    },
+    "prog.trust_none": {
+        "zh": "历史数据不足，暂时无法检验这个预测",
+        "en": "Too little history yet to check how good this forecast is",
+    },
+    "prog.check": {"zh": "这个预测有多准", "en": "How good is this forecast"},
+    "prog.check_err": {"zh": "当时的预测 ÷ 最终实际 − 1", "en": "Forecast then ÷ final actual − 1"},
+    "prog.check_within": {"zh": "±{x} 以内", "en": "within ±{x}"},
+    "prog.check_outside": {"zh": "超出 ±{x}", "en": "outside ±{x}"},
+    "prog.unit_quarter": {"zh": "季度", "en": "quarters"},
+    "prog.unit_year": {"zh": "年", "en": "years"},
     "prog.required": {
         "zh": "剩余 {days} 个工作日，需日均 {v}（当前日均 {rate}）",
         "en": "{days} working days left: {v} a day needed (running at {rate})",

@@ -15,6 +15,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from analysis import metrics, store
+from analysis.forecast import Result as ForecastCheck
 from analysis.i18n import fmt_amount, fmt_pct, t
 from components import charts, data, shell, tables
 
@@ -81,6 +82,7 @@ class Figures:
     burnup: go.Figure
     growth: go.Figure
     heatmap: go.Figure | None  # None when there is no rep x month attainment to show
+    check: go.Figure | None  # how the forecast did on past periods; None without enough of them
 
 
 # Figures are built once per data version, view and language and shared by every session: a
@@ -104,6 +106,7 @@ def figures(
         burnup=burnup_chart(view.burnup, lang),
         growth=growth_chart(view.trend, lang, grain),
         heatmap=heatmap_chart(view.heatmap, lang) if len(view.heatmap) else None,
+        check=check_chart(view.progress.check, lang),
     )
 
 
@@ -153,6 +156,53 @@ def burnup_chart(df: pd.DataFrame, lang: str) -> go.Figure:
         hovertemplate="%{y:,.1f}",
     )
     return charts.style(fig, x_title=t("prog.day", lang), y_title=t("prog.cum", lang) + suffix)
+
+
+def _unit(grain: str, lang: str) -> str:
+    return t(f"prog.unit_{grain}", lang)
+
+
+def trust_line(p: metrics.Progress, lang: str) -> str | None:
+    """ "On this day of past months the forecast was within ±x % in m of n months" (None when the
+    period is over or has not begun; a 'too little history' line when there is no check yet)."""
+    c = p.check
+    if c is None:
+        return None
+    if c.within is None:
+        return t("prog.trust_none", lang)
+    n = sum(1 for _, _, y in c.own if y > 0)
+    return t(
+        "prog.trust", lang, unit=_unit(p.period.grain, lang), x=fmt_pct(c.within, lang), m=c.within_count, n=n
+    )
+
+
+def check_chart(c: ForecastCheck | None, lang: str) -> go.Figure | None:
+    """Past periods of this scope: forecast at the same point ÷ final actual − 1, within ±x or not."""
+    if c is None or c.within is None:
+        return None
+    rows = [(label, (f / y - 1) * 100) for label, f, y in c.own if y > 0]
+    x = c.within * 100
+    inside = [abs(e) <= x + 1e-9 for _, e in rows]
+    x_pct = fmt_pct(c.within, lang)
+    fig = go.Figure()
+    for flag, key, color in (
+        (True, "prog.check_within", charts.PALETTE[2]),
+        (False, "prog.check_outside", charts.PALETTE[4]),
+    ):
+        pick = [r for r, ok in zip(rows, inside, strict=True) if ok is flag]
+        fig.add_bar(
+            x=[r[0] for r in pick],
+            y=[r[1] for r in pick],
+            name=t(key, lang, x=x_pct),
+            marker_color=color,
+            hovertemplate="%{x}: %{y:+.1f}%<extra></extra>",
+        )
+    for level in (x, -x):
+        fig.add_hline(y=level, line={"color": charts.PALETTE[1], "dash": "dot", "width": 1})
+    charts.style(fig, x_title="", y_title=t("prog.check_err", lang) + " (%)", height=260)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=[r[0] for r in rows])
+    fig.update_yaxes(rangemode="normal", zeroline=True)
+    return fig
 
 
 def heatmap_rows(df: pd.DataFrame) -> tuple[list[str], list[str], pd.DataFrame]:

@@ -69,8 +69,16 @@ st.subheader(f"{who} · " + sh.t("prog.caption", fy=pdata.fy.label, period=p.per
 progress_view.kpis(p, sh.lang)
 st.caption(progress_view.required_line(p, sh.lang) + " · " + progress_view.growth_line(p, sh.lang))
 
+trust = progress_view.trust_line(p, sh.lang)
+if trust is not None:
+    st.caption(trust)
+
 st.markdown(f"#### {sh.t('prog.burnup')}")
 st.plotly_chart(figs.burnup, width="stretch", key="burnup_chart")
+
+if figs.check is not None:
+    st.markdown(f"#### {sh.t('prog.check')}")
+    st.plotly_chart(figs.check, width="stretch", key="check_chart")
 
 tgrain = "week" if p.period.grain == "week" else "month"
 unit = sh.t("prog.unit_week" if tgrain == "week" else "prog.unit_month")

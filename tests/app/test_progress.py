@@ -49,7 +49,11 @@ class TestProgressPage:
         assert c["进度差额"] == fmt_amount(p.pace_gap, "zh")
         assert c["期末预测"] == fmt_amount(p.forecast, "zh")
         assert any("默认方案" in i.value for i in at.info)  # no active plan: the default one, said visibly
-        assert len(at.get("plotly_chart")) == 3
+        # burn-up, "how good is this forecast", growth, heatmap
+        assert len(at.get("plotly_chart")) == 4
+        assert p.check is not None and p.check.within is not None
+        trust = f"预测与最终结果相差在 ±{fmt_pct(p.check.within, 'zh')} 以内的有 {p.check.within_count} / "
+        assert any(trust in c.value for c in at.caption)
 
     def test_url_selects_team_and_quarter_in_english(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
