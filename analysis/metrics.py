@@ -774,6 +774,8 @@ def progress(
         headline = float(actual)
     elif n_el == 0:
         headline = float(target)
+    elif not rows.any():  # a store without reps (nothing imported yet)
+        headline = forecast_rr
     else:
         check = forecast.period_forecast(
             *forecast.frame_of(data, scope, key), period.start, period.end, period.grain, float(target)

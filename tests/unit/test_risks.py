@@ -142,13 +142,14 @@ class TestForecastAttainment:
         assert risks.rule_forecast_attainment(strict) == []
 
     def test_a_miss_within_the_reps_usual_swings_is_not_flagged(self) -> None:
-        # C alternates +-40 % weeks (so its weekly ratios swing widely) and runs 15 % short in June:
+        # C alternates +-40 % weeks (so its weekly ratios swing widely) and runs 25 % short in June
+        # (the forecast leans on its on-plan history early in the month, so it expects a smaller miss):
         # likely to miss, but not beyond its noise; the steadier company and team are not short.
         def swinging(rep: str, day: dt.date) -> int:
             if rep != "C":
                 return DAY_PLAN
             base = 1.4 if day.isocalendar().week % 2 else 0.6
-            return int(DAY_PLAN * base * (0.85 if day.month == 6 and day.year == 2026 else 1.0))
+            return int(DAY_PLAN * base * (0.75 if day.month == 6 and day.year == 2026 else 1.0))
 
         flags = risks.rule_forecast_attainment(inputs(data_for(swinging)))
         assert ("rep", "C") not in keys(flags)
