@@ -393,6 +393,13 @@ def test_journey(ds: Dataset, tmp_path: Path, shared_data: Path, capsys: pytest.
     export = j("plan", "export", "--version", base_id, "--out", str(tmp_path / "plan.xlsx"))
     assert export["target"] == "3000000.00" and (tmp_path / "plan.xlsx").stat().st_size > 0
 
+    # The forecast backtest needs a complete month with a year of history before it.
+    backtest = run(capsys, db, "backtest", "--level", "team", "--json")
+    if ds.name == "one_rep":
+        assert backtest.code == 2 and len(backtest.err.strip().splitlines()) == 1
+    else:
+        assert backtest.json()["rows"]
+
     listed = j("imports")["imports"][0]
     assert (listed["total"], listed["last_day"], listed["undone_at"]) == (ds.total, ds.last_day, None)
     assert "(undone)" not in ok(run(capsys, db, "imports")).out  # NaT was truthy: every import looked undone

@@ -135,3 +135,35 @@ def test_every_json_command_prints_strict_json(spec: dict[str, object], as_of_of
         run_json(db, "undo", "1")
         run_json(db, "imports")
         run_json(db, "progress", "--as-of", as_of)  # a store whose only import is undone
+
+
+# Commands the journeys and the property test above run with --json; the others, and why not.
+EXERCISED = {
+    "init",
+    "import",
+    "imports",
+    "undo",
+    "plan",
+    "progress",
+    "risks",
+    "report",
+    "tasks",
+    "share",
+    "backup",
+    "backtest",
+}
+NOT_HERE = {
+    "demo": "builds the demo company; its --json is tested in test_cli/test_demo",
+    "bench": "times operations and rewrites BENCHMARKS.md",
+    "restore": "replaces the whole store from a backup (test_backup)",
+    "import-csat": "satisfaction scores, not sales (test_csat)",
+}
+
+
+def test_every_command_is_exercised_or_excused() -> None:
+    """A new command must join the journeys (strict JSON on a store of imports) or say why not."""
+    import argparse
+
+    parser = cli.build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(sub.choices) == EXERCISED | set(NOT_HERE)
