@@ -551,7 +551,7 @@ TEXT: dict[str, dict[str, str]] = {
     "data.importing": {"zh": "正在导入…", "en": "Importing…"},
     "data.imported": {
         "zh": "已导入 #{id}：{rows} 行，合计 {total}，{first} 至 {last}，新建销售人员 {new} 位。",
-        "en": "Imported #{id}: {rows} rows, total {total}, {first} to {last}, {new} new reps.",
+        "en": "Imported #{id}: {rows} rows, total {total}, {first} to {last}; new reps: {new}.",
     },
     "data.to_home": {"zh": "查看总览", "en": "See the overview"},
     "data.failed": {"zh": "导入失败，未写入任何数据", "en": "Import failed; nothing was stored"},
