@@ -71,7 +71,7 @@ class Morning:
     behind_reps: pd.DataFrame  # [rep_id, rep, team, gap_cents, gap_pct, attainment_to_date]
     flags: list[RankedFlag]  # top flags by money at risk
     n_flags: int
-    tasks_overdue: pd.DataFrame  # [task_id, rep_id, title, deadline, days_left], oldest first
+    tasks_overdue: pd.DataFrame  # [task_id, rep_id, rep, title, deadline, days_left], oldest first
     tasks_this_week: pd.DataFrame  # due from as_of to the week's Sunday, not done
     register_due: pd.DataFrame  # [entry_id, entity_name, rule, scope, owner, due_date, status], due by Sunday
     last_import: LastImport | None
@@ -180,11 +180,13 @@ def _days(col: pd.Series) -> pd.Series:
 
 def due_tasks(tasks: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(overdue, due from as_of to Sunday) among tasks not done or cancelled, soonest first."""
-    cols = ["task_id", "rep_id", "title", "deadline", "days_left"]
+    cols = ["task_id", "rep_id", "rep", "title", "deadline", "days_left"]
     if tasks.empty:
         empty = pd.DataFrame(columns=cols)
         return empty, empty.copy()
     live = tasks[~tasks["status"].isin(["done", "cancelled"])].copy()
+    if "rep" not in live.columns:  # the store's list names the rep; a bare frame shows its id
+        live["rep"] = live["rep_id"]
     live["deadline"] = _days(live["deadline"])
     live["days_left"] = [(d - as_of).days if d is not None else 0 for d in live["deadline"]]
     live = live.sort_values(["deadline", "task_id"], kind="stable")

@@ -103,9 +103,9 @@ TEXT: dict[str, dict[str, str]] = {
     "home.risks_all": {"zh": "查看全部 {n} 条预警", "en": "All {n} flags"},
     "home.due": {"zh": "本周到期", "en": "Due this week"},
     "home.due_caption": {"zh": "截至 {end}（周日）", "en": "through Sunday {end}"},
-    "home.tasks_overdue": {"zh": "逾期任务 {n} 项", "en": "{n} tasks overdue"},
-    "home.tasks_week": {"zh": "本周到期任务 {n} 项", "en": "{n} tasks due this week"},
-    "home.register_due": {"zh": "风险台账到期 {n} 项", "en": "{n} register items due"},
+    "home.tasks_overdue": {"zh": "逾期任务 {n} 项", "en": "Overdue tasks: {n}"},
+    "home.tasks_week": {"zh": "本周到期任务 {n} 项", "en": "Tasks due this week: {n}"},
+    "home.register_due": {"zh": "风险台账到期 {n} 项", "en": "Register items due: {n}"},
     "home.import": {"zh": "最近一次导入", "en": "Last import"},
     "home.import_row": {
         "zh": "{at}：{rows} 行，合计 {total}（{first} – {last}）",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from analysis import home, metrics, store, tasks
@@ -148,6 +149,15 @@ def flags(m: home.Morning, lang: str) -> None:
     link(RISKS, t("home.risks_all", lang, n=m.n_flags))
 
 
+SHOWN = 3  # items listed under each count
+
+
+def _items(frame: pd.DataFrame) -> None:
+    """The first tasks of a list as plain text: title · rep · deadline (user text escaped)."""
+    for r in frame.head(SHOWN).itertuples(index=False):
+        st.caption(f"{risk_view.plain(str(r.title))} · {risk_view.plain(str(r.rep))} · {r.deadline}")
+
+
 def due(m: home.Morning, lang: str) -> None:
     """Tasks overdue and due this week, register items due, and the last import."""
     st.markdown(f"**{t('home.due', lang)}**")
@@ -158,10 +168,16 @@ def due(m: home.Morning, lang: str) -> None:
         {"view": "overdue"},
         icon=":material/alarm:",
     )
+    _items(m.tasks_overdue)
     link(
         TASKS, t("home.tasks_week", lang, n=len(m.tasks_this_week)), {"view": "week"}, icon=":material/event:"
     )
+    _items(m.tasks_this_week)
     link(RISKS, t("home.register_due", lang, n=len(m.register_due)), None, icon=":material/assignment:")
+    for r in m.register_due.head(SHOWN).itertuples(index=False):
+        owner = "" if r.owner is None or r.owner != r.owner else f" · {risk_view.plain(str(r.owner))}"
+        rule = t(f"risk.rule.{r.rule}", lang)
+        st.caption(f"{risk_view.plain(str(r.entity_name))} · {rule}{owner} · {r.due_date}")
     st.markdown(f"**{t('home.import', lang)}**")
     imp = m.last_import
     if imp is None:

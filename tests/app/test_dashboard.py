@@ -102,6 +102,25 @@ class TestMorning:
         assert any(page == "data" for _, page, _ in links)
         assert any("30,000 rows" in c.value for c in at.caption)  # the last import (the demo build)
 
+    def test_due_tasks_listed_as_plain_text(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        import datetime as dt
+
+        from analysis import tasks
+        from analysis.access import SYSTEM
+
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            tasks.create(
+                con,
+                [tasks.NewTask("R001", "**call** [x](y)", deadline=dt.date(2026, 11, 20))],
+                dt.date(2026, 11, 1),
+            )
+        at = app("dashboard.py", demo_db, monkeypatch, asof="2026-11-26", lang="English").run()
+        overdue = [lab for lab, page, q in page_links(at) if page == "tasks" and q == "view=overdue"]
+        assert overdue and overdue[0].startswith("Overdue tasks: ")
+        assert any(
+            c.value.startswith(r"\*\*call\*\* \[x\]\(y\) · ") and "2026-11-20" in c.value for c in at.caption
+        )
+
     def test_no_active_plan_says_so_and_offers_one(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
