@@ -287,6 +287,32 @@ def require(
         raise Refused(code, what)
 
 
-def access_for(email: str | None, config: RoleConfig) -> Access:
-    """The Access of a signed-in user."""
-    return Access(role=role_for(email, config), email=email, teams=teams_for(email, config), signed_in=True)
+def access_for(email: str | None, config: RoleConfig, *, email_verified: object = True) -> Access:
+    """The Access of a signed-in user.
+
+    ``email_verified`` is the identity provider's claim: anything but ``True`` (False, or the
+    claim missing: None) means the address may be self-asserted, so it grants nothing a viewer
+    cannot do (a provider that omits the claim must not turn a typed-in admin address into an
+    admin). The e-mail is kept for display."""
+    role = role_for(email, config)
+    if email_verified is not True:
+        return Access(role="viewer", email=email, signed_in=True)
+    return Access(role=role, email=email, teams=teams_for(email, config), signed_in=True)
+
+
+MIN_COOKIE_SECRET = 32  # characters: st.login signs the session cookie with it
+
+
+def cookie_secret_problem(auth: Mapping[str, object] | None) -> str | None:
+    """Why the ``[auth]`` section's ``cookie_secret`` is not acceptable, or None.
+
+    A short or missing secret makes the signed identity cookie guessable: refused (at least
+    :data:`MIN_COOKIE_SECRET` characters, e.g. ``python -c "import secrets; print(secrets.token_urlsafe(48))"``)."""
+    if auth is None:
+        return None
+    secret = auth.get("cookie_secret")
+    if not isinstance(secret, str) or not secret.strip():
+        return "[auth] cookie_secret is missing"
+    if len(secret.strip()) < MIN_COOKIE_SECRET:
+        return f"[auth] cookie_secret is {len(secret.strip())} characters; use at least {MIN_COOKIE_SECRET}"
+    return None

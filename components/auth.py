@@ -13,8 +13,17 @@ from typing import Any
 
 import streamlit as st
 
-from analysis.access import LOCAL, Access, AccessConfigError, Refused, access_for, parse_roles
+from analysis.access import (
+    LOCAL,
+    Access,
+    AccessConfigError,
+    Refused,
+    access_for,
+    cookie_secret_problem,
+    parse_roles,
+)
 from analysis.i18n import t
+from components.safe import md
 
 
 def _secrets_section(name: str) -> Mapping[str, Any] | None:
@@ -50,6 +59,10 @@ def current(lang: str) -> Access:
     """The Access of this rerun; draws the sign-in screen and stops the script when needed."""
     if not configured():
         return LOCAL
+    weak = cookie_secret_problem(_plain(_secrets_section("auth")))
+    if weak is not None:  # fail closed: a guessable cookie would let anyone claim any identity
+        st.error(t("access.bad_config", lang, msg=weak), icon=":material/error:")
+        st.stop()
     if not st.user.is_logged_in:
         st.title(t("app.title", lang))
         st.info(t("access.sign_in_needed", lang), icon=":material/login:")
@@ -66,13 +79,12 @@ def current(lang: str) -> Access:
     try:
         config = parse_roles(_plain(_secrets_section("roles")))
     except AccessConfigError as exc:
-        st.error(t("access.bad_config", lang, msg=str(exc)), icon=":material/error:")
+        st.error(t("access.bad_config", lang, msg=md(exc)), icon=":material/error:")
         st.stop()
     email = st.user.get("email")
-    # An address the identity provider says it has not verified grants nothing beyond viewer.
-    if st.user.get("email_verified") is False:
-        email = None
-    return access_for(str(email) if email else None, config)
+    # Only an address the identity provider says it verified grants more than viewer; a missing
+    # claim counts as unverified (analysis.access.access_for).
+    return access_for(str(email) if email else None, config, email_verified=st.user.get("email_verified"))
 
 
 def sidebar(access: Access, lang: str) -> None:
@@ -82,7 +94,7 @@ def sidebar(access: Access, lang: str) -> None:
     who = access.email or t("access.no_email", lang)
     role = t(f"access.role.{access.role}", lang)
     teams = f" · {', '.join(sorted(access.teams))}" if access.teams else ""
-    st.caption(t("access.signed_in_as", lang, who=who, role=role) + teams)
+    st.caption(t("access.signed_in_as", lang, who=md(who), role=role) + md(teams))
     st.button(t("access.sign_out", lang), key="auth.logout", icon=":material/logout:", on_click=st.logout)
 
 
@@ -91,13 +103,15 @@ def scope_note(access: Access, lang: str) -> None:
     if not access.can_edit:
         st.info(t("access.view_only", lang), icon=":material/visibility:")
     elif access.role == "manager":
-        st.info(t("access.write_scope", lang, teams=", ".join(sorted(access.teams))), icon=":material/group:")
+        st.info(
+            t("access.write_scope", lang, teams=md(", ".join(sorted(access.teams)))), icon=":material/group:"
+        )
 
 
 def show_refusal(exc: Refused, lang: str) -> None:
     """A write the store's gate refused: why, in the user's language (nothing was written)."""
     kind, _, teams = exc.code.partition(":")
-    st.error(t(f"access.write_refused.{kind}", lang, teams=teams), icon=":material/block:")
+    st.error(t(f"access.write_refused.{kind}", lang, teams=md(teams)), icon=":material/block:")
 
 
 def may_write(access: Access, team_ids: Iterable[object], lang: str) -> bool:
@@ -109,5 +123,5 @@ def may_write(access: Access, team_ids: Iterable[object], lang: str) -> bool:
     if refusal is None:
         return True
     kind, _, teams = refusal.partition(":")
-    st.error(t(f"access.write_refused.{kind}", lang, teams=teams), icon=":material/block:")
+    st.error(t(f"access.write_refused.{kind}", lang, teams=md(teams)), icon=":material/block:")
     return False

@@ -19,6 +19,7 @@ from analysis import importer, store
 from analysis.errorreport import error_report_xlsx
 from analysis.i18n import fmt_amount
 from analysis.ingest import FIELDS, AmbiguousMapping, MissingColumns
+from components.safe import md
 from components.shell import Shell
 
 MAP_FIELDS = (*FIELDS, "stage")
@@ -101,6 +102,7 @@ def refusal(sh: Shell, exc: Exception, fk: str, sheet: str | None) -> None:
             sh.t("data.choose_column", field=sh.t(f"field.{exc.field}")),
             exc.candidates,
             index=None,
+            format_func=md,  # the file's own column names: radio options render Markdown
             key=f"fix_{exc.field}_{wk}",
         )
     elif isinstance(exc, MissingColumns):
@@ -260,7 +262,7 @@ def rep_choices(sh: Shell, pv: importer.Preview, wk: str, limit: int = 100) -> d
         choice = st.selectbox(
             sh.t(
                 "data.rep_label",
-                name=u.name,
+                name=md(u.name),  # a widget label renders Markdown (images too)
                 rows=f"{u.rows:,}",
                 amount=fmt_amount(Decimal(u.amount_cents) / 100, sh.lang),
             ),

@@ -17,6 +17,7 @@ from analysis.filesafety import IngestError
 from analysis.i18n import fmt_amount, fmt_pct, t
 from analysis.ingest import RowError
 from components import auth, charts
+from components.safe import md
 from components.shell import Shell, writing
 
 T = TypeVar("T")
@@ -173,8 +174,8 @@ def render_retro(rt: retro.Retrospective, lang: str) -> None:
     p = rt.period
     st.markdown(f"#### {t('retro.md_title', lang, period=p.label, start=p.start, end=p.end)}")
     plan_key = "rep.plan_active" if rt.plan_source == "active" else "rep.plan_default"
-    st.caption(t(plan_key, lang, label=rt.plan_label))
-    st.markdown("\n".join(f"- {line}" for line in rt.summary(lang)))
+    st.caption(t(plan_key, lang, label=md(rt.plan_label)))
+    st.markdown("\n".join(f"- {md(line)}" for line in rt.summary(lang)))
 
     def money_cols(df: pd.DataFrame, first: dict[str, pd.Series]) -> pd.DataFrame:
         out = pd.DataFrame(first)
@@ -276,7 +277,7 @@ def import_csat(sh: Shell, name: str, data: bytes) -> None:
             return
         iid = write(sh, lambda con: csat.commit(con, parsed, name))
     except (IngestError, csat.CsatError, store.StoreError) as exc:
-        st.error(t("csat.refused", sh.lang, msg=str(exc)))
+        st.error(t("csat.refused", sh.lang, msg=md(exc)))
         return
     st.session_state["sc_msg"] = t("csat.done", sh.lang, n=len(parsed.rows), id=iid)
     st.rerun()
@@ -291,7 +292,7 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
                 data, name, reps, store.customers_frame(con), sh.as_of, tasks.rules(con)
             )
     except (IngestError, store.StoreError) as exc:
-        st.error(t("task.import_refused", sh.lang, msg=str(exc)))
+        st.error(t("task.import_refused", sh.lang, msg=md(exc)))
         return
     if tf.errors:
         st.error(t("task.import_errors", sh.lang, n=len({e.row for e in tf.errors})))

@@ -27,6 +27,7 @@ from analysis.planning import PlanInputs, PlanRequest
 from analysis.rebalance import Cell, Locks, RebalanceError
 from components import charts, data
 from components import plan_state as ps
+from components.safe import md
 from components.shell import Shell, writing
 
 UNITS = ("0.01", "1", "100", "10000")
@@ -83,7 +84,9 @@ def health_section(sh: Shell, w: ps.Working) -> None:
         st.success(text, icon=":material/health_and_safety:")
     else:
         who = ", ".join(f"{w.inputs.names.get(r, r)} ({fmt_pct(p_of[r], sh.lang)})" for r in h.culprits)
-        st.warning(text + " " + sh.t(f"plan.health.culprits_{h.status}", reps=who), icon=":material/warning:")
+        st.warning(
+            text + " " + sh.t(f"plan.health.culprits_{h.status}", reps=md(who)), icon=":material/warning:"
+        )
     with st.expander(sh.t("plan.health.detail"), icon=":material/monitoring:"):
         st.caption(sh.t("plan.health.how"))
         detail = pd.DataFrame(
@@ -831,7 +834,7 @@ def save_section(sh: Shell, w: ps.Working, versions: Sequence[store.PlanVersion]
             _save(sh, w, name, note, based_on)
     stale = st.session_state.get("plan.stale")
     if stale:
-        st.error(sh.t("plan.stale", msg=stale["msg"]), icon=":material/sync_problem:")
+        st.error(sh.t("plan.stale", msg=md(stale["msg"])), icon=":material/sync_problem:")
         c1, c2 = st.columns(2)
         if c1.button(sh.t("plan.reload"), key="plan.reload", icon=":material/refresh:"):
             st.session_state.pop("plan.stale")
@@ -858,7 +861,7 @@ def _save(sh: Shell, w: ps.Working, name: str, note: str, based_on: int | None) 
     )
     if refusal is not None:
         kind, _, teams = refusal.partition(":")
-        st.error(sh.t(f"access.refused.{kind}", teams=teams), icon=":material/block:")
+        st.error(sh.t(f"access.refused.{kind}", teams=md(teams)), icon=":material/block:")
         return
     try:
         with writing(sh) as con:
@@ -877,7 +880,7 @@ def _save(sh: Shell, w: ps.Working, name: str, note: str, based_on: int | None) 
         st.session_state["plan.stale"] = {"msg": str(exc), "name": name.strip(), "note": note}
         st.rerun()
     except store.StoreError as exc:
-        st.error(sh.t("err.store", msg=str(exc)), icon=":material/error:")
+        st.error(sh.t("err.store", msg=md(exc)), icon=":material/error:")
         return
     st.session_state.pop("plan.stale", None)
     # The saved version becomes the view; the edits are now part of it.
@@ -1085,7 +1088,7 @@ def excel_section(sh: Shell, w: ps.Working) -> None:
                         calendar=w.req.calendar,
                     )
             except Exception as exc:  # noqa: BLE001 - UploadRefused and friends: show the reason
-                st.error(sh.t("plan.import_bad", msg=str(exc)), icon=":material/error:")
+                st.error(sh.t("plan.import_bad", msg=md(exc)), icon=":material/error:")
                 return
             if not parsed.ok or parsed.plan is None:
                 st.error(sh.t("plan.import_bad", msg=len(parsed.errors)), icon=":material/error:")

@@ -7,7 +7,6 @@ the store. User text (names, plans, owners) is shown as plain text, never as HTM
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,16 +18,16 @@ import streamlit as st
 from analysis import insights, risks, store
 from analysis.i18n import fmt_amount, fmt_pct, t
 from components import charts, tables
+from components.safe import md
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 RATIO_WORDS = ("share", "attainment", "yoy", "pct", "threshold")
 FLAG_COLUMNS = ("severity", "entity", "rule", "money", "reason", "register", "scope", "period")
 FLAG_ROW_PX = 78  # three wrapped lines of the reason
 
 
 def plain(text: str) -> str:
-    """Escape Markdown so user text renders literally inside st.markdown / st.info."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Escape Markdown so user text renders literally inside st.markdown / st.info (components.safe.md)."""
+    return md(text)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

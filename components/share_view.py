@@ -13,6 +13,7 @@ import streamlit as st
 from analysis import planning, share, store
 from analysis.i18n import fmt_amount, t
 from analysis.spread import PlanInputError
+from components.safe import md
 
 
 def _pivot(frame: pd.DataFrame, index: list[str], periods: list[str], year: str) -> pd.DataFrame:
@@ -37,8 +38,8 @@ def render(token: str, lang: str) -> None:
     except (store.StoreError, PlanInputError):
         st.error(t("share.unavailable", lang), icon=":material/error:")
         return
-    st.subheader(t("share.heading", lang, scenario=pv.scenario, version=pv.version, year=pv.fiscal_year))
-    st.caption(t("share.meta", lang, author=pv.author or "—", at=f"{pv.created_at:%Y-%m-%d %H:%M}"))
+    st.subheader(t("share.heading", lang, scenario=md(pv.scenario), version=pv.version, year=pv.fiscal_year))
+    st.caption(t("share.meta", lang, author=md(pv.author or "—"), at=f"{pv.created_at:%Y-%m-%d %H:%M}"))
     expires = f"{res.link.expires_at:%Y-%m-%d %H:%M}" if res.link.expires_at else t("share.never", lang)
     k1, k2, k3 = st.columns(3)
     k1.metric(t("share.target", lang), fmt_amount(pv.target, lang))

@@ -26,6 +26,7 @@ from analysis.access import LOCAL, Access
 from analysis.i18n import DEFAULT_LANG, LANGS, t
 from analysis.messages import Message, render
 from components import auth, data
+from components.safe import md
 
 LANG_BY_LABEL = {t(f"lang.{code}", code): code for code in LANGS}  # {"中文": "zh", "English": "en"}
 
@@ -241,4 +242,4 @@ def store_error(shell: Shell, exc: Exception) -> None:
     if isinstance(exc, store.StoreLocked):
         st.warning(shell.t("err.locked"), icon=":material/lock_clock:")
     else:
-        st.error(shell.t("err.store", msg=str(exc).splitlines()[0]), icon=":material/error:")
+        st.error(shell.t("err.store", msg=md(str(exc).splitlines()[0])), icon=":material/error:")

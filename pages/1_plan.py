@@ -12,6 +12,7 @@ from analysis.rebalance import Locks, RebalanceError
 from components import data, links, shell
 from components import plan_state as ps
 from components import plan_view as pv
+from components.safe import md
 
 sh = shell.page("nav.plan")
 ps.apply_pending()
@@ -90,7 +91,7 @@ with st.container():
     for note in (*w.inputs.notes, *plan.notes):
         st.info(render(note, sh.lang), icon=":material/info:")
     if saved := st.session_state.pop("plan.saved", None):
-        st.success(sh.t("plan.saved", name=saved), icon=":material/check_circle:")
+        st.success(sh.t("plan.saved", name=md(saved)), icon=":material/check_circle:")
     if err := st.session_state.pop("plan.error", None):
         st.error(sh.t("plan.refused", msg=render(err, sh.lang)), icon=":material/block:")
 m1, m2, m3, m4 = st.columns(4)
@@ -103,7 +104,9 @@ pv.health_section(sh, w)
 if not sh.access.can_edit:
     st.info(sh.t("access.read_only"), icon=":material/visibility:")
 elif sh.access.role == "manager":
-    st.info(sh.t("access.manager_scope", teams=", ".join(sorted(sh.access.teams))), icon=":material/group:")
+    st.info(
+        sh.t("access.manager_scope", teams=md(", ".join(sorted(sh.access.teams)))), icon=":material/group:"
+    )
 
 tab_res, tab_edit, tab_ver = st.tabs(
     [sh.t("plan.tab_results"), sh.t("plan.tab_edit"), sh.t("plan.tab_versions")], key="plan.tab"
@@ -131,8 +134,11 @@ with tab_res:
     st.plotly_chart(pv.month_chart(plan, w.inputs, level, sh.lang, sh.t), key="plan.chart")
     with st.expander(sh.t("plan.explain"), icon=":material/functions:"):
         how = pv.explanations(plan, w.inputs, sh.lang)
+        # st.table renders every cell as Markdown: team and rep names (user text) go in escaped.
         st.table(
-            how.rename(columns={"team": sh.t("col.team"), "rep": sh.t("col.rep"), "how": sh.t("plan.how")})
+            how.map(md).rename(
+                columns={"team": sh.t("col.team"), "rep": sh.t("col.rep"), "how": sh.t("plan.how")}
+            )
         )
 
 with tab_edit:

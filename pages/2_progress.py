@@ -6,6 +6,7 @@ import streamlit as st
 
 from analysis import metrics
 from components import links, progress_view, shell
+from components.safe import md
 
 sh = shell.page("nav.progress")
 st.title(sh.t("prog.title"))
@@ -58,14 +59,14 @@ figs = progress_view.figures(*view_args, sh.lang)
 p = view.progress
 
 if pdata.plan_source == "active":
-    st.caption(sh.t("prog.plan_active", label=pdata.plan_label))
+    st.caption(sh.t("prog.plan_active", label=md(pdata.plan_label)))
 elif pdata.plan_source == "default":
-    st.info(sh.t("prog.plan_default", label=pdata.plan_label), icon=":material/info:")
+    st.info(sh.t("prog.plan_default", label=md(pdata.plan_label)), icon=":material/info:")
 else:
     st.warning(sh.t("prog.plan_none"), icon=":material/warning:")
 
 who = rep or team or sh.t("prog.all_teams")
-st.subheader(f"{who} · " + sh.t("prog.caption", fy=pdata.fy.label, period=p.period.label, asof=p.as_of))
+st.subheader(f"{md(who)} · " + sh.t("prog.caption", fy=pdata.fy.label, period=p.period.label, asof=p.as_of))
 progress_view.kpis(p, sh.lang)
 st.caption(progress_view.required_line(p, sh.lang) + " · " + progress_view.growth_line(p, sh.lang))
 

@@ -7,6 +7,7 @@ import streamlit as st
 from analysis import importer, store
 from analysis.filesafety import DEFAULT_LIMITS, IngestError
 from components import auth, data, import_view, links, shell
+from components.safe import md
 
 sh = shell.page("nav.data")
 st.title(sh.t("data.title"))
@@ -138,7 +139,9 @@ def history_section() -> None:
     pending = ss.get("undo_pending")
     if pending is not None and pending in set(live["import_id"].astype(int)):
         row = live[live["import_id"] == pending].iloc[0]
-        st.warning(sh.t("data.undo_confirm", id=pending, file=row["file_name"], rows=f"{int(row['rows']):,}"))
+        st.warning(
+            sh.t("data.undo_confirm", id=pending, file=md(row["file_name"]), rows=f"{int(row['rows']):,}")
+        )
         yes, no = st.columns([1, 6])
         if yes.button(sh.t("data.undo_yes"), type="primary", key="undo_yes"):
             try:

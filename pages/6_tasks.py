@@ -8,6 +8,7 @@ import streamlit as st
 
 from analysis import home, store, tasks
 from components import auth, data, links, loop_view, shell, tables
+from components.safe import md
 
 sh = shell.page("nav.tasks")
 st.title(sh.t("task.title_page"))
@@ -120,7 +121,7 @@ owner = c2.selectbox(
 )  # fmt: skip
 if suggested:
     level = str(active.set_index("rep_id").loc[suggested, "level"])
-    c2.caption(sh.t("task.suggested", rep=rep_names[suggested], level=sh.t(f"task.level.{level}")))
+    c2.caption(sh.t("task.suggested", rep=md(rep_names[suggested]), level=sh.t(f"task.level.{level}")))
 default_due = tasks.default_deadline(str(kind), sh.as_of, rules)
 with st.form("new_task", clear_on_submit=True):
     title = st.text_input(sh.t("task.title"), key="new_title")

@@ -11,6 +11,7 @@ import streamlit as st
 from analysis import metrics, report, retro, review, store, tasks
 from analysis.i18n import fmt_amount, fmt_pct
 from components import auth, data, links, loop_view, progress_view, shell
+from components.safe import md
 
 sh = shell.page("nav.review")
 st.title(sh.t("rev.title"))
@@ -41,7 +42,7 @@ if msg := st.session_state.pop("rev_msg", None):
     st.success(msg)
 st.subheader(sh.t("rev.md_title", week=rv.week, start=rv.start, end=rv.end))
 plan_key = "rep.plan_active" if rv.plan_source == "active" else "rep.plan_default"
-st.caption(sh.t(plan_key, label=rv.plan_label))
+st.caption(sh.t(plan_key, label=md(rv.plan_label)))
 if not rv.complete:
     st.info(sh.t("rev.running", asof=rv.as_of), icon=":material/schedule:")
 tot = rv.total
@@ -77,13 +78,13 @@ with c1:
     st.markdown(f"#### {sh.t('rev.wins')}")
     for w in rv.wins.to_dict(orient="records"):
         amount = fmt_amount(Decimal(int(w["amount_cents"])) / 100, sh.lang)
-        st.markdown(f"- {pd.Timestamp(w['day']).date()} **{w['rep']}** · {w['customer']}: {amount}")
+        st.markdown(f"- {pd.Timestamp(w['day']).date()} **{md(w['rep'])}** · {md(w['customer'])}: {amount}")
     st.markdown(f"#### {sh.t('rev.last_actions')}")
     if rv.actions.empty:
         st.caption(sh.t("rev.none"))
     for a in rv.actions.to_dict(orient="records"):
         state = sh.t(f"task.state.{a['state']}")
-        st.markdown(f"- **{a['rep']}**: {a['title']} — {state}")
+        st.markdown(f"- **{md(a['rep'])}**: {md(a['title'])} — {state}")
 with c2:
     st.markdown(f"#### {sh.t('rev.problems')}")
     probs = rv.problems(sh.lang)

@@ -8,6 +8,7 @@ import streamlit as st
 from analysis import incentives, metrics, store
 from analysis.i18n import fmt_pct
 from components import incentive_view, links, loop_view, progress_view, shell
+from components.safe import md
 
 sh = shell.page("nav.incentives")
 st.title(sh.t("inc.title"))
@@ -89,7 +90,7 @@ with tab_rec:
         if badges.empty:
             st.caption(sh.t("inc.no_badge", n=incentives.STREAK_BADGE))
         for rep, n in zip(badges["rep"], badges["current"], strict=True):
-            st.success(sh.t("inc.badge", rep=str(rep), n=int(n)), icon=":material/military_tech:")
+            st.success(sh.t("inc.badge", rep=md(rep), n=int(n)), icon=":material/military_tech:")
         st.dataframe(
             incentive_view.streak_table(streaks, sh.lang), hide_index=True, width="stretch", key="inc_streaks"
         )

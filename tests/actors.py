@@ -36,3 +36,10 @@ def digest(db: object) -> str:
             for row in con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall():
                 h.update(repr(row).encode())
     return h.hexdigest()
+
+
+def shown(markdown: object) -> str:
+    """What a reader sees of text that components.safe.md escaped (AppTest returns the source)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", str(markdown)).replace("&#58;", ":").replace("\u2060", "")

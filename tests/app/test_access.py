@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from analysis import store
 from components.plan_state import Working
+from tests.actors import shown
 from tests.app.conftest import app
 from tests.app.test_plan_page import save_v1
 
@@ -24,15 +25,15 @@ DATA = "pages/3_data.py"
 AS_OF = "2026-11-27"
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
-    "cookie_secret": "not-a-real-secret",
+    "cookie_secret": "test-only-cookie-secret-0123456789abcdef",
     "client_id": "planner",
     "client_secret": "not-a-real-secret",
     "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration",
 }
 ROLES = {"admins": ["boss@example.com"], "managers": {"east@example.com": ["T01"]}}
-BOSS = {"is_logged_in": True, "email": "boss@example.com", "name": "Boss"}
-EAST = {"is_logged_in": True, "email": "east@example.com"}
-GUEST = {"is_logged_in": True, "email": "guest@example.com"}
+BOSS = {"is_logged_in": True, "email": "boss@example.com", "name": "Boss", "email_verified": True}
+EAST = {"is_logged_in": True, "email": "east@example.com", "email_verified": True}
+GUEST = {"is_logged_in": True, "email": "guest@example.com", "email_verified": True}
 OUT = {"is_logged_in": False}
 
 
@@ -103,7 +104,7 @@ class TestSignIn:
 
     def test_sidebar_names_the_user_and_role(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = open_page(demo_db, monkeypatch, EAST)
-        assert any(c.value == "east@example.com · manager · T01" for c in at.sidebar.caption)
+        assert any(shown(c.value) == "east@example.com · manager · T01" for c in at.sidebar.caption)
         assert [b.label for b in at.sidebar.button] == ["Sign out"]
 
     def test_malformed_roles_stop_the_page(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,10 +112,33 @@ class TestSignIn:
         assert "role configuration is invalid" in text(at)
         assert not at.dataframe and not at.metric
 
-    def test_unverified_email_is_a_viewer(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        at = open_page(demo_db, monkeypatch, {**BOSS, "email_verified": False})
+    @pytest.mark.parametrize("claim", [False, None, "true"], ids=["false", "missing", "a-string"])
+    def test_unverified_email_is_a_viewer(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch, claim: object
+    ) -> None:
+        """Only a verified claim (True) counts: a provider that omits it must not make a typed-in
+        admin address an admin."""
+        user = {k: v for k, v in BOSS.items() if k != "email_verified"}
+        if claim is not None:
+            user["email_verified"] = claim
+        at = open_page(demo_db, monkeypatch, user)
         assert "read-only access" in text(at)
         assert "Save" not in [b.label for b in at.button]
+
+    @pytest.mark.parametrize("secret", [None, "", "short-secret-of-31-characters!!"])
+    def test_a_weak_cookie_secret_stops_the_app(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch, secret: str | None
+    ) -> None:
+        at = app("dashboard.py", demo_db, monkeypatch, asof=AS_OF, lang="English")
+        at.secrets["auth"] = {k: v for k, v in AUTH.items() if k != "cookie_secret"} | (
+            {} if secret is None else {"cookie_secret": secret}
+        )
+        at.secrets["roles"] = ROLES
+        at.user = dict(BOSS)
+        at.switch_page(PLAN)
+        at.run()
+        assert "cookie_secret" in text(at)
+        assert not at.dataframe and not at.metric
 
     def test_without_auth_the_local_user_is_admin(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch

@@ -21,7 +21,7 @@ from tests.app.test_access import BOSS, EAST, GUEST, ROLES, open_page, text
 TASKS = "pages/6_tasks.py"
 REVIEW = "pages/7_review.py"
 RISKS = "pages/4_risks.py"
-WEST = {"is_logged_in": True, "email": "west@example.com"}  # manager of T02 only
+WEST = {"is_logged_in": True, "email": "west@example.com", "email_verified": True}  # manager of T02 only
 ROLES_WEST = {**ROLES, "managers": {**ROLES["managers"], "west@example.com": ["T02"]}}
 
 

@@ -169,7 +169,7 @@ class TestPlanEditor:
 class TestAccess:
     AUTH = {
         "redirect_uri": "http://localhost:8501/oauth2callback",
-        "cookie_secret": "not-a-real-secret",
+        "cookie_secret": "test-only-cookie-secret-0123456789abcdef",
         "client_id": "planner",
         "client_secret": "not-a-real-secret",
         "server_metadata_url": "https://idp.invalid/.well-known/openid-configuration",
@@ -180,7 +180,7 @@ class TestAccess:
         at = app_for("dashboard.py", db, monkeypatch, asof=AS_OF.isoformat(), lang="English")
         at.secrets["auth"] = self.AUTH
         at.secrets["roles"] = self.ROLES
-        at.user = {"is_logged_in": True, "email": email}
+        at.user = {"is_logged_in": True, "email": email, "email_verified": True}
         at.switch_page(PAGE)
         return at.run()
 

@@ -8,6 +8,7 @@ import pytest
 
 from analysis.messages import render
 from components.drag_bars import DragResult, apply_drag
+from tests.actors import shown
 from tests.app.test_plan_page import edit_grid, errors, page, working
 
 
@@ -37,7 +38,7 @@ class TestChinese:
         at = page(demo_db, monkeypatch)
         assert "FY2026 的销售数据只到 2026-11-26；尚未结束的月份借用前一年同月的数据：" in infos(at)
         assert "has sales only up to" not in infos(at)
-        how = [str(v) for t in at.table for v in t.value.iloc[:, -1]]
+        how = [shown(v) for t in at.table for v in t.value.iloc[:, -1]]  # cells are escaped Markdown
         assert how and all("× 工作日权重 → 占比" in h for h in how)
 
     def test_catch_up_refusal_in_chinese(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,7 +53,7 @@ class TestEnglish:
         assert "FY2026 has sales only up to 2026-11-26; months not yet complete use the same month" in infos(
             at
         )
-        how = [str(v) for t in at.table for v in t.value.iloc[:, -1]]
+        how = [shown(v) for t in at.table for v in t.value.iloc[:, -1]]  # cells are escaped Markdown
         assert how and all("× working-day weight → share" in h for h in how)
 
 

@@ -15,6 +15,7 @@ from analysis.access import Access
 from analysis.rebalance import Locks, RebalanceError
 from components.plan_state import Working, changes, set_month_totals
 from components.plan_view import NEW
+from tests.actors import shown
 from tests.app.conftest import app
 
 PAGE = "pages/1_plan.py"
@@ -264,13 +265,13 @@ class TestVersions:
         [save] = [b for b in second.button if b.label == "Save"]
         second = save.click().run()
         assert not second.exception
-        msg = errors(second)
+        msg = shown(errors(second))
         assert "plan 'base' was changed by local at" in msg and "(version 2)" in msg
         labels = [b.label for b in second.button]
         assert "Reload the latest version (drop my edits)" in labels
         [as_new] = [b for b in second.button if b.label.startswith("Save as new scenario")]
         second = as_new.click().run()
-        assert any("Saved: base-2 · v1" in s.value for s in second.success)
+        assert any("Saved: base-2 · v1" in shown(s.value) for s in second.success)
 
     def test_stale_save_can_reload_the_latest(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         save_v1(demo_db)
@@ -284,7 +285,7 @@ class TestVersions:
         save.click().run()
         [save] = [b for b in second.button if b.label == "Save"]
         second = save.click().run()
-        assert "changed by local" in errors(second)
+        assert "changed by local" in shown(errors(second))
         second.button(key="plan.reload").click().run()
         assert not second.exception and not errors(second)
         assert working(second).based_on == 2

@@ -84,3 +84,77 @@ def test_payload_in_names_shows_as_text(
     except PlaywrightTimeout as exc:
         raise AssertionError(f"the planted name is not shown as text on {path}") from exc
     assert page.locator("img[src='x']").count() == 0
+
+
+# --- names that are Markdown or HTML: nothing may leave the browser for the URLs in them ---------
+
+LEAK = "leak.invalid"  # never resolves; a request for it is what a tracking beacon would be
+
+
+def beacon(kind: str) -> str:
+    """A name that would make a Markdown renderer load ``http://leak.invalid/<kind>...``."""
+    return (
+        f"![p](http://{LEAK}/{kind}.png?img) [link](http://{LEAK}/{kind}/link) "
+        f'<img src="http://{LEAK}/{kind}.gif?html"> :red[{kind}] $x$'
+    )
+
+
+ALL_PAGES = [
+    "/",
+    "/plan",
+    "/progress",
+    "/data",
+    "/risks",
+    "/insights",
+    "/tasks",
+    "/review",
+    "/scorecard",
+    "/incentives",
+]
+
+
+def plant_everywhere(db: Path) -> str:
+    """Rename what users and files name (reps, customers, teams, plans and their authors, tasks,
+    review notes, register entries, the import's file) to beacons; returns a share token for the
+    active plan version."""
+    from analysis import share
+
+    with store.connect(db, actor=SYSTEM) as con:
+        con.execute("UPDATE reps SET name = ? || rep_id", [beacon("rep")])
+        con.execute("UPDATE customers SET name = ? || customer_id", [beacon("customer")])
+        con.execute("UPDATE teams SET name = ? || team_id", [beacon("team")])
+        con.execute(
+            "UPDATE plan_versions SET scenario = ? || version_id, author = ?",
+            [beacon("plan"), beacon("author")],
+        )
+        con.execute("UPDATE tasks SET title = ?, note = ?", [beacon("task"), beacon("tasknote")])
+        con.execute("UPDATE review_notes SET note = ?", [beacon("review")])
+        con.execute(
+            "UPDATE risk_register SET owner = ?, plan = ?, entity_name = ?",
+            [beacon("owner"), beacon("riskplan"), beacon("entity")],
+        )
+        con.execute("UPDATE imports SET file_name = ?", [beacon("file")])
+        vid = int(con.execute("SELECT max(version_id) FROM plan_versions").fetchall()[0][0])
+        return share.create_share(con, vid).token
+
+
+def test_markdown_and_html_names_fetch_nothing(living_db: Path, server_for: type[Server], page: Page) -> None:
+    token = plant_everywhere(living_db)
+    srv = server_for(living_db)
+    leaked: list[str] = []
+    page.on("request", lambda r: leaked.append(f"{r.url}") if LEAK in r.url else None)
+    seen_text = []
+    for path in [*ALL_PAGES, f"/?share={token}"]:
+        sep = "&" if "?" in path else "?"
+        page.goto(f"{srv.url}{path}{sep}lang=English")
+        wait_idle(page)
+        page.mouse.wheel(0, 6000)
+        wait_idle(page)
+        for exp in page.locator("[data-testid='stExpander'] summary").all()[:8]:
+            exp.click()
+        wait_idle(page)
+        assert page.locator(f"img[src^='http://{LEAK}']").count() == 0, path
+        assert page.locator(f"a[href^='http://{LEAK}']").count() == 0, path
+        seen_text.append(page.inner_text("body"))
+    assert leaked == [], f"the browser requested {sorted(set(leaked))}"
+    assert any(f"http://{LEAK}/rep.png" in t for t in seen_text)  # the names are shown, as text

@@ -13,6 +13,7 @@ from analysis.access import (
     can_edit_any,
     can_edit_team,
     can_manage_data,
+    cookie_secret_problem,
     parse_roles,
     plan_save_refusal,
     role_for,
@@ -143,3 +144,28 @@ class TestPermissions:
         assert write_refusal(role, teams, touched) == refusal  # type: ignore[arg-type]
         a = Access(role, "x@example.com", frozenset(teams), signed_in=True)  # type: ignore[arg-type]
         assert a.write_refusal(touched) == refusal
+
+
+class TestIdentityClaims:
+    """Issue 21: only a verified e-mail grants a role that writes; a weak cookie secret is refused."""
+
+    @pytest.mark.parametrize("claim", [True, False, None, "true", 1])
+    def test_only_true_verifies(self, claim: object) -> None:
+        a = access_for("Boss@Example.com", CONFIG, email_verified=claim)
+        assert a.role == ("admin" if claim is True else "viewer")
+        assert a.email == "Boss@Example.com" and a.signed_in
+
+    @pytest.mark.parametrize(
+        "auth,problem",
+        [
+            (None, None),
+            ({"cookie_secret": "x" * 32}, None),
+            ({"cookie_secret": "x" * 31}, "31 characters"),
+            ({"cookie_secret": "   "}, "missing"),
+            ({}, "missing"),
+            ({"cookie_secret": 12345}, "missing"),
+        ],
+    )
+    def test_cookie_secret(self, auth: dict[str, object] | None, problem: str | None) -> None:
+        got = cookie_secret_problem(auth)
+        assert (got is None) if problem is None else (got is not None and problem in got)
