@@ -144,6 +144,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "plan.year": {"zh": "财年", "en": "Fiscal year"},
     "plan.scenario": {"zh": "方案", "en": "Scenario"},
+    "plan.new_draft": {"zh": "新草稿（未保存）", "en": "New draft (not saved)"},
     "plan.version": {"zh": "版本", "en": "Version"},
     "plan.draft_hint": {
         "zh": "“—” 表示未保存的草稿（按下方设置生成）。",

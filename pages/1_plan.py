@@ -29,7 +29,15 @@ try:
     year = c1.selectbox(sh.t("plan.year"), years, index=2, key="year", bind="query-params")
     versions, active_id = pv.load_versions(sh.db, store.data_version(sh.db), year)
     scenarios = list(dict.fromkeys(v.scenario for v in versions))
-    scenario = c2.selectbox(sh.t("plan.scenario"), [pv.NEW, *scenarios], key="scenario", bind="query-params")
+    # Scenario names are the user's words; the unsaved draft reads "New draft" while the URL keeps
+    # its neutral code (links.choice: a bound widget would put the translated label in the URL).
+    scenario = links.choice(
+        c2.selectbox,
+        sh.t("plan.scenario"),
+        {pv.NEW: sh.t("plan.new_draft"), **{s: s for s in scenarios}},
+        key="scenario",
+        default=pv.NEW,
+    )
     vid = None
     if scenario != pv.NEW:
         mine = {f"v{v.version}": v for v in versions if v.scenario == scenario}

@@ -125,7 +125,7 @@ def test_switching_scenario_updates_the_url(demo_db: Path, server_for: type[Serv
     url_has(page, "scenario", "north")
     shows(page, "north", "v1")
 
-    choose(page, "Scenario", "—")  # back to a new draft: nothing to name in the URL
+    choose(page, "Scenario", "New draft (not saved)")  # back to a new draft: nothing to name in the URL
     url_has(page, "scenario", None)
 
     save(page, "west")
