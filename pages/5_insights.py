@@ -30,7 +30,6 @@ vs = links.choice(c1.segmented_control, sh.t("ins.vs"), vs_labels, key="vs", def
 by = links.choice(c2.segmented_control, sh.t("ins.by"), by_labels, key="by", default="team")
 top_n = c3.number_input(sh.t("ins.top_n"), 3, 20, 8, key="top", bind="query-params")
 vs, by = str(vs or "plan"), str(by or "team")
-st.caption(sh.t(f"ins.vs_{vs}") + " · " + sh.t(f"ins.by_{by}"))
 
 if vs == "plan" and by == "product":
     st.info(sh.t("ins.no_product_plan"), icon=":material/info:")

@@ -32,7 +32,8 @@ class TestInsightsPage:
         at = app(demo_db, monkeypatch, lang="English", vs="last_year", by="rep", top="5").run()
         assert not at.exception
         assert at.title[0].value == "Bottlenecks and growth drivers"
-        assert any(c.value.startswith("vs last year · by rep") for c in at.caption)
+        assert (at.button_group(key="vs").value, at.button_group(key="by").value) == ("last_year", "rep")
+        assert "vs last year" in at.button_group(key="vs").options  # words, the code only in the URL
         labels = {m.label for m in at.metric}
         assert {"Actual", "Last year", "Gap"} <= labels
 
