@@ -276,14 +276,17 @@ def quantile_levels(n: int, settings: Settings) -> tuple[float, float]:
 
 
 def p_target(ratios: FloatArray, forecast: float, actual: float, target: float) -> float | None:
-    """Share of the past ratios with which the forecast reaches ``target`` (1 once reached, None without target)."""
+    """How likely the target is reached: of the n past remainder ratios, k would reach it with this
+    forecast; P = (k + 1) / (n + 2) (Laplace's rule, so a finite past never says 0 % or 100 %).
+    1 once the target is reached; None without a target or with too little history."""
     if target <= 0:
         return None
     if actual >= target:
         return 1.0
     if len(ratios) < MIN_SAMPLES or forecast <= actual:
         return None
-    return float(np.mean(actual + ratios * (forecast - actual) >= target))
+    k = int(np.sum(actual + ratios * (forecast - actual) >= target))
+    return (k + 1) / (len(ratios) + 2)
 
 
 def within(own: list[tuple[str, float, float]], share: float = 0.8) -> tuple[float | None, int]:
@@ -309,6 +312,7 @@ Grain = Literal["year", "quarter", "month", "week"]
 MAX_PAST = {"week": 52, "month": 36, "quarter": 12, "year": 3}
 _CACHE_SIZE = 64
 _CACHE: dict[tuple[object, ...], tuple[FloatArray, list[list[tuple[str, float, float]]]]] = {}
+_NOW: dict[tuple[object, ...], tuple[FloatArray, FloatArray]] = {}
 
 
 def _add_months(d: dt.date, months: int) -> dt.date:
@@ -368,14 +372,13 @@ def _first(total: FloatArray) -> int:
 
 
 def _level_matrix(f: Frame) -> tuple[FloatArray, BoolArray | None]:
+    """[entity, day] sales of the level (and employment, reps only)."""
+    if f.level == "rep":
+        return f.actual.astype(np.float64), f.active
     n = int(f.groups.max()) + 1 if len(f.groups) else 0
-    x = np.zeros((n, f.actual.shape[1]))
-    np.add.at(x, f.groups, f.actual.astype(np.float64))
-    if f.level != "rep":
-        return x, None
-    act = np.zeros((n, f.actual.shape[1]), dtype=bool)
-    np.logical_or.at(act, f.groups, f.active)
-    return x, act
+    onehot = np.zeros((n, len(f.groups)))
+    onehot[f.groups, np.arange(len(f.groups))] = 1.0
+    return onehot @ f.actual.astype(np.float64), None
 
 
 def past_errors(
@@ -453,15 +456,12 @@ def _dow(f: Frame) -> NDArray[np.int64]:
 def period_forecast(f: Frame, row: int, s: dt.date, e: dt.date, grain: Grain, target: float) -> Result:
     """The forecast of entity ``row`` (of ``f.groups``) for the period [s, e] as of ``f.as_of``.
 
-    The period has begun and is not over (callers handle both ends); cents as floats.
+    The period has begun and is not over (callers handle both ends); cents as floats. Every
+    entity of the level is forecast at once and cached, so a table of reps costs one pass.
     """
     n_el = (min(f.as_of, e) - s).days + 1
-    x, act = _level_matrix(f)
-    total = f.actual.sum(axis=0).astype(np.float64)
-    cut = _cut(f, s, e, n_el, grain, _first(total))
-    wt = day_weights(total, f.work, _dow(f), cut.s)
-    fc, a = point(x[row : row + 1], wt, cut, SETTINGS[f.level], None if act is None else act[row : row + 1])
-    forecast, actual = float(fc[0]), float(a[0])
+    fc, a = current(f, s, e, n_el, grain)
+    forecast, actual = float(fc[row]), float(a[row])
     ratios, own = past_errors(f, s, e, n_el, grain)
     b = band(ratios, forecast, actual, SETTINGS[f.level])
     x_within, m = within(own[row])
@@ -475,6 +475,22 @@ def period_forecast(f: Frame, row: int, s: dt.date, e: dt.date, grain: Grain, ta
         within_count=m,
         own=own[row],
     )
+
+
+def current(f: Frame, s: dt.date, e: dt.date, n_el: int, grain: Grain) -> tuple[FloatArray, FloatArray]:
+    """(forecast, actual to date) of every entity of the level for [s, e] cut after ``n_el`` days (cached)."""
+    key = ("now", digest(f.actual, f.work, f.groups), f.start, f.as_of, s, e, n_el, grain, f.level)
+    hit = _NOW.get(key)
+    if hit is None:
+        x, act = _level_matrix(f)
+        total = f.actual.sum(axis=0).astype(np.float64)
+        cut = _cut(f, s, e, n_el, grain, _first(total))
+        wt = day_weights(total, f.work, _dow(f), cut.s)
+        hit = point(x, wt, cut, SETTINGS[f.level], act)
+        _NOW[key] = hit
+        while len(_NOW) > _CACHE_SIZE:
+            _NOW.pop(next(iter(_NOW)))
+    return hit
 
 
 def frame_of(data: ProgressData, scope: Level, key: object) -> tuple[Frame, int]:

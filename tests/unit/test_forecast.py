@@ -133,8 +133,10 @@ class TestBand:
 
     def test_p_target_from_the_same_ratios(self) -> None:
         ratios = np.array([0.5, 0.8, 1.0, 1.2, 1.5])
-        assert forecast.p_target(ratios, 1000.0, 600.0, 1000.0) == pytest.approx(0.6)
-        assert forecast.p_target(ratios, 1000.0, 600.0, 1200.0) == pytest.approx(0.2)
+        # remainders 200, 320, 400, 480, 600 on top of 600: 3 of 5 reach 1000, 1 reaches 1200
+        assert forecast.p_target(ratios, 1000.0, 600.0, 1000.0) == pytest.approx(4 / 7)
+        assert forecast.p_target(ratios, 1000.0, 600.0, 1200.0) == pytest.approx(2 / 7)
+        assert forecast.p_target(ratios, 1000.0, 600.0, 5000.0) == pytest.approx(1 / 7)  # never 0 %
         assert forecast.p_target(ratios, 1000.0, 1000.0, 900.0) == 1.0  # already reached
         assert forecast.p_target(ratios, 1000.0, 600.0, 0.0) is None  # no target
         assert forecast.p_target(ratios[:2], 1000.0, 600.0, 900.0) is None
