@@ -42,7 +42,13 @@ POINTS: tuple[tuple[str, int], ...] = (
     ("day 15", 15),
     ("3rd-last", -3),
 )
+WEEK_POINTS: tuple[tuple[str, int], ...] = (("Mon", 1), ("Wed", 3), ("Fri", 5))
+Grain = Literal["month", "week"]
 BASELINES = ("run_rate", "seasonal_naive", "auto_ets")
+
+
+def points(grain: Grain) -> tuple[tuple[str, int], ...]:
+    return POINTS if grain == "month" else WEEK_POINTS
 
 
 @dataclass(frozen=True)
@@ -142,9 +148,27 @@ def months(hist: History) -> list[dt.date]:
     return out
 
 
-def cutoff(month: dt.date, day: int) -> dt.date:
-    """The as-of day of a point: the ``day``-th of ``month``, or counted from its end when negative."""
-    return month.replace(day=day) if day > 0 else metrics._month_end(month) + dt.timedelta(days=day + 1)
+def weeks(hist: History) -> list[dt.date]:
+    """Mondays of the complete ISO weeks with a year of history before them, inside one fiscal year."""
+    first = hist.first + dt.timedelta(days=364 + (7 - hist.first.weekday()) % 7)
+    out = []
+    w = first
+    while w + dt.timedelta(days=6) <= hist.last:
+        if fiscal_year_of(w, hist.fy_start) == fiscal_year_of(w + dt.timedelta(days=6), hist.fy_start):
+            out.append(w)
+        w += dt.timedelta(days=7)
+    return out
+
+
+def period_end(start: dt.date, grain: Grain) -> dt.date:
+    return metrics._month_end(start) if grain == "month" else start + dt.timedelta(days=6)
+
+
+def cutoff(start: dt.date, day: int, grain: Grain = "month") -> dt.date:
+    """The as-of day of a point: the ``day``-th day of the period, or counted from its end when negative."""
+    if day > 0:
+        return start + dt.timedelta(days=day - 1)
+    return period_end(start, grain) + dt.timedelta(days=day + 1)
 
 
 # --- baselines on one daily series -----------------------------------------------------------
@@ -223,19 +247,22 @@ def replay(
     ets: bool = False,
     ets_levels: tuple[Level, ...] = ("company", "team"),
     month_list: list[dt.date] | None = None,
+    grain: Grain = "month",
 ) -> list[Case]:
-    """Every (level, entity, month, point) case; entities with no sales in the month are skipped."""
+    """Every (level, entity, period, point) case; entities with no sales in the period are skipped."""
     ets_fn = auto_ets_factory() if ets else None
     out: list[Case] = []
-    months_ = months(hist) if month_list is None else month_list
+    months_ = (months(hist) if grain == "month" else weeks(hist)) if month_list is None else month_list
     for month in months_:
-        end = metrics._month_end(month)
+        end = period_end(month, grain)
         n_days = (end - month).days + 1
         final = data_as_of(hist, end)
-        for label, day in POINTS:
-            as_of = cutoff(month, day)
+        for label, day in points(grain):
+            as_of = cutoff(month, day, grain)
             data = data_as_of(hist, as_of)
-            period = metrics.Period(f"{month:%Y-%m}", "month", month, end)
+            iso = month.isocalendar()
+            name = f"{month:%Y-%m}" if grain == "month" else f"{iso.year:04d}-W{iso.week:02d}"
+            period = metrics.Period(name, grain, month, end)
             i0 = data.idx(month)
             n_el = (as_of - month).days + 1
             for level in levels:
@@ -275,11 +302,11 @@ def _stats(f: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, float]:
     return {"mape": float(np.mean(np.abs(e))), "bias": float(np.mean(e))}
 
 
-def summarise(cases: list[Case]) -> list[dict[str, Any]]:
+def summarise(cases: list[Case], grain: Grain = "month") -> list[dict[str, Any]]:
     """Per level and point: n, ours {mape, bias, cover}, each baseline {mape, bias}, best baseline."""
     rows: list[dict[str, Any]] = []
     for level in LEVELS:
-        for label, _ in POINTS:
+        for label, _ in points(grain):
             cs = [c for c in cases if c.level == level and c.point == label]
             if not cs:
                 continue

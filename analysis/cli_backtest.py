@@ -25,24 +25,30 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         raise _BadInput("--ets needs statsforecast, an optional dev tool (see requirements-dev.txt)")
     with store.connect(args.db, read_only=True) as con:
         hist = backtest.load_history(con)
-    month_list = backtest.months(hist)
+    month_list = backtest.months(hist) if args.grain == "month" else backtest.weeks(hist)
     if not month_list:
-        raise _BadInput(f"no complete month with a year of history before it ({hist.first} .. {hist.last})")
-    cases = backtest.replay(hist, levels, ets=args.ets)
-    rows = backtest.summarise(cases)
+        raise _BadInput(
+            f"no complete {args.grain} with a year of history before it ({hist.first} .. {hist.last})"
+        )
+    cases = backtest.replay(hist, levels, ets=args.ets, grain=args.grain)
+    rows = backtest.summarise(cases, args.grain)
+    fmt = "%Y-%m" if args.grain == "month" else "%G-W%V"
     if args.json:
         from analysis.cli import emit
 
         out: dict[str, Any] = {
             "db": str(store.db_path(args.db)),
-            "months": len(month_list),
-            "first_month": f"{month_list[0]:%Y-%m}",
-            "last_month": f"{month_list[-1]:%Y-%m}",
+            "grain": args.grain,
+            "months": len(month_list),  # periods of --grain
+            "first_month": month_list[0].strftime(fmt),
+            "last_month": month_list[-1].strftime(fmt),
             "rows": rows,
         }
         emit(out)
         return 0
-    text = [f"{len(month_list)} months, {month_list[0]:%Y-%m} .. {month_list[-1]:%Y-%m}"]
+    text = [
+        f"{len(month_list)} {args.grain}s, {month_list[0].strftime(fmt)} .. {month_list[-1].strftime(fmt)}"
+    ]
     for level in levels:
         text += ["", f"{level}:", backtest.markdown(rows, level)]
     print("\n".join(text))  # noqa: T201 - the CLI prints by design
@@ -52,6 +58,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     sp = add("backtest", cmd_backtest, "forecast error and band coverage replayed over past months")
     sp.add_argument("--level", choices=backtest.LEVELS, help="one level only (default: company, team, rep)")
+    sp.add_argument(
+        "--grain",
+        choices=("month", "week"),
+        default="month",
+        help="replay months (day 2/5/10/15/3rd-last) or weeks (Mon/Wed/Fri)",
+    )
     sp.add_argument(
         "--ets", action="store_true", help="add statsforecast's AutoETS baseline (optional dev tool, slow)"
     )

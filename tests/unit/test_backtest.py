@@ -94,6 +94,7 @@ class TestBaselines:
         assert backtest.cutoff(dt.date(2026, 2, 1), 2) == dt.date(2026, 2, 2)
         assert backtest.cutoff(dt.date(2026, 2, 1), -3) == dt.date(2026, 2, 26)
         assert backtest.cutoff(dt.date(2026, 1, 1), -3) == dt.date(2026, 1, 29)
+        assert backtest.cutoff(dt.date(2026, 11, 30), 3, "week") == dt.date(2026, 12, 2)
 
 
 class TestCli:
@@ -105,6 +106,15 @@ class TestCli:
         r = out["rows"][0]
         assert set(r["ours"]) == {"mape", "bias", "cover", "band_width"}
         assert {"run_rate", "seasonal_naive", "best_baseline"} <= set(r)
+
+    def test_weeks(self, demo_db_master: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        args = ["backtest", "--db", str(demo_db_master), "--level", "company", "--grain", "week", "--json"]
+        assert cli.main(args) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert out["grain"] == "week" and out["first_month"] == "2025-W02"
+        assert [r["point"] for r in out["rows"]] == ["Mon", "Wed", "Fri"]
+        for r in out["rows"]:  # the demo's dense weeks: well ahead of both baselines
+            assert r["ours"]["mape"] < min(r["run_rate"]["mape"], r["seasonal_naive"]["mape"])
 
     def test_no_history_is_bad_input(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         db = tmp_path / "empty.duckdb"
