@@ -982,15 +982,28 @@ def grid_sheets(
 def _read_text(data: bytes, limits: Limits) -> tuple[list[_Sheet], str]:
     text, encoding = _decode_text(data)
     delim = _sniff_delimiter(text)
+    # A file over the row cap is refused before its grid is built: line breaks are counted first
+    # (no per-cell objects). Quoted fields with line breaks only make that count larger, so when
+    # it is over the cap the csv reader counts the records, still keeping none of them.
+    if text.count("\n") > limits.max_rows + 20:
+        try:
+            records = sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        except csv.Error:
+            records = 0  # reported with its line below
+        if records > limits.max_rows + 20:
+            raise UploadRefused(f"the file has more than {limits.max_rows} rows; split it", "too_many_rows")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     grid: list[list[Any]] = []
     starts: list[int] = []
     prev = 0
+    # Cells repeat (rep, customer, date, product): one str object per distinct short value instead
+    # of one per cell keeps a 1M-row grid's memory to the distinct values plus the row lists.
+    seen: dict[str, str] = {}
     try:
         for rec in reader:
             starts.append(prev + 1)
             prev = reader.line_num
-            grid.append(rec)
+            grid.append([seen.setdefault(v, v) if len(v) <= 24 else v for v in rec])
             if len(grid) > limits.max_rows + 20:
                 raise UploadRefused(
                     f"the file has more than {limits.max_rows} rows; split it", "too_many_rows"
