@@ -89,6 +89,19 @@ class TestRefusedLinks:
             )
         self._refused(app("dashboard.py", demo_db, monkeypatch, share=made.token).run(), "已过期")
 
+    def test_a_link_never_opens_another_plan_under_a_reused_id(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Issue 21: version ids are max + 1; the plan a link was made for is deleted and the next
+        plan saved gets its id. The link says it is gone and shows nothing of the new plan."""
+        token, _ = _token(demo_db)
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            for table in ("plan_targets", "plan_versions"):
+                con.execute(f"DELETE FROM {table}")  # as a rebuild did before links were pinned
+            assert save_version(con, "另一个方案").version_id == 1
+        at = app("dashboard.py", demo_db, monkeypatch, share=token).run()
+        self._refused(at, "已不存在")
+
     def test_tampered(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         token, _ = _token(demo_db)
         bad = token[:-1] + ("A" if token[-1] != "A" else "B")
