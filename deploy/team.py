@@ -64,6 +64,10 @@ UNHEALTHY_AFTER = 30.0
 CHECK_TIMEOUT = 5.0  # seconds a worker has to answer one health check (the supervisor's and HAProxy's)
 START_GRACE = 120.0  # a new worker that is not healthy after this long is killed and restarted
 STOP_WAIT = 10.0  # seconds a process gets after SIGTERM before SIGKILL
+# Several processes take turns on the one DuckDB file: a save may wait for the other workers' reads
+# and writes. Measured with 20 sessions on 2 workers at load average 15: 3 of 48 saves failed after
+# the store's default 5 s wait. The workers get this instead, unless the user sets SALES_LOCK_WAIT.
+LOCK_WAIT = "15"
 
 
 def log(msg: str) -> None:
@@ -104,7 +108,9 @@ global
 defaults
     mode http
     option dontlognull
-    option redispatch
+    # Every retry of a refused connection goes to another worker (not 3 tries at the dead one,
+    # 1 s apart, by which time its restarted successor may answer under the old cookie).
+    option redispatch 1
     retries 3
     # A worker killed while a request is on its way answers nothing: try another worker (a request
     # whose answer never started changed nothing on the dead worker's side that survives it).
@@ -143,7 +149,10 @@ backend workers
     # sessions on one worker at load average 14, /_stcore/health took over 1 s and a 1 s timeout
     # took the only worker out (503 for a new session) although it was serving.
     timeout check {CHECK_TIMEOUT:.0f}s
-    default-server inter 2s fastinter 1s downinter 1s fall 3 rise 2
+    # A worker that refuses real requests (3 in a row: it died) is taken out at once, not at its
+    # next failed checks: otherwise a browser retrying fast can reach the restarted process under
+    # the old name before the proxy noticed, instead of moving to a worker that is up.
+    default-server inter 2s fastinter 1s downinter 1s fall 3 rise 2 observe layer4 error-limit 3 on-error mark-down
     # Which worker answered: lets a test or an operator see a session stay on one worker.
     http-response set-header X-Team-Worker %[srv_name]
 {servers}
@@ -298,10 +307,7 @@ class Supervisor:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
         env = {
-            # Several processes take turns on the one DuckDB file: a save may wait for the other
-            # workers' reads and writes. Measured with 20 sessions on 2 workers at load average 15:
-            # 3 of 48 saves failed after the default 5 s wait. The user's own value wins.
-            "SALES_LOCK_WAIT": "15",
+            "SALES_LOCK_WAIT": LOCK_WAIT,  # the user's own value (below) wins
             **os.environ,
             "STREAMLIT_SERVER_COOKIE_SECRET": secret.read_text().strip(),
             "PYTHONUNBUFFERED": "1",
