@@ -21,7 +21,7 @@ def test_complete_a_task_and_see_it_in_the_scorecard(
     with store.connect(demo_db, actor=SYSTEM) as con:
         tasks.create(con, [tasks.NewTask("R001", "Visit key account", "key_account")], dt.date(2026, 11, 23))
     srv = server_for(demo_db)
-    page.goto(f"{srv.url}/scorecard?lang=English&asof=2026-11-26")
+    page.goto(f"{srv.url}/scorecard?lang=English&asof=2026-11-26&period=2026-11")
     wait_idle(page)
     expect(page.get_by_text("0 tasks count in this period, 0 of them done on time.")).to_be_visible()
 
@@ -40,8 +40,12 @@ def test_complete_a_task_and_see_it_in_the_scorecard(
 
     page.get_by_role("link", name="Scorecard", exact=True).click()
     wait_idle(page)
-    expect(page.get_by_text("1 tasks count in this period, 1 of them done on time.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rep scorecard", level=1)).to_be_visible()
     assert "/scorecard" in page.url and "lang=English" in page.url
+    # The scorecard opens on the last complete month (October); the task is November's.
+    page.goto(f"{srv.url}/scorecard?lang=English&asof=2026-11-26&period=2026-11")
+    wait_idle(page)
+    expect(page.get_by_text("1 tasks count in this period, 1 of them done on time.")).to_be_visible()
     screenshot(page, "scorecard_en")
 
 
