@@ -44,7 +44,8 @@ class TestChinese:
     def test_catch_up_refusal_in_chinese(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = page(demo_db, monkeypatch)  # FY2027 has not started on 2026-11-27
         at.button(key="plan.cu_go").click().run()
-        assert "截至日期 2026-11-27 必须在 FY2027 之内" in errors(at)
+        # The catch-up measures to the last day with data (8cea287): the demo's 2026-11-26.
+        assert "截至日期 2026-11-26 必须在 FY2027 之内" in errors(at)
 
 
 class TestEnglish:
