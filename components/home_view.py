@@ -13,7 +13,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analysis import home, metrics, store, tasks
+from analysis import home, store, tasks
 from analysis.i18n import fmt_compact, fmt_exact, fmt_pct, t
 from components import progress_view, risk_view, shell
 
@@ -115,9 +115,8 @@ def behind(m: home.Morning, lang: str) -> None:
         st.caption(t(f"home.behind_{by}s", lang))
         for r in frame.itertuples(index=False):
             who = str(r.team) if by == "team" else f"{r.rep} · {r.team}"
-            params = {"period": period}
-            if str(r.team) != metrics.NO_TEAM:
-                params["team"] = str(r.team)
+            # The progress page lists team-less reps as the team "—" too, so the link names it.
+            params = {"period": period, "team": str(r.team)}
             if by == "rep":
                 params["rep"] = str(r.rep)
             label = t(
