@@ -24,7 +24,9 @@ def test_deep_link_team_and_quarter_on_fresh_server(
     expect(page.get_by_text("No active plan for this fiscal year", exact=False)).to_be_visible()
     # burn-up, "how good is this forecast" (past quarters at the same point), growth, heatmap
     expect(page.locator(".js-plotly-plot")).to_have_count(4)
-    expect(page.get_by_text("On this day of past quarters the forecast was within", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text("On this day of past quarters the forecast was within", exact=False)
+    ).to_be_visible()
     expect(page.get_by_text("Cumulative sales (CNY)").first).to_be_attached()
     assert "team=" in page.url and "period=FY2026-Q4" in page.url
     shot = screenshot(page, "progress_team_quarter_en")
