@@ -568,7 +568,7 @@ class Band:
     probability: float | None
     sigma: float | None  # sd of the weekly actual / reference ratios
     weeks: int  # how many weekly ratios (or past outcomes, basis "history") it rests on
-    basis: Literal["plan", "last_year", "history", "none"]
+    basis: Literal["plan", "last_year", "history", "final", "none"]
 
 
 @dataclass(frozen=True)
@@ -791,6 +791,9 @@ def progress(
             check.samples,
             "history" if check.low is not None else "none",
         )
+    elif complete:  # the outcome is known: no range, and P(target) is 1 or 0
+        f = cents_to_decimal(headline)
+        band = Band(f, f, None if target <= 0 else float(actual >= target), None, 0, "final")
     elif detail:
         ratios, basis = weekly_ratios(data, rows)
         band = forecast_band(

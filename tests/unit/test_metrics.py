@@ -164,6 +164,27 @@ class TestHandComputed:
 
 
 class TestBand:
+    def test_a_period_that_is_over_has_a_known_outcome(self) -> None:
+        oct1, oct31 = dt.date(2026, 10, 1), dt.date(2026, 10, 31)
+        reps = reps_frame(("A", "T", None), ("B", "T", None))
+        data = make(
+            dt.date(2026, 11, 3),
+            reps,
+            [
+                per_workday("A", oct1, oct31, 200, "amount_cents"),
+                per_workday("B", oct1, oct31, 50, "amount_cents"),
+            ],
+            [per_workday(r, oct1, oct31, 100, "target_cents") for r in ("A", "B")],
+        )
+        period = metrics.period_by_label(FY, "2026-10")
+        for key, reached in (("A", 1.0), ("B", 0.0)):
+            p = metrics.progress(data, period, "rep", key, detail=False)
+            assert p.complete and p.band.low == p.band.high == p.forecast == p.actual
+            assert p.band.probability == reached and p.band.basis == "final"
+        row = metrics.breakdown(data, period, "rep").set_index("rep_id").loc["B"]
+        assert row["forecast_low_cents"] == row["forecast_high_cents"] == row["actual_cents"]
+        assert row["p_target"] == 0.0
+
     def test_normal_approximation(self) -> None:
         b = metrics.forecast_band(10_000.0, 6_000, 10_000, 4_000, 5, [0.9, 1.1, 1.0, 1.0])
         sd = 4_000 * np.std([0.9, 1.1, 1.0, 1.0], ddof=1)  # one remaining week
