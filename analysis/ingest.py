@@ -1833,6 +1833,21 @@ def _parse(
         body_cols = _columns(grid, h + 1, width)
         raw = {f: body_cols[i] for f, i in cols.items()}
         first = body_cols[0]
+    # Text files: what the ragged-row check below needs of the grid (each record's field count,
+    # the text of the few ragged ones), so the grid (a list per row) is dropped before the values
+    # are parsed, the step where a 1M-row import peaks.
+    header_len = len(grid[h])
+    lens = (
+        np.array([len(r) for r in grid[h + 1 :]], dtype="int64") if chosen.row_numbers is not None else None
+    )
+    ragged_text = (
+        {int(i): ",".join(map(str, grid[h + 1 + int(i)]))[:200] for i in np.flatnonzero(lens != header_len)}
+        if lens is not None
+        else {}
+    )
+    if chosen.body is None and chosen.row_numbers is not None:
+        chosen.grid = grid = grid[: h + 1]
+        body_cols = [first]
     for f, col in raw.items():
         # Text-only columns become Arrow strings once, so the many string steps below do not
         # each convert 100k Python objects again.
@@ -1962,16 +1977,15 @@ def _parse(
 
     # Ragged text rows: a field count that differs from the header's usually means an unquoted
     # delimiter inside a value (northwind_orders_malformed.csv): every such row is an error.
-    if chosen.row_numbers is not None:
-        lens = np.array([len(r) for r in grid[h + 1 :]], dtype="int64")
-        ragged = (lens != len(grid[h])) & ~all_empty & live
+    if lens is not None:
+        ragged = (lens != header_len) & ~all_empty & live
         for idx in np.flatnonzero(ragged).tolist():
             errors.append(
                 (
                     idx,
                     "",
-                    ",".join(map(str, grid[h + 1 + idx]))[:200],
-                    f"row has {lens[idx]} fields but the header has {len(grid[h])} "
+                    ragged_text[idx],
+                    f"row has {lens[idx]} fields but the header has {header_len} "
                     "(a separator inside an unquoted value?)",
                     "ragged",
                 )
