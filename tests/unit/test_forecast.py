@@ -150,6 +150,44 @@ class TestBand:
         assert forecast.within(own[:3]) == (None, 0)
 
 
+class TestPeriodForecast:
+    def _frame(self) -> forecast.Frame:
+        start = dt.date(2024, 1, 1)
+        n = (dt.date(2026, 6, 30) - start).days + 1
+        seen = (dt.date(2026, 6, 10) - start).days + 1  # nothing sold after as_of yet
+        rng = np.random.default_rng(3)
+        actual = np.zeros((2, n), dtype=np.int64)
+        actual[0, :seen] = 10_000  # a steady rep
+        actual[1, :seen] = rng.integers(0, 20_001, seen)  # a noisy one, same mean
+        return forecast.Frame(
+            actual=actual,
+            active=np.ones((2, n), dtype=bool),
+            work=np.ones(n, dtype=bool),
+            start=start,
+            as_of=dt.date(2026, 6, 10),
+            groups=np.arange(2, dtype=np.int64),
+            level="rep",
+        )
+
+    def _widths(self) -> list[float]:
+        f = self._frame()
+        out = []
+        for row in (0, 1):
+            r = forecast.period_forecast(f, row, dt.date(2026, 6, 1), dt.date(2026, 6, 30), "month", 1.0)
+            assert r.low is not None and r.high is not None and r.low <= r.forecast <= r.high
+            out.append((r.high - r.low) / r.forecast)
+        return out
+
+    def test_a_rep_with_history_of_its_own_gets_its_own_band(self) -> None:
+        steady, noisy = self._widths()
+        assert steady < 0.01 < noisy
+
+    def test_pooled_when_own_history_is_short(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(forecast, "OWN_MIN", 10_000)
+        steady, noisy = self._widths()
+        assert steady == pytest.approx(noisy, rel=0.05)  # one spread of remainder ratios for both
+
+
 class TestCalendar:
     def _frame(self, weekend_amount: int) -> pd.DataFrame:
         days = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(120)]
