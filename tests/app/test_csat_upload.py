@@ -33,7 +33,8 @@ class TestCsatUpload:
         assert at.number_input(key="w_csat").value == 10.0
 
     def test_import_adds_the_kpi(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        at = app(demo_db, monkeypatch, lang="English").run()
+        # November, where the scores fall: the page opens on the last complete month (October, 79ed07f).
+        at = app(demo_db, monkeypatch, lang="English", period="2026-11").run()
         body = f"date,customer,rep,score\n2026-11-02,{customer(demo_db)},R001,4\n2026-11-03,{customer(demo_db)},R001,5\n"
         at.file_uploader(key="csat_file").set_value(("csat.csv", body.encode(), CSV)).run()
         at.button(key="csat_go").click().run()
