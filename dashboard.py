@@ -51,7 +51,7 @@ if not ov.has_data:
         right.page_link("pages/3_data.py", label=sh.t("empty.import"), icon=":material/upload_file:")
     st.stop()
 
-m = home_view.load_morning(*view_args)
+m = home_view.load_morning(*view_args, sh.today)  # tasks due: against today's date, not the as-of
 through = sh.t("home.data_through", day=m.data_through) if m.data_through else sh.t("home.no_data_yet")
 if m.data_through == ov.as_of:  # the usual case (as-of defaults to the last data day): say it once
     st.subheader(sh.t("home.fy_only", year=ov.fy.year) + " · " + through)

@@ -3,7 +3,9 @@ behind, the flags with the most money at risk, what is due, and the last import.
 
 Pure: :func:`morning` takes the progress inputs, the risk report and the task, register and import
 frames, and returns :class:`Morning`. Money is Decimal yuan (exact); ratios are floats, ``None``
-when the base is zero. "This week" is the ISO week (Monday-Sunday) containing as_of.
+when the base is zero. Sales are measured to as_of (the last day with data by default); deadlines
+are judged against ``today``, the real date: "this week" is the ISO week (Monday-Sunday) containing
+today, and a task whose deadline has passed is overdue even when the data ended years ago.
 """
 
 from __future__ import annotations
@@ -72,10 +74,10 @@ class Morning:
     flags: list[RankedFlag]  # top flags by money at risk
     n_flags: int
     tasks_overdue: pd.DataFrame  # [task_id, rep_id, rep, title, deadline, days_left], oldest first
-    tasks_this_week: pd.DataFrame  # due from as_of to the week's Sunday, not done
+    tasks_this_week: pd.DataFrame  # due from today to the week's Sunday, not done
     register_due: pd.DataFrame  # [entry_id, entity_name, rule, scope, owner, due_date, status], due by Sunday
     last_import: LastImport | None
-    week_end: dt.date
+    week_end: dt.date  # Sunday of today's week
 
 
 def data_through(data: metrics.ProgressData) -> dt.date | None:
@@ -178,8 +180,9 @@ def _days(col: pd.Series) -> pd.Series:
     return pd.to_datetime(col, errors="coerce").dt.date
 
 
-def due_tasks(tasks: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(overdue, due from as_of to Sunday) among tasks not done or cancelled, soonest first."""
+def due_tasks(tasks: pd.DataFrame, today: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(overdue, due from today to Sunday) among tasks not done or cancelled, soonest first;
+    days_left = deadline - today."""
     cols = ["task_id", "rep_id", "rep", "title", "deadline", "days_left"]
     if tasks.empty:
         empty = pd.DataFrame(columns=cols)
@@ -188,22 +191,22 @@ def due_tasks(tasks: pd.DataFrame, as_of: dt.date) -> tuple[pd.DataFrame, pd.Dat
     if "rep" not in live.columns:  # the store's list names the rep; a bare frame shows its id
         live["rep"] = live["rep_id"]
     live["deadline"] = _days(live["deadline"])
-    live["days_left"] = [(d - as_of).days if d is not None else 0 for d in live["deadline"]]
+    live["days_left"] = [(d - today).days if d is not None else 0 for d in live["deadline"]]
     live = live.sort_values(["deadline", "task_id"], kind="stable")
     late = live[live["days_left"] < 0]
-    end = week_end(as_of)
+    end = week_end(today)
     soon = live[(live["days_left"] >= 0) & (live["deadline"] <= end)]
     return late[cols].reset_index(drop=True), soon[cols].reset_index(drop=True)
 
 
-def register_due(register: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Register entries not closed whose due date is on or before this week's Sunday, oldest first."""
+def register_due(register: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Register entries not closed whose due date is on or before Sunday of today's week, oldest first."""
     cols = ["entry_id", "entity_name", "rule", "scope", "owner", "due_date", "status"]
     if register.empty:
         return pd.DataFrame(columns=cols)
     reg = register[register["status"] != "closed"].copy()
     reg["due_date"] = _days(reg["due_date"])
-    reg = reg[reg["due_date"].map(lambda d: d is not None and not _blank(d) and d <= week_end(as_of))]
+    reg = reg[reg["due_date"].map(lambda d: d is not None and not _blank(d) and d <= week_end(today))]
     return reg.sort_values(["due_date", "entry_id"], kind="stable")[cols].reset_index(drop=True)
 
 
@@ -234,15 +237,18 @@ def morning(
     tasks: pd.DataFrame,
     register: pd.DataFrame,
     imports: pd.DataFrame,
+    today: dt.date | None = None,
 ) -> Morning:
-    """Everything the home page shows, as of ``data.as_of``.
+    """Everything the home page shows: sales as of ``data.as_of``, tasks and register entries due
+    as of ``today`` (the real date; ``data.as_of`` when not given).
 
     The current period is as_of's month; teams and reps are ranked in that month (the year's gap
     is mostly history by December; the month's is what a manager can still change)."""
     fy = data.fy
+    today = today or data.as_of
     year_p = metrics.period_of(fy, data.as_of, "year")
     month_p = metrics.period_of(fy, data.as_of, "month")
-    late, soon = due_tasks(tasks, data.as_of)
+    late, soon = due_tasks(tasks, today)
     flags = list(report.flags) if report is not None else []
     return Morning(
         fy=fy,
@@ -258,7 +264,7 @@ def morning(
         n_flags=len(flags),
         tasks_overdue=late,
         tasks_this_week=soon,
-        register_due=register_due(register, data.as_of),
+        register_due=register_due(register, today),
         last_import=last_import(imports),
-        week_end=week_end(data.as_of),
+        week_end=week_end(today),
     )

@@ -7,7 +7,9 @@ KPIs for a period up to as_of (each rep with a target or sales in it):
   (percentage points above the growth the plan asked for).
 - ``new_customers``: customers whose first order ever falls in the period.
 - ``aov``: average order value (period sales / orders), yuan.
-- ``on_time``: tasks done by their deadline / tasks due or done in the period (see ``tasks.on_time``).
+- ``on_time``: tasks done by their deadline / tasks due or done in the period (see ``tasks.on_time``),
+  up to today when today is later than as_of: deadlines are real-world days, and a task done today
+  counts although the sales data ends yesterday.
 - ``csat``: mean customer-satisfaction score (1-5) of the answers dated in the period (``analysis.csat``);
   without any answers the KPI is empty and drops out like any KPI without a value.
 
@@ -144,11 +146,13 @@ def build_kpis(
     stats: pd.DataFrame,
     task_frame: pd.DataFrame,
     csat: pd.DataFrame | None = None,
+    tasks_through: dt.date | None = None,
 ) -> pd.DataFrame:
     """One row per rep with a target or sales in ``period``: [rep_id, rep, team_id, team, actual_cents,
     target_cents, attainment, growth, new_customers, aov, on_time, tasks_counted, csat, csat_responses].
 
-    ``csat``: [rep_id, responses, avg_score] (``store.csat_by_rep``); None or empty → csat is NaN."""
+    ``csat``: [rep_id, responses, avg_score] (``store.csat_by_rep``); None or empty → csat is NaN.
+    Tasks count up to ``tasks_through`` (default ``data.as_of``) within the period."""
     br = metrics.breakdown(data, period, "rep")
     out = br[["rep_id", "rep", "team_id", "team", "actual_cents", "target_cents", "expected_cents"]].copy()
     out["attainment"] = br["attainment_to_date"].astype("float64")
@@ -174,7 +178,7 @@ def build_kpis(
     amount = out["rep_id"].map(st["amount_cents"]).astype("float64")
     out["new_customers"] = out["rep_id"].map(st["new_customers"]).fillna(0).astype("int64")
     out["aov"] = (amount / orders / 100).where(orders > 0)
-    end = min(period.end, data.as_of)
+    end = min(period.end, tasks_through or data.as_of)
     ot = tasks.on_time(task_frame, period.start, end).set_index("rep_id")
     out["on_time"] = out["rep_id"].map(ot["rate"]).astype("float64")
     out["tasks_counted"] = out["rep_id"].map(ot["counted"]).fillna(0).astype("int64")
@@ -201,8 +205,10 @@ def load(
     period_label: str | None = None,
     fy_start_month: int = 1,
     weights: Mapping[str, float] | None = None,
+    today: dt.date | None = None,
 ) -> Scorecard:
-    """Read and score the reps for a period (default: the month containing as_of)."""
+    """Read and score the reps for a period (default: the month containing as_of); sales up to
+    as_of, tasks up to ``today`` (the real date) when it is later."""
     data = metrics.load_inputs(con, as_of, fy_start_month)
     period = (
         metrics.period_by_label(data.fy, period_label)
@@ -218,7 +224,8 @@ def load(
     )
     stats = store.period_customer_stats(con, period.start, min(period.end, as_of))
     csat = store.csat_by_rep(con, period.start, min(period.end, as_of))
-    table = score(build_kpis(data, period, stats, store.list_tasks(con), csat), w)
+    through = max(as_of, today) if today is not None else as_of
+    table = score(build_kpis(data, period, stats, store.list_tasks(con), csat, through), w)
     return Scorecard(period, as_of, w, table, development_focus(table))
 
 

@@ -7,6 +7,7 @@ another session shows up on the next rerun without holding a connection open.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import duckdb
 import plotly.graph_objects as go
@@ -95,14 +96,26 @@ def data_through(db: str) -> dt.date | None:
         return None
 
 
+# Fixes "today" (YYYY-MM-DD) for tests and recorded demos; unset, today is the machine's date.
+TODAY_ENV = "SALES_TODAY"
+
+
+def today() -> dt.date:
+    """The real date, which deadlines are judged against (overdue, due this week, a task's creation
+    and done day), unlike sales numbers, which are measured to the sidebar's as-of day: on a store
+    whose data ended in 2017 a task due last Friday is still overdue today. ``$SALES_TODAY`` fixes it."""
+    fixed = os.environ.get(TODAY_ENV)
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+
+
 def default_as_of(db: str) -> dt.date:
     """The sidebar's as-of date when the URL names none: the data's last day with sales (today
     when there is none; :func:`analysis.overview.default_as_of`)."""
-    today = dt.date.today()
+    today_ = today()
     if not store.db_path(db).exists():  # first run: the page creates the store after the sidebar
-        return today
+        return today_
     try:
         version = store.data_version(db)
-        return overview.default_as_of(today, last_sale_day(db, version), fy_start_month(db))
+        return overview.default_as_of(today_, last_sale_day(db, version), fy_start_month(db))
     except (store.StoreError, duckdb.Error):  # the page itself reports the store problem
-        return today
+        return today_

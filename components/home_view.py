@@ -25,14 +25,17 @@ DATA = "pages/3_data.py"
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_morning(db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int) -> home.Morning:
+def load_morning(
+    db: str, version: tuple[float, int], as_of: dt.date, fy_start_month: int, today: dt.date
+) -> home.Morning:
+    """The morning summary: sales measured to ``as_of``, deadlines judged against ``today``."""
     pdata = progress_view.load_data(db, version, as_of, fy_start_month)
     report = risk_view.load_report(db, version, as_of, fy_start_month)
     with store.connect(db, read_only=True) as con:
         task_frame = tasks.load(con)
         register = store.register_entries(con)
         imports = store.list_imports(con)
-    return home.morning(pdata, report, task_frame, register, imports)
+    return home.morning(pdata, report, task_frame, register, imports, today)
 
 
 def link(page: str, label: str, params: dict[str, str] | None = None, icon: str | None = None) -> None:

@@ -24,10 +24,11 @@ T = TypeVar("T")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def load_tasks(db: str, version: tuple[float, int], as_of: dt.date) -> pd.DataFrame:
+def load_tasks(db: str, version: tuple[float, int], today: dt.date) -> pd.DataFrame:
+    """Every task with its state (overdue, due soon, …) judged against ``today``, the real date."""
     del version
     with store.connect(db, read_only=True) as con:
-        return tasks.classify(tasks.load(con), as_of)
+        return tasks.classify(tasks.load(con), today)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -69,11 +70,12 @@ def load_review(
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def load_scorecard(
-    db: str, version: tuple[float, int], as_of: dt.date, period: str, fy_start_month: int
+    db: str, version: tuple[float, int], as_of: dt.date, period: str, fy_start_month: int, today: dt.date
 ) -> scorecard.Scorecard:
+    """The scorecard: sales measured to ``as_of``, tasks done or due up to ``today`` (the real date)."""
     del version
     with store.connect(db, read_only=True) as con:
-        return scorecard.load(con, as_of, period, fy_start_month)
+        return scorecard.load(con, as_of, period, fy_start_month, today=today)
 
 
 def write(sh: Shell, fn: Callable[[store.Connection], T]) -> T:
@@ -102,8 +104,9 @@ STATE_COLOURS = {
 }
 
 
-def timeline_chart(df: pd.DataFrame, as_of: dt.date, lang: str) -> go.Figure:
-    """Each task as a bar from its creation day to its deadline, one row per task, coloured by state."""
+def timeline_chart(df: pd.DataFrame, today: dt.date, lang: str) -> go.Figure:
+    """Each task as a bar from its creation day to its deadline, one row per task, coloured by state;
+    a dotted line at today."""
     fig = go.Figure()
     for state, colour in STATE_COLOURS.items():
         part = df[df["state"] == state]
@@ -121,7 +124,7 @@ def timeline_chart(df: pd.DataFrame, as_of: dt.date, lang: str) -> go.Figure:
             hovertext=part["title"].astype(str),
             hovertemplate="%{hovertext}<extra></extra>",
         )
-    fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line_dash="dot", line_color="#57606a")
+    fig.add_vline(x=pd.Timestamp(today).timestamp() * 1000, line_dash="dot", line_color="#57606a")
     fig.update_xaxes(type="date")
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(
@@ -270,7 +273,7 @@ def import_csat(sh: Shell, name: str, data: bytes) -> None:
     """Read, validate and store a CSAT file; success reruns the page, problems are shown in place."""
     try:
         with store.connect(sh.db, read_only=True) as con:
-            parsed = csat.read(con, data, name, sh.as_of)
+            parsed = csat.read(con, data, name, sh.today)
         if parsed.errors:
             st.error(t("csat.errors", sh.lang, n=len({e.row for e in parsed.errors})))
             st.dataframe(row_errors(parsed.errors, sh.lang), hide_index=True, width="stretch")
@@ -289,7 +292,7 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
         with store.connect(sh.db, read_only=True) as con:
             reps = store.reps_frame(con)
             tf = tasks.read_task_file(
-                data, name, reps, store.customers_frame(con), sh.as_of, tasks.rules(con)
+                data, name, reps, store.customers_frame(con), sh.today, tasks.rules(con)
             )
     except (IngestError, store.StoreError) as exc:
         st.error(t("task.import_refused", sh.lang, msg=md(exc)))
@@ -303,7 +306,7 @@ def task_file_preview(sh: Shell, name: str, data: bytes) -> None:
         t("task.import_go", sh.lang, n=len(tf.items)), type="primary", key="task_file_go"
     ) and auth.may_write(sh.access, [team_of.get(str(it.rep_id)) for it in tf.items], sh.lang):
         try:
-            ids = write(sh, lambda con: tasks.create(con, tf.items, sh.as_of))
+            ids = write(sh, lambda con: tasks.create(con, tf.items, sh.today))
             st.session_state["task_msg"] = t("task.created", sh.lang, n=len(ids))
             st.session_state["task_file_n"] = int(st.session_state.get("task_file_n", 0)) + 1
         except (store.StoreError, tasks.TaskError) as exc:

@@ -85,6 +85,8 @@ class Shell:
     lang: str
     as_of: dt.date
     db: str
+    # The real date (components.data.today): deadlines are judged against it, sales against as_of.
+    today: dt.date
     access: Access = LOCAL  # who is signed in and may change what (components/auth.py)
 
     def t(self, key: str, **fmt: object) -> str:
@@ -174,7 +176,7 @@ def page(title_key: str) -> Shell:
         auth.sidebar(access, lang)
     if not isinstance(as_of, dt.date):
         as_of = default_as_of
-    return Shell(lang=str(lang), as_of=as_of, db=db, access=access)
+    return Shell(lang=str(lang), as_of=as_of, db=db, access=access, today=data.today())
 
 
 # The one error boundary of every page. An exception that escapes a page script reaches

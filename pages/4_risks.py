@@ -106,7 +106,7 @@ else:
                 plan = st.text_area(
                     sh.t("risk.plan"), value=flag.action[sh.lang], key=f"ack_plan_{flag.rule}"
                 )
-                due = st.date_input(sh.t("risk.due"), value=sh.as_of + dt.timedelta(days=14), key="ack_due")
+                due = st.date_input(sh.t("risk.due"), value=sh.today + dt.timedelta(days=14), key="ack_due")
                 status = st.selectbox(
                     sh.t("risk.status"),
                     list(store.REGISTER_STATUSES),

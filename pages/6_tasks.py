@@ -17,7 +17,7 @@ st.caption(sh.t("task.caption"))
 try:
     data.ensure_db(sh.db)
     version = store.data_version(sh.db)
-    df = loop_view.load_tasks(sh.db, version, sh.as_of)
+    df = loop_view.load_tasks(sh.db, version, sh.today)
     reps = loop_view.load_reps(sh.db, version)
     rules = loop_view.load_rules(sh.db, version)
 except store.StoreError as exc:
@@ -45,10 +45,12 @@ k4.metric(sh.t("task.n_done"), int(df["status"].eq("done").sum()))
 # Shown in the user's language, the code in the URL (?view=overdue): see links.choice.
 views = links.option_labels("task.view", ("all", "overdue", "week", "due_soon", "open", "done"), sh.lang)
 view = str(links.choice(st.segmented_control, sh.t("task.view"), views, key="view", default="all"))
-if view == "week":  # not done, due from as_of to this week's Sunday (the home page's tile)
+# Deadlines are real-world: judged against today (sh.today), not the sidebar's as-of day, which is the
+# last day with data (years ago on an imported history). The quiet customers are measured to as-of.
+if view == "week":  # not done, due from today to this week's Sunday (the home page's tile)
     deadline = pd.to_datetime(df["deadline"]).dt.date
     shown = df[
-        ~df["status"].isin(["done", "cancelled"]) & deadline.between(sh.as_of, home.week_end(sh.as_of))
+        ~df["status"].isin(["done", "cancelled"]) & deadline.between(sh.today, home.week_end(sh.today))
     ]
 else:
     shown = df if view == "all" else df[df["state"].isin(["done", "done_late"] if view == "done" else [view])]
@@ -68,7 +70,7 @@ else:
     st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="task_table")
     tables.download({sh.t("nav.tasks"): tables.labelled(table, cols)}, "tasks.xlsx", sh.lang, key="task_xlsx")
     st.markdown(f"#### {sh.t('task.timeline')}")
-    st.plotly_chart(loop_view.timeline_chart(shown, sh.as_of, sh.lang), width="stretch", key="timeline")
+    st.plotly_chart(loop_view.timeline_chart(shown, sh.today, sh.lang), width="stretch", key="timeline")
 
 # Who may change what (components/auth.py): viewers see no edit controls at all; a manager works
 # on their own teams' reps only, and every write below is checked again on the server.
@@ -101,7 +103,7 @@ if len(mine):
     if sent and auth.may_write(sh.access, [team_of.get(task_rep.get(int(pick)))], sh.lang):
         try:
             changed = loop_view.write(
-                sh, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.as_of)
+                sh, lambda con: tasks.set_status(con, int(pick), str(new_status), sh.today)
             )
             st.session_state["task_msg"] = sh.t("task.saved", n=len(changed))
         except (store.StoreError, tasks.TaskError) as exc:
@@ -122,7 +124,7 @@ owner = c2.selectbox(
 if suggested:
     level = str(active.set_index("rep_id").loc[suggested, "level"])
     c2.caption(sh.t("task.suggested", rep=md(rep_names[suggested]), level=sh.t(f"task.level.{level}")))
-default_due = tasks.default_deadline(str(kind), sh.as_of, rules)
+default_due = tasks.default_deadline(str(kind), sh.today, rules)
 with st.form("new_task", clear_on_submit=True):
     title = st.text_input(sh.t("task.title"), key="new_title")
     c3, c4 = st.columns(2)
@@ -140,7 +142,7 @@ with st.form("new_task", clear_on_submit=True):
         else:
             item = tasks.NewTask(str(owner), str(title), str(kind), str(prio), due)  # type: ignore[arg-type]
             try:
-                ids = loop_view.write(sh, lambda con: tasks.create(con, [item], sh.as_of))
+                ids = loop_view.write(sh, lambda con: tasks.create(con, [item], sh.today))
                 st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
             except (store.StoreError, tasks.TaskError) as exc:
                 st.session_state["task_err"] = sh.t("task.err", msg=str(exc))
@@ -154,7 +156,7 @@ with st.expander(sh.t("task.bulk")):
     if st.button(sh.t("task.bulk_go"), disabled=not todo, key="bulk_go") and auth.may_write(
         sh.access, [team_of.get(str(it.rep_id)) for it in todo], sh.lang
     ):
-        ids = loop_view.write(sh, lambda con: tasks.create(con, todo, sh.as_of))
+        ids = loop_view.write(sh, lambda con: tasks.create(con, todo, sh.today))
         st.session_state["task_msg"] = sh.t("task.created", n=len(ids))
         st.rerun()
 

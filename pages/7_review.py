@@ -140,7 +140,7 @@ if sh.access.can_edit:
             for line in str(nxt or "").splitlines()
             if line.strip()
         ]
-        ids = loop_view.write(sh, lambda con: review.save(con, rv.week, notes, actions, sh.as_of))
+        ids = loop_view.write(sh, lambda con: review.save(con, rv.week, notes, actions, sh.today))
         st.session_state["rev_msg"] = sh.t("rev.saved", n=len(ids))
         st.rerun()
 

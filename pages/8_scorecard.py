@@ -31,7 +31,7 @@ period = st.selectbox(
     sh.t("sc.period"), periods, index=periods.index(default), key="period", bind="query-params"
 )
 try:
-    sc = loop_view.load_scorecard(sh.db, version, sh.as_of, str(period), fy_start)
+    sc = loop_view.load_scorecard(sh.db, version, sh.as_of, str(period), fy_start, sh.today)
 except (scorecard.ScorecardError, metrics.MetricsError) as exc:
     st.error(sh.t("sc.err", msg=str(exc)))
     st.stop()
@@ -161,7 +161,7 @@ elif not focus.empty:
                 for rid, title, chosen in zip(focus["rep_id"], titles, edited["pick"], strict=True)
                 if bool(chosen)
             ]
-            ids = loop_view.write(sh, lambda con: tasks.create(con, items, sh.as_of)) if items else []
+            ids = loop_view.write(sh, lambda con: tasks.create(con, items, sh.today)) if items else []
             st.session_state["sc_msg"] = sh.t("task.created", n=len(ids))
             st.rerun()
 links.copy_link(sh.lang)

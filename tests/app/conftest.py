@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import streamlit as st
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from components.data import TODAY_ENV
 from components.shell import SHOW_EXCEPTIONS_ENV
+from tests.conftest import DEMO_END
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +28,19 @@ def show_exceptions(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     config.set_option("client.showErrorDetails", "full")
     yield
     config.set_option("client.showErrorDetails", before)
+
+
+# Deadlines are judged against the real date (components.data.today), sales against the as-of day.
+# Tests of task states fix today (``pytestmark = pytest.mark.usefixtures("fixed_today")``) on the day
+# after the test demo's last data day, as `make run` builds the demo through yesterday, so they do
+# not change with the wall clock.
+TODAY = DEMO_END + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> dt.date:
+    monkeypatch.setenv(TODAY_ENV, TODAY.isoformat())
+    return TODAY
 
 
 @pytest.fixture(autouse=True)

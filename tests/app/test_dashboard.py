@@ -121,6 +121,33 @@ class TestMorning:
             c.value.startswith(r"\*\*call\*\* \[x\]\(y\) · ") and "2026-11-20" in c.value for c in at.caption
         )
 
+    def test_tasks_due_against_today_not_the_last_data_day(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The as-of defaults to the last data day (2026-11-26); a week later a task due on the
+        Saturday after it is overdue and next Friday's is due this week (through Sunday 2026-12-06)."""
+        import datetime as dt
+
+        from analysis import tasks
+        from analysis.access import SYSTEM
+        from components.data import TODAY_ENV
+
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            items = [
+                tasks.NewTask("R001", "saturday visit", deadline=dt.date(2026, 11, 28)),
+                tasks.NewTask("R002", "friday call", deadline=dt.date(2026, 12, 4)),
+            ]
+            tasks.create(con, items, dt.date(2026, 11, 20))
+        monkeypatch.setenv(TODAY_ENV, "2026-12-03")
+        at = app("dashboard.py", demo_db, monkeypatch, lang="English").run()
+        assert not at.exception
+        assert at.date_input(key="asof").value == dt.date(2026, 11, 26)
+        links = {q: lab for lab, page, q in page_links(at) if page == "tasks"}
+        assert (links["view=overdue"], links["view=week"]) == ("Overdue tasks: 1", "Tasks due this week: 1")
+        shown = [c.value for c in at.caption]
+        assert "through Sunday 2026-12-06" in shown
+        assert any(c.startswith("saturday visit · ") for c in shown)
+
     def test_no_active_plan_says_so_and_offers_one(
         self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:

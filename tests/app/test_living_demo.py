@@ -14,6 +14,7 @@ from tests.app.conftest import app
 from tests.conftest import DEMO_END
 
 ASOF = DEMO_END.isoformat()
+pytestmark = pytest.mark.usefixtures("fixed_today")  # the day after the data, as `make run` builds it
 
 
 def opened(db: Path, monkeypatch: pytest.MonkeyPatch, page: str | None, **params: str) -> AppTest:

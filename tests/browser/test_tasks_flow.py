@@ -10,14 +10,17 @@ from playwright.sync_api import Page, expect
 
 from analysis import store, tasks
 from analysis.access import SYSTEM
+from components.data import TODAY_ENV
 from tests.browser.conftest import Server, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
 
 def test_complete_a_task_and_see_it_in_the_scorecard(
-    demo_db: Path, server_for: type[Server], page: Page
+    demo_db: Path, server_for: type[Server], page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The task is done today (the real date, not the as-of): the day after the data, in November.
+    monkeypatch.setenv(TODAY_ENV, "2026-11-27")
     with store.connect(demo_db, actor=SYSTEM) as con:
         tasks.create(con, [tasks.NewTask("R001", "Visit key account", "key_account")], dt.date(2026, 11, 23))
     srv = server_for(demo_db)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis import home, metrics, risks, store, tasks
+from analysis.access import SYSTEM
 from analysis.i18n import fmt_compact, fmt_exact
 
 AS_OF = dt.date(2026, 11, 26)  # a Thursday; the week ends on Sunday 2026-11-29
@@ -138,6 +139,29 @@ class TestDue:
             }
         )
         assert list(home.register_due(reg, AS_OF)["entry_id"]) == [1]
+
+    def test_deadlines_against_today_sales_against_the_as_of_day(self, demo_db: Path) -> None:
+        """Data through 2026-11-26 read a week later: the month is still November's, but a task
+        due on the Saturday after the data is overdue and next Friday's is due this week."""
+        today = dt.date(2026, 12, 3)  # a Thursday; its week ends on 2026-12-06
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            tasks.create(
+                con,
+                [
+                    tasks.NewTask("R001", "saturday", deadline=dt.date(2026, 11, 28)),
+                    tasks.NewTask("R002", "next friday", deadline=dt.date(2026, 12, 4)),
+                ],
+                dt.date(2026, 11, 20),
+            )
+        with store.connect(demo_db, read_only=True) as con:
+            data = metrics.load_inputs(con, AS_OF)
+            args = (data, None, tasks.load(con), store.register_entries(con), store.list_imports(con))
+        m = home.morning(*args, today=today)
+        assert (m.as_of, m.month.period.label, m.week_end) == (AS_OF, "2026-11", dt.date(2026, 12, 6))
+        assert list(m.tasks_overdue["title"]) == ["saturday"] and list(m.tasks_overdue["days_left"]) == [-5]
+        assert list(m.tasks_this_week["title"]) == ["next friday"]
+        m = home.morning(*args)  # no today: the as-of day, as before (pure callers, older tests)
+        assert m.tasks_overdue.empty and list(m.tasks_this_week["title"]) == ["saturday"]
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,20 @@ class TestLoad:
             t.loc[with_target, "attainment"].notna().all() and t.loc[~with_target, "attainment"].isna().all()
         )
 
+    def test_a_task_done_today_counts_when_the_data_ends_yesterday(self, demo_db: Path) -> None:
+        """Sales are measured to the last data day (2026-11-26); a task done the next day, today,
+        counts in November's scorecard, and not in one read as of that day without today."""
+        with store.connect(demo_db, actor=SYSTEM) as con:
+            ids = tasks.create(con, [tasks.NewTask("R001", "call", "key_account")], D(2026, 11, 23))
+            tasks.set_status(con, ids[0], "done", D(2026, 11, 27))
+            today = scorecard.load(con, D(2026, 11, 26), "2026-11", today=D(2026, 11, 27)).table
+            as_of = scorecard.load(con, D(2026, 11, 26), "2026-11").table
+        t = today.set_index("rep_id")
+        assert t.loc["R001", "on_time"] == 1.0 and t.loc["R001", "tasks_counted"] == 1
+        assert as_of["tasks_counted"].sum() == 0
+        same = as_of.set_index("rep_id")["attainment"].reindex(t.index)
+        assert t["attainment"].equals(same)  # sales still measured to the as-of day
+
     def test_future_period_refused(self, demo_db: Path) -> None:
         with (
             store.connect(demo_db, actor=SYSTEM) as con,
