@@ -91,7 +91,7 @@ with c2:
     st.dataframe(
         probs.assign(severity=[sh.t(f"risk.sev.{s}") for s in probs["severity"]])[
             ["severity", "entity", "reason"]
-        ],
+        ].rename(columns={c: sh.t(f"risk.col.{c}") for c in ("severity", "entity", "reason")}),
         hide_index=True,
         width="stretch",
         height=300,

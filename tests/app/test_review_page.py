@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ class TestReviewPage:
         assert at.metric[2].value == f"{rv.total['attainment'] * 100:.1f}%"
         assert len(at.dataframe[0].value) == len(rv.reps)
         assert not at.info  # a complete week has no "still running" note
+
+    @pytest.mark.parametrize(
+        ("lang", "headers", "high"),
+        [("English", ["Severity", "Entity", "Reason"], "High"), ("中文", ["严重程度", "对象", "原因"], "高")],
+    )
+    def test_problems_have_translated_headers(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str, headers: list[str], high: str
+    ) -> None:
+        at = app(demo_db, monkeypatch, lang=lang, week="2026-W47").run()
+        assert not at.exception
+        with store.connect(demo_db, read_only=True) as con:
+            flags = review.load(con, "2026-W47", dt.date(2026, 11, 26)).problems("en")
+        problems = next(d.value for d in at.dataframe if headers[0] in d.value.columns)
+        assert list(problems.columns) == headers and len(problems) == len(flags) > 0
+        assert (problems[headers[0]] == high).sum() == (flags["severity"] == "high").sum()
 
     def test_opens_on_the_last_complete_week(self, demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         at = app(demo_db, monkeypatch).run()  # data through Thursday 2026-11-26
