@@ -1868,6 +1868,10 @@ def _parse(
     for f, i in cols.items():
         for r0, c0 in chosen.bad_cells:
             if c0 == i and r0 > h:
+                if r0 - h - 1 >= n:
+                    # A cell in error on a trailing row that holds nothing else: both readers end
+                    # the sheet above it (an error value is not data), so it names no row here.
+                    continue
                 kinds[f].iloc[r0 - h - 1] = "bad"
     in_error_cell = {f: (k == "bad").to_numpy(dtype=bool) for f, k in kinds.items()}
 
@@ -1994,7 +1998,7 @@ def _parse(
         for f, i in cols.items():
             bad_cell_why = np.full(n, None, dtype=object)
             for (r0, c0), reason in chosen.bad_cells.items():
-                if c0 == i and r0 > h:
+                if c0 == i and h < r0 <= h + n:  # below the last row: see the kinds loop above
                     bad_cell_why[r0 - h - 1] = reason
             add(bad_cell_why, f, "formula", unless_bad=False)
 
