@@ -11,6 +11,18 @@ spread's per-day weight (0 on non-working days). Rep annual targets are a larges
 of the company target over each rep's summed weight, in multiples of ``unit``; each rep's year is
 then split top-down into months (multiples of ``unit``) and days (multiples of ``min(unit, 1)``).
 Team totals are sums of their reps, so they add up exactly by construction.
+
+The company's days are the spread's days, whatever the staffing: each day's company target is
+shared by the seats working that day in proportion to their weights, so a leaver or a new hire
+moves money between reps, never between months. A seat without a rep (a leaver's remaining
+months, a planned hire not yet named) is a line of its own per team, ``vacancy:<team_id>``
+("unassigned / to be hired"), unless ``vacancy="reps"`` gives it to the reps active that day.
+Seat months are then rounded to ``unit`` with both margins kept (each rep's year, each month of
+the company: :func:`analysis.spread.round_table`), and days inside a month follow the seat's
+share of each day, corrected so that every company day equals the spread's day to the cent.
+With fixed rep or team amounts (manual, team_first) the rep years are kept and fitted to the
+spread's days when the staffing allows it; otherwise the company's months follow the reps
+(said in the notes).
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from analysis.calendar import FiscalYear
 from analysis.messages import Message
@@ -31,7 +44,10 @@ from analysis.spread import (
     IntArray,
     PlanInputError,
     check_target,
+    month_starts,
+    round_table,
     split_int,
+    split_rows,
     split_topdown,
     to_cents,
     unit_cents,
@@ -41,6 +57,18 @@ AllocMethod = Literal["even", "history", "capacity", "manual"]
 ALLOC_METHODS: tuple[str, ...] = ("even", "history", "capacity", "manual")
 LEVELS: tuple[str, ...] = ("senior", "mid", "junior")
 _REQUIRED = ("rep_id", "team_id")
+VACANCY_PREFIX = "vacancy:"
+VACANCY_MODES: tuple[str, ...] = ("keep", "reps")
+
+
+def vacancy_id(team_id: object) -> str:
+    """The rep id of a team's unassigned / to-be-hired line."""
+    return f"{VACANCY_PREFIX}{team_id}"
+
+
+def is_vacancy(rep_id: object) -> bool:
+    """True for the unassigned / to-be-hired line of a team (see :func:`vacancy_id`)."""
+    return isinstance(rep_id, str) and rep_id.startswith(VACANCY_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,10 @@ class AllocateParams:
     team_id (team_first with team_method "manual"); they must sum to the total. team_first:
     fix team totals first (team_method "manual", "even" = equal per team, or "sum" = the sum
     of the reps' weights), then split each team's total over its reps by the method.
+    vacancy: "keep" puts a seat without a rep (a leaver's days after leaving, a planned hire)
+    on its team's unassigned line; "reps" gives it to the reps active on those days. hires:
+    planned hires not yet named, each {"team_id", "start" (date), "level" (optional)}; their
+    seats (weighted like a new rep of that team, with the ramp) are on the unassigned line.
     """
 
     level_weights: Mapping[str, float] = field(
@@ -61,6 +93,8 @@ class AllocateParams:
     manual: Mapping[object, Decimal | int | str] = field(default_factory=dict)
     team_first: bool = False
     team_method: Literal["sum", "even", "manual"] = "sum"
+    vacancy: str = "keep"
+    hires: Sequence[Mapping[str, object]] = ()
 
     @classmethod
     def of(cls, params: AllocateParams | Mapping[str, object] | None) -> AllocateParams:
@@ -86,6 +120,7 @@ class Allocation:
     # its "how" parameter is the formula without the name
     explanations: dict[object, str]
     factors: pd.DataFrame  # rep_id, team_id, rep_weight, basis (Message), active_months, ramp, share
+    notes: tuple[str, ...] = ()  # Messages
 
     @property
     def annual_cents(self) -> IntArray:
@@ -236,24 +271,37 @@ def allocate(
     history: pd.DataFrame | None = None,
     params: AllocateParams | Mapping[str, object] | None = None,
     quarter_first: bool = False,
+    company_cents: IntArray | None = None,
 ) -> Allocation:
     """Allocate ``total`` to reps (rows of ``reps``) and days of ``fy``; all sums exact.
 
     ``reps``: DataFrame[rep_id, name, team_id, level, hire_date, leave_date (nullable)].
-    ``day_weights``: per-day weights over ``fy.days()`` from the spread. ``history``:
-    DataFrame[rep_id, amount] for the history method. Rep annual targets and months are
-    multiples of ``unit``, days of ``min(unit, 1)``. Raises PlanInputError for unusable input.
+    ``day_weights``: per-day weights over ``fy.days()`` from the spread. ``company_cents``: the
+    spread's day targets (cents); the company's days equal them exactly (computed from
+    ``day_weights`` when not given). ``history``: DataFrame[rep_id, amount] for the history
+    method. Rep annual targets and months are multiples of ``unit``, days of ``min(unit, 1)``.
+    Unassigned lines (``vacancy:<team_id>``) follow the reps. Raises PlanInputError for
+    unusable input.
     """
     p = AllocateParams.of(params)
+    if p.vacancy not in VACANCY_MODES:
+        raise PlanInputError(Message("msg.alloc.unknown_vacancy", value=repr(p.vacancy)))
     uc = unit_cents(unit)
     tc = check_target(total, unit)
     _check_reps(reps)
     days = fy.days()
     if len(day_weights) != len(days):
         raise PlanInputError("day weights do not match the days of the fiscal year")
+    month_idx = fy.month_index()
+    dw = np.asarray(day_weights, dtype=np.float64)
+    if company_cents is None:
+        company = split_topdown(np.array([tc]), dw[None, :], month_idx, uc, quarter_first=quarter_first)[0]
+    else:
+        company = np.asarray(company_cents, dtype=np.int64)
+        if company.shape != (len(days),) or int(company.sum()) != tc:
+            raise PlanInputError("the company's day targets do not match the target and the fiscal year")
     rep_w, basis = _rep_weights(reps, method, history, p)
     idx, active, ramp = activity_ramp(reps, days, p.ramp)
-    dw = np.asarray(day_weights, dtype=np.float64)
     weights = np.outer(rep_w, dw)
     if len(idx):
         weights[idx] *= active * ramp
@@ -261,7 +309,9 @@ def allocate(
     rep_ids = tuple(reps["rep_id"].tolist())
     team_ids = tuple(reps["team_id"].tolist())
     names = reps["name"].astype(str).tolist() if "name" in reps.columns else [str(r) for r in rep_ids]
+    notes: list[str] = []
 
+    fixed = method == "manual" or p.team_first
     if method == "manual" and not p.team_first:
         annual = _manual_amounts(p.manual, list(rep_ids), "rep", tc, uc)
     elif p.team_first:
@@ -269,42 +319,241 @@ def allocate(
     else:
         if not row_w.sum() > 0:
             raise PlanInputError(Message("msg.alloc.nobody_active", fy=fy.label))
-        annual = split_int(tc // uc, row_w) * uc
+        annual = np.zeros(len(rep_ids), dtype=np.int64)
     idle = [names[i] for i in range(len(rep_ids)) if annual[i] > 0 and not row_w[i] > 0]
     if idle:
         raise PlanInputError(Message("msg.alloc.idle_reps", reps=", ".join(idle), fy=fy.label))
-    cents = split_topdown(annual, weights, fy.month_index(), uc, quarter_first=quarter_first)
 
+    vac_teams: list[object] = []
+    vac_w = np.zeros((0, len(days)))
+    if fixed:
+        cents = split_seats(company, weights, month_idx, uc, row_totals=annual)
+        if cents is None:
+            cents = split_topdown(annual, weights, month_idx, uc, quarter_first=quarter_first)
+            notes.append(Message("msg.alloc.months_follow_amounts"))
+    else:
+        vac_teams, vac_w = _vacancies(reps, rep_w, days, dw, p, method, history)
+        uncovered = (company > 0) & (weights.sum(axis=0) + vac_w.sum(axis=0) <= 0)
+        if uncovered.any():
+            vac_teams, vac_w = _cover_days(reps, rep_w, dw, uncovered, vac_teams, vac_w)
+            first, last = (days[i] for i in np.nonzero(uncovered)[0][[0, -1]])
+            notes.append(
+                Message(
+                    "msg.alloc.uncovered_days",
+                    days=str(int(uncovered.sum())),
+                    first=str(first),
+                    last=str(last),
+                )
+            )
+        weights = np.vstack([weights, vac_w])
+        seats = split_seats(company, weights, month_idx, uc)
+        if seats is None:  # pragma: no cover - every company day has a seat by construction
+            raise PlanInputError("cannot share the company's days among the reps")
+        cents = seats
+        rep_ids += tuple(vacancy_id(t) for t in vac_teams)
+        team_ids += tuple(vac_teams)
+    annual = cents.sum(axis=1)
+
+    n_rep = len(names)
     ramp_avg = np.ones(len(rep_ids))
     active_months = np.full(len(rep_ids), 12.0)
     if len(idx):
         dw_sum = active @ dw
         ramp_avg[idx] = np.divide((active * ramp) @ dw, dw_sum, out=np.ones(len(idx)), where=dw_sum > 0)
         active_months[idx] = active.sum(axis=1) / len(days) * 12
+    if len(vac_teams):
+        active_months[n_rep:] = (weights[n_rep:] > 0).sum(axis=1) / len(days) * 12
     share = annual / tc if tc else np.zeros(len(rep_ids))
     explanations: dict[object, str] = {}
+    all_basis = [*basis, *[Message("msg.alloc.basis.vacancy")] * len(vac_teams)]
+    all_names = [*names, *[Message("msg.alloc.vacancy_name", team=str(t)) for t in vac_teams]]
     for i, r in enumerate(rep_ids):
         how = Message(
             "msg.alloc.how",
-            basis=basis[i],
+            basis=all_basis[i],
             active=f"{active_months[i]:.1f}",
             ramp=f"{ramp_avg[i]:.2f}",
             share=f"{share[i] * 100:.2f}",
             amount=f"{Decimal(int(annual[i])).scaleb(-2):,}",
         )
-        explanations[r] = Message("msg.alloc.explain", name=names[i], how=how)
+        explanations[r] = Message("msg.alloc.explain", name=all_names[i], how=how)
     factors = pd.DataFrame(
         {
             "rep_id": list(rep_ids),
             "team_id": list(team_ids),
-            "rep_weight": rep_w,
-            "basis": basis,
+            "rep_weight": [*rep_w, *[np.nan] * len(vac_teams)],
+            "basis": all_basis,
             "active_months": active_months,
             "ramp": ramp_avg,
             "share": share,
         }
     )
-    return Allocation(rep_ids, team_ids, weights, cents, explanations, factors)
+    return Allocation(rep_ids, team_ids, weights, cents, explanations, factors, tuple(notes))
+
+
+def _vacancies(
+    reps: pd.DataFrame,
+    rep_w: FloatArray,
+    days: Sequence[date],
+    dw: FloatArray,
+    p: AllocateParams,
+    method: str,
+    history: pd.DataFrame | None,
+) -> tuple[list[object], FloatArray]:
+    """Teams with a seat but no rep on some days, and that seat weight per day ([team, day])."""
+    if p.vacancy == "reps":
+        return [], np.zeros((0, len(days)))
+    rows: dict[object, FloatArray] = {}
+    leave = _dates(reps["leave_date"]) if "leave_date" in reps.columns else [None] * len(reps)
+    d_ord = np.array([d.toordinal() for d in days])
+    for i, (team, lv) in enumerate(zip(reps["team_id"], leave, strict=True)):
+        if lv is None or not days[0] <= lv < days[-1]:
+            continue
+        seat = rep_w[i] * dw * (d_ord > lv.toordinal())
+        rows[team] = rows.get(team, 0) + seat
+    if p.hires:
+        planned = _planned_hires(p.hires, len(reps))
+        both = pd.concat([reps, planned], ignore_index=True)
+        w_all, _ = _rep_weights(both, "even" if method == "manual" else method, history, p)
+        w_new = w_all[len(reps) :]
+        h_idx, h_active, h_ramp = activity_ramp(planned, days, p.ramp)
+        seat_w = np.outer(w_new, dw)
+        if len(h_idx):
+            seat_w[h_idx] *= h_active * h_ramp
+        for team, seat in zip(planned["team_id"], seat_w, strict=True):
+            rows[team] = rows.get(team, 0) + seat
+    teams = [t for t in rows if np.asarray(rows[t]).sum() > 0]
+    return teams, np.array([rows[t] for t in teams], dtype=np.float64).reshape(len(teams), len(days))
+
+
+def _planned_hires(hires: Sequence[Mapping[str, object]], n: int) -> pd.DataFrame:
+    """Planned hires as rep rows (ids that no rep has), checked."""
+    out = []
+    for k, h in enumerate(hires):
+        team, start = h.get("team_id"), h.get("start")
+        when = pd.to_datetime(str(start), errors="coerce") if start is not None else pd.NaT
+        if team is None or str(team).strip() == "" or pd.isna(when):
+            raise PlanInputError(Message("msg.alloc.hire_bad", item=str(dict(h))))
+        level = str(h.get("level") or "mid")
+        out.append((f"{VACANCY_PREFIX}hire{n + k}", team, level, when, pd.NaT))
+    return pd.DataFrame(out, columns=["rep_id", "team_id", "level", "hire_date", "leave_date"])
+
+
+def _cover_days(
+    reps: pd.DataFrame,
+    rep_w: FloatArray,
+    dw: FloatArray,
+    uncovered: NDArray[np.bool_],
+    vac_teams: list[object],
+    vac_w: FloatArray,
+) -> tuple[list[object], FloatArray]:
+    """Put days with a target but nobody to carry it on the teams' unassigned lines (by team weight)."""
+    team_w = pd.Series(rep_w, index=list(reps["team_id"])).groupby(level=0, sort=False).sum()
+    if not team_w.sum() > 0:
+        team_w[:] = 1.0
+    day = np.where(uncovered, np.where(dw > 0, dw, 1.0), 0.0)
+    teams = list(vac_teams)
+    rows = list(vac_w)
+    for team, w in team_w.items():
+        if team not in teams:
+            teams.append(team)
+            rows.append(np.zeros(len(dw)))
+        rows[teams.index(team)] = rows[teams.index(team)] + float(w) * day
+    keep = [i for i, r in enumerate(rows) if np.asarray(r).sum() > 0]
+    return [teams[i] for i in keep], np.array([rows[i] for i in keep], dtype=np.float64)
+
+
+def split_seats(
+    company: IntArray,
+    weights: FloatArray,
+    month_idx: IntArray,
+    unit_c: int,
+    *,
+    row_totals: IntArray | None = None,
+) -> IntArray | None:
+    """Share each company day (cents) among the rows by their weight that day; exact both ways.
+
+    Returns int64 cents [rows, days] whose columns equal ``company``, whose months are multiples
+    of ``unit_c`` and days of ``min(unit_c, 100)``; row totals are the largest-remainder split of
+    the rows' real shares, or ``row_totals`` (multiples of ``unit_c``) when given. None when that
+    is impossible (a company day with a target and no weight, or fixed row totals the staffing
+    cannot carry).
+    """
+    n_r, n_d = weights.shape
+    du = min(unit_c, 100)
+    if not company.any():
+        return np.zeros((n_r, n_d), dtype=np.int64)
+    col = weights.sum(axis=0)
+    if ((company > 0) & (col <= 0)).any():
+        return None
+    x = weights * np.divide(company, col, out=np.zeros(n_d), where=col > 0)[None, :]
+    if row_totals is not None:
+        fitted = _fit_rows(x, np.asarray(row_totals, dtype=np.float64), company.astype(np.float64))
+        if fitted is None:
+            return None
+        x = fitted
+    starts = month_starts(month_idx)
+    month_units = np.add.reduceat(company, starts) // unit_c
+    share = np.add.reduceat(x, starts, axis=1) / unit_c
+    if row_totals is None:
+        rows = split_int(int(month_units.sum()), share.sum(axis=1))
+    else:
+        rows = np.asarray(row_totals, dtype=np.int64) // unit_c
+    try:
+        month_c = round_table(share, rows, month_units) * unit_c
+    except ValueError:  # these row totals do not fit the months (tiny targets, few days): round per month
+        month_c = split_rows(month_units, np.ascontiguousarray(share.T)).T * unit_c
+    cents = split_topdown(month_c.sum(axis=1), x, month_idx, unit_c, month_cents=month_c)
+    _match_days(cents, x, company, starts, du, unit_c)
+    return cents
+
+
+def _fit_rows(x: FloatArray, rows: FloatArray, cols: FloatArray, rounds: int = 500) -> FloatArray | None:
+    """Scale ``x`` so that its rows sum to ``rows`` and its columns to ``cols`` (iterative fitting)."""
+    x = x.copy()
+    for _ in range(rounds):
+        r = x.sum(axis=1)
+        if ((r <= 0) & (rows > 0)).any():
+            return None
+        x *= np.divide(rows, r, out=np.zeros_like(r), where=r > 0)[:, None]
+        c = x.sum(axis=0)
+        x *= np.divide(cols, c, out=np.zeros_like(c), where=c > 0)[None, :]
+        if np.abs(x.sum(axis=1) - rows).max() < 0.5:
+            return x
+    return None
+
+
+def _match_days(
+    cents: IntArray, x: FloatArray, company: IntArray, starts: IntArray, du: int, uc: int
+) -> None:
+    """Move day units inside the seats' months until each company day equals ``company`` (in place).
+
+    Rounding each seat's month over its days leaves company days off by a few units. Usually the
+    seat with the biggest month that can take every correction absorbs them (seat months stay).
+    Otherwise the month is re-rounded with both margins (:func:`round_table`); when even that
+    cannot be done (seats that share no day and months coarser than days), days that need it are
+    split among their seats directly if months may be as fine as days (``uc == du``), else left.
+    """
+    off = cents.sum(axis=0) - company
+    if not off.any():
+        return
+    bounds = [*starts.tolist(), cents.shape[1]]
+    for m in range(len(starts)):
+        a, b = bounds[m], bounds[m + 1]
+        e = off[a:b]
+        if not e.any():
+            continue
+        block = cents[:, a:b]
+        ok = (block >= e[None, :]).all(axis=1) & ((x[:, a:b] > 0) | (e[None, :] >= 0)).all(axis=1)
+        if ok.any():
+            r = int(np.argmax(np.where(ok, block.sum(axis=1), -1)))
+            block[r] -= e
+            continue
+        try:
+            block[:] = round_table(x[:, a:b] / du, block.sum(axis=1) // du, company[a:b] // du) * du
+        except ValueError:
+            if uc == du:
+                block[:] = split_rows(company[a:b] // du, np.ascontiguousarray(x[:, a:b].T)).T * du
 
 
 def _manual_amounts(

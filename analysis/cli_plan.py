@@ -26,7 +26,9 @@ from typing import Any
 import pandas as pd
 
 from analysis import access, planning, store
+from analysis.allocate import VACANCY_MODES, vacancy_id
 from analysis.filesafety import IngestError
+from analysis.messages import Message, render
 from analysis.plan import Plan
 from analysis.spread import PlanInputError
 
@@ -140,6 +142,23 @@ def _allocate_params(args: argparse.Namespace, reps: pd.DataFrame | None = None)
                 raise _Refused(f"--manual: unknown rep {k!r}")
             manual[ids.get(k, k)] = str(_decimal(v, f"--manual {k}"))
         p["manual"] = manual
+    if args.vacancy != "keep":
+        p["vacancy"] = args.vacancy
+    hires = []
+    for item in args.hire:
+        team, _, rest = item.partition(":")
+        day, _, level = rest.partition(":")
+        try:
+            start = dt.date.fromisoformat(day.strip())
+        except ValueError:
+            raise _Refused(
+                f"--hire {item!r}: use TEAM:YYYY-MM-DD[:LEVEL], e.g. --hire T01:2027-04-01"
+            ) from None
+        if not team.strip():
+            raise _Refused(f"--hire {item!r}: the team is missing (TEAM:YYYY-MM-DD)")
+        hires.append({"team_id": team.strip(), "start": start.isoformat(), "level": level.strip() or "mid"})
+    if hires:
+        p["hires"] = hires
     if args.allocate == "manual" and not args.manual:
         raise _Refused(
             "--allocate manual needs --manual REP=AMOUNT,… (rep ids or names, summing to the target)"
@@ -174,14 +193,20 @@ def _request(args: argparse.Namespace, reps: pd.DataFrame | None = None) -> plan
 
 
 def plan_rows(
-    plan: Plan, grain: str, level: str, names: dict[str, str], team_names: dict[str, str]
+    plan: Plan,
+    grain: str,
+    level: str,
+    names: dict[str, str],
+    team_names: dict[str, str],
+    lang: str = "en",
 ) -> list[dict[str, Any]]:
     """Rows {team, rep, period, target (Decimal)} at ``grain`` × ``level``; "" where coarser."""
     arr, keys, labels = plan.cents_by(grain, level)  # type: ignore[arg-type]
     rows: list[dict[str, Any]] = []
     for i, k in enumerate(keys):
         if level == "rep":
-            team, rep = team_names.get(str(plan.team_of[k]), str(plan.team_of[k])), names.get(str(k), str(k))
+            team = team_names.get(str(plan.team_of[k]), str(plan.team_of[k]))
+            rep = render(names.get(str(k), str(k)), lang)
         elif level == "team":
             team, rep = team_names.get(str(k), str(k)), ""
         else:
@@ -210,7 +235,7 @@ def _plan_obj(
             "message": plan.status.message_zh if args.lang == "zh" else plan.status.message_en,
         },
         "notes": list(dict.fromkeys([*notes, *plan.notes])),
-        "rows": plan_rows(plan, args.grain, args.by, names, team_names),
+        "rows": plan_rows(plan, args.grain, args.by, names, team_names, args.lang),
     }
 
 
@@ -390,10 +415,10 @@ def _versions(args: argparse.Namespace) -> int:
 def _names(con: store.Connection) -> tuple[dict[str, str], dict[str, str]]:
     reps = store.reps_frame(con)
     teams = store.teams_frame(con)
-    return (
-        {str(r): str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True)},
-        {str(t): str(n) for t, n in zip(teams["team_id"], teams["name"], strict=True)},
-    )
+    names: dict[str, str] = {str(r): str(n) for r, n in zip(reps["rep_id"], reps["name"], strict=True)}
+    team_names = {str(t): str(n) for t, n in zip(teams["team_id"], teams["name"], strict=True)}
+    names |= {vacancy_id(t): Message("msg.alloc.vacancy_name", team=n) for t, n in team_names.items()}
+    return names, team_names
 
 
 def _version_arg(text: str, what: str) -> int:
@@ -635,6 +660,20 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
     g.add_argument("--level-weights", help="capacity weights, e.g. senior=1.3,mid=1,junior=0.7")
     g.add_argument("--ramp", help="new-hire ramp in %% for months 1, 2, 3 …, e.g. 25,50,75")
     g.add_argument("--manual", help="manual allocation REP=AMOUNT,… (rep ids or names)")
+    g.add_argument(
+        "--vacancy",
+        choices=VACANCY_MODES,
+        default="keep",
+        help="a leaver's remaining months and planned hires: keep them on the team's "
+        "'unassigned / to be hired' line (default) or give them to the active reps",
+    )
+    g.add_argument(
+        "--hire",
+        action="append",
+        default=[],
+        metavar="TEAM:YYYY-MM-DD[:LEVEL]",
+        help="a planned hire not yet named (repeatable): its seat is on the team's unassigned line",
+    )
     g.add_argument(
         "--import", dest="import_file", metavar="FILE", help="import an existing plan (.xlsx/.csv)"
     )

@@ -199,6 +199,22 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Manual amounts total {total}; they must equal the target {target}.",
     },
     "plan.ramp": {"zh": "新人爬坡 %（第1、2、3…个月）", "en": "New-hire ramp % (months 1, 2, 3 …)"},
+    "plan.vacancy": {
+        "zh": "空缺（离职后剩余月份、待招聘）",
+        "en": "Vacancies (a leaver's remaining months, planned hires)",
+    },
+    "plan.vacancy.keep": {
+        "zh": "单列“待分配 / 待招聘”行",
+        "en": "keep on an 'unassigned / to be hired' line",
+    },
+    "plan.vacancy.reps": {"zh": "分给在岗销售", "en": "give to the active reps"},
+    "plan.vacancy_help": {
+        "zh": "公司各月目标始终按所选分解，不随人员变化。空缺席位的目标可单列一行（之后可在表格中手动分给销售），或按当期在岗销售的权重分给他们。",
+        "en": "The company's months always follow the chosen spread, whatever the staffing. A seat without a rep can keep its target on a line of its own (you can still move it to reps in the grid) or share it among the reps active in each period by their weights.",
+    },
+    "plan.hires": {"zh": "计划招聘（尚未确定人选）", "en": "Planned hires (not yet named)"},
+    "plan.hire_start": {"zh": "入职日期", "en": "Start date"},
+    "plan.hire_level": {"zh": "级别", "en": "Level"},
     "plan.ramp_help": {
         "zh": "例如 25, 50, 75：入职第一个月承担 25% 的目标。",
         "en": "e.g. 25, 50, 75: 25 % of a full target in the first month.",
@@ -1539,6 +1555,24 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "{basis} × active {active}/12 months × ramp {ramp} × working-day weight → share {share} % → {amount}",
     },
     "msg.alloc.explain": {"zh": "{name}：{how}", "en": "{name}: {how}"},
+    "msg.alloc.basis.vacancy": {"zh": "空缺席位", "en": "seat without a rep"},
+    "msg.alloc.vacancy_name": {"zh": "待分配 / 待招聘（{team}）", "en": "unassigned / to be hired ({team})"},
+    "msg.alloc.unknown_vacancy": {
+        "zh": "未知的空缺处理方式 {value}；请使用 keep（单列一行）或 reps（分给在岗销售）。",
+        "en": "unknown vacancy option {value}; use keep (a line of its own) or reps (share among the active reps)",
+    },
+    "msg.alloc.hire_bad": {
+        "zh": "计划招聘 {item} 需要团队（team_id）和入职日期（start）。",
+        "en": "planned hire {item} needs a team (team_id) and a start date (start)",
+    },
+    "msg.alloc.uncovered_days": {
+        "zh": "{days} 个有目标的日子（{first} – {last}）没有在岗销售，其目标放在“待分配 / 待招聘”行。",
+        "en": "{days} days with a target ({first} – {last}) have no active rep; their targets are on the unassigned / to be hired line",
+    },
+    "msg.alloc.months_follow_amounts": {
+        "zh": "按指定金额分配时，在岗情况无法承接所选分解：公司各月按各人金额汇总，与所选分解略有不同。",
+        "en": "with the fixed amounts the staffing cannot carry the chosen spread: the company's months are the sum of the reps' and differ from it",
+    },
     "msg.plan.unknown_level": {
         "zh": "未知的层级 {value}；请使用 company、team 或 rep。",
         "en": "unknown level {value}; use company, team or rep",

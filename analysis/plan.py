@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import statistics
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from analysis.allocate import AllocateParams, allocate
+from analysis.allocate import VACANCY_PREFIX, AllocateParams, allocate, is_vacancy
 from analysis.calendar import CalendarStatus, FiscalYear, Grain, WorkCalendar, period_codes
 from analysis.messages import Message
 from analysis.rebalance import Cell, Grid, edit_cell, edit_rep_total
@@ -172,6 +172,7 @@ def build_plan(
         history=history_by_rep,
         params=allocate_params,
         quarter_first=quarter_first,
+        company_cents=spread.cents,
     )
     return Plan(
         fy=fy,
@@ -184,7 +185,30 @@ def build_plan(
         explanations=alloc.explanations,
         status=spread.status,
         spread=spread,
-        notes=spread.notes,
+        notes=spread.notes + alloc.notes,
+    )
+
+
+def with_vacancy_lines(plan: Plan, wanted: Sequence[object]) -> Plan:
+    """``plan`` with exactly the unassigned lines (``vacancy:<team_id>``) among ``wanted``.
+
+    A stored or imported plan decides which lines exist: a rebuild today may see a vacancy the
+    version did not have (saved before vacancies were lines, or given to the reps), or miss one
+    it had. Dropped lines take their cents with them (callers set the cents afterwards); a line
+    the plan lacks starts at 0 with the working days as its weights.
+    """
+    want = set(wanted)
+    keep = [i for i, r in enumerate(plan.rep_ids) if not is_vacancy(r) or r in want]
+    add = [r for r in dict.fromkeys(wanted) if is_vacancy(r) and r not in set(plan.rep_ids)]
+    if len(keep) == len(plan.rep_ids) and not add:
+        return plan
+    work = (plan.spread.weights > 0).astype(np.float64)
+    return replace(
+        plan,
+        rep_ids=tuple(plan.rep_ids[i] for i in keep) + tuple(add),
+        team_ids=tuple(plan.team_ids[i] for i in keep) + tuple(str(r)[len(VACANCY_PREFIX) :] for r in add),
+        weights=np.vstack([plan.weights[keep], np.tile(work, (len(add), 1))]),
+        cents=np.vstack([plan.cents[keep], np.zeros((len(add), plan.cents.shape[1]), dtype=np.int64)]),
     )
 
 

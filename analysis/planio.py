@@ -32,6 +32,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from analysis.allocate import is_vacancy, vacancy_id
 from analysis.calendar import FiscalYear
 from analysis.errorreport import neutralise
 from analysis.filesafety import DEFAULT_LIMITS, Limits, UploadRefused, check_upload
@@ -45,7 +46,8 @@ from analysis.ingest import (
     micros_to_cents,
     normalize_header,
 )
-from analysis.plan import Plan, apply_month_grid
+from analysis.messages import render
+from analysis.plan import Plan, apply_month_grid, with_vacancy_lines
 from analysis.spread import PlanInputError, split_int
 
 MONEY_FORMAT = "#,##0.00"
@@ -194,7 +196,7 @@ def _level_sheet(
     if level == "rep":
         text_head = [_t("team", lang), _t("rep_id", lang), _t("rep", lang)]
         texts = [
-            [team_names.get(t, str(t)), str(k), names.get(k, str(k))]
+            [team_names.get(t, str(t)), str(k), render(names.get(k, str(k)), lang)]
             for k, t in zip(keys, plan.team_ids, strict=True)
         ]
     elif level == "team":
@@ -321,7 +323,7 @@ def _quota_sheet(
         ws,
         3,
         [
-            (_t("rep", lang), names.get(rep, str(rep))),
+            (_t("rep", lang), render(names.get(rep, str(rep)), lang)),
             (_t("rep_id", lang), str(rep)),
             (_t("team", lang), team_names.get(plan.team_ids[i], str(plan.team_ids[i]))),
             (_t("fy", lang), f"{fy.label} ({fy.start.isoformat()} – {fy.end.isoformat()})"),
@@ -400,6 +402,8 @@ def plan_to_xlsx(
     work = (plan.spread.weights > 0).astype(np.int64)
     workdays = [int(x) for x in np.add.reduceat(work, np.searchsorted(plan.fy.month_index(), np.arange(12)))]
     for i, rep in enumerate(plan.rep_ids):
+        if is_vacancy(rep):  # no quota letter for a seat without a rep
+            continue
         title = sheet_title(_t("quota", lang) + names.get(rep, str(rep)), used)
         _quota_sheet(
             wb.create_sheet(title),
@@ -685,11 +689,14 @@ class _RepIndex:
         if "team" in reps.columns:
             for tid, tname in zip(reps["team_id"], reps["team"], strict=True):
                 teams.setdefault(_name_key(tname), str(tid))
+        by_id = {_name_key(r): str(r) for r in reps["rep_id"]}
+        by_id |= {_name_key(vacancy_id(t)): vacancy_id(t) for t in reps["team_id"]}
         return cls(
-            by_id={_name_key(r): str(r) for r in reps["rep_id"]},
+            by_id=by_id,
             by_name=by_name,
             teams=teams,
-            team_of={str(r): str(t) for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)},
+            team_of={str(r): str(t) for r, t in zip(reps["rep_id"], reps["team_id"], strict=True)}
+            | {vacancy_id(t): str(t) for t in reps["team_id"]},
         )
 
     def match(self, name: object, rid: object) -> tuple[str | None, str | None]:
@@ -1081,6 +1088,8 @@ def plan_from_parsed(parsed: ParsedPlan, base: Plan, *, source: str = "") -> Pla
     """
     if parsed.errors:
         raise PlanInputError(f"the file has {len(parsed.errors)} problems; fix them first")
+    lines = [r for r in parsed.cents if is_vacancy(r)]  # a team's unassigned line, as exported
+    base = with_vacancy_lines(base, [*base.rep_ids, *lines])
     base_months, rep_ids, labels = base.cents_by("month", "rep")
     r_pos = {str(r): i for i, r in enumerate(rep_ids)}
     unknown = sorted(set(parsed.cents) - set(r_pos))

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from analysis import store
+from analysis.allocate import is_vacancy, vacancy_id
 from analysis.calendar import FiscalYear, WorkCalendar
-from analysis.messages import Message
-from analysis.plan import Plan, build_plan
+from analysis.messages import Message, render
+from analysis.plan import Plan, build_plan, with_vacancy_lines
 from analysis.spread import PlanInputError
 
 CALENDARS = ("cn", "weekdays", "all")
@@ -110,7 +111,7 @@ class PlanInputs:
     history_daily: pd.DataFrame  # [day, amount] company actuals of last fiscal year
     history_by_rep: pd.DataFrame  # [rep_id, amount] over the history window
     calendar: WorkCalendar
-    names: dict[str, str]  # rep_id → name
+    names: dict[str, str]  # rep_id → name (a team's unassigned line: a Message, see :func:`rep_label`)
     team_names: dict[str, str]  # team_id → name
     notes: tuple[str, ...] = ()  # Messages: render with analysis.messages.render(note, lang)
 
@@ -138,12 +139,18 @@ def load_inputs(con: store.Connection, req: PlanRequest) -> PlanInputs:
     history_by_rep = pd.DataFrame({"rep_id": by_rep["rep_id"], "amount": by_rep["amount_cents"] / 100})
     cal = make_calendar(req.calendar, store.calendar_overrides(con))
     teams = reps.drop_duplicates("team_id")
+    names: dict[str, str] = dict(zip(reps["rep_id"], reps["name"], strict=True))
+    # Each team's unassigned / to-be-hired line (a Message: render it in the page's language).
+    names |= {
+        vacancy_id(t): Message("msg.alloc.vacancy_name", team=str(n))
+        for t, n in zip(teams["team_id"], teams["team"], strict=True)
+    }
     return PlanInputs(
         reps=reps,
         history_daily=history_daily,
         history_by_rep=history_by_rep,
         calendar=cal,
-        names=dict(zip(reps["rep_id"], reps["name"], strict=True)),
+        names=names,
         team_names=dict(zip(teams["team_id"], teams["team"], strict=True)),
         notes=notes,
     )
@@ -265,7 +272,7 @@ def load_version(
     stored = store.plan_targets(con, version_id)
     rep_ids = list(dict.fromkeys(stored["rep_id"].tolist()))
     known = set(inputs.reps["rep_id"])
-    missing = [r for r in rep_ids if r not in known]
+    missing = [r for r in rep_ids if r not in known and not is_vacancy(r)]
     if missing:
         raise PlanInputError(
             Message("msg.planning.reps_gone", version=str(pv.version), reps=", ".join(missing))
@@ -278,6 +285,7 @@ def load_version(
         plan = build(
             inputs, replace(req, spread_method="working_days", allocate_method="even", allocate_params={})
         )
+    plan = with_vacancy_lines(plan, rep_ids)
     r_pos = {r: i for i, r in enumerate(plan.rep_ids)}
     fy_start = np.datetime64(plan.fy.start, "D")
     cents = np.zeros_like(plan.cents)
@@ -287,6 +295,11 @@ def load_version(
     if int(cents.sum()) != int(pv.target * 100):
         raise PlanInputError(Message("msg.planning.version_total", version=str(pv.version)))
     return pv, req, replace(plan, cents=cents), inputs
+
+
+def rep_label(names: dict[str, str], rep_id: object, lang: str) -> str:
+    """A rep's name, or a team's unassigned line, in ``lang``."""
+    return render(names.get(str(rep_id), str(rep_id)), lang)
 
 
 # --- plan io: import, catch-up, compare (used by the CLI and the plan page) -------------------

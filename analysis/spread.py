@@ -284,6 +284,111 @@ def split_int(total: int, weights: Sequence[float] | FloatArray) -> IntArray:
     return row
 
 
+def round_table(x: FloatArray, row_totals: IntArray, col_totals: IntArray) -> IntArray:
+    """Round a non-negative table to integers with given row and column totals (controlled rounding).
+
+    ``x`` [rows, cols] should already add up (about) to ``col_totals`` per column and to
+    ``row_totals`` per row, e.g. a largest-remainder rounding of its row sums. Each cell ends at
+    the floor or ceiling of its value where that is possible; a cell with ``x == 0`` stays 0.
+    Start: each row takes its leftover units on its largest remainders. Then units move inside a
+    row from a column with too many to one with too few, along the shortest chain of such moves
+    (few columns: the months of a year). Raises ValueError when no such table exists.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    rows = np.asarray(row_totals, dtype=np.int64)
+    cols = np.asarray(col_totals, dtype=np.int64)
+    if int(rows.sum()) != int(cols.sum()):
+        raise ValueError("round_table: row and column totals differ")
+    allowed = x > 0
+    out = np.floor(x + 1e-9).astype(np.int64)
+    out[~allowed] = 0
+    frac = np.where(allowed, x - out, -1.0)
+    # Float noise can put a floor above a total; take such units back from the largest cells.
+    for r in np.nonzero(out.sum(axis=1) > rows)[0]:
+        while out[r].sum() > rows[r]:
+            out[r, int(np.argmax(out[r]))] -= 1
+    order = np.argsort(-frac, axis=1, kind="stable")
+    need = rows - out.sum(axis=1)
+    room = cols - out.sum(axis=0)  # units each column still takes
+    for r in np.nonzero(need > 0)[0]:
+        ok = order[r][allowed[r, order[r]]]
+        if not len(ok):
+            raise ValueError("round_table: a row total has no cell to go to")
+        # largest remainders first among columns with room left, then the others
+        ok = np.concatenate([ok[room[ok] > 0], ok[room[ok] <= 0]])
+        k = int(need[r])
+        take = ok[: min(k, len(ok))]
+        out[r, take] += 1
+        room[take] -= 1
+        if k > len(ok):
+            out[r, ok[0]] += k - len(ok)
+            room[ok[0]] -= k - len(ok)
+    excess = out.sum(axis=0) - cols
+    while (excess > 0).any():
+        if _move_direct(out, allowed, frac, excess):
+            continue
+        path = _move_chain(out, allowed, frac, excess)
+        if path is None:
+            raise ValueError("round_table: no table has these row and column totals")
+        for row, a, b in path:
+            out[row, a] -= 1
+            out[row, b] += 1
+        excess[path[0][1]] -= 1
+        excess[path[-1][2]] += 1
+    return out
+
+
+def _move_direct(out: IntArray, allowed: NDArray[np.bool_], frac: FloatArray, excess: IntArray) -> bool:
+    """Move units straight from columns with too many to columns with too few, several rows at once."""
+    moved = False
+    for a in np.nonzero(excess > 0)[0].tolist():
+        for b in np.nonzero(excess < 0)[0].tolist():
+            if excess[a] <= 0:
+                break
+            score = np.where((out[:, a] > 0) & allowed[:, b], frac[:, b] - frac[:, a], -np.inf)
+            k = min(int(excess[a]), int(-excess[b]), int(np.isfinite(score).sum()))
+            if k <= 0:
+                continue
+            rows = np.argsort(-score, kind="stable")[:k]
+            out[rows, a] -= 1
+            out[rows, b] += 1
+            excess[a] -= k
+            excess[b] += k
+            moved = True
+    return moved
+
+
+def _move_chain(
+    out: IntArray, allowed: NDArray[np.bool_], frac: FloatArray, excess: IntArray
+) -> list[tuple[int, int, int]] | None:
+    """Shortest chain of one-unit moves (row, from col, to col) from a column with too many to one with too few."""
+    has = out > 0
+    # score[r, a, b]: moving a unit of row r from column a to b; best row per (a, b)
+    score = np.where(has[:, :, None] & allowed[:, None, :], frac[:, None, :] - frac[:, :, None], -np.inf)
+    best_row = score.argmax(axis=0)
+    can = np.isfinite(score.max(axis=0))
+    np.fill_diagonal(can, False)
+    prev: dict[int, int] = {int(a): -1 for a in np.nonzero(excess > 0)[0]}
+    frontier = list(prev)
+    while frontier:
+        nxt = []
+        for a in frontier:
+            for b in np.nonzero(can[a])[0].tolist():
+                if b in prev:
+                    continue
+                prev[b] = a
+                if excess[b] < 0:
+                    chain = []
+                    while prev[b] != -1:
+                        a_ = prev[b]
+                        chain.append((int(best_row[a_, b]), a_, b))
+                        b = a_
+                    return chain[::-1]
+                nxt.append(b)
+        frontier = nxt
+    return None
+
+
 def month_starts(month_idx: IntArray) -> IntArray:
     """Index of the first day of each of the 12 fiscal months (days are in order)."""
     return np.searchsorted(month_idx, np.arange(12)).astype(np.int64)

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analysis import metrics, planhealth, planning, store
+from analysis.allocate import VACANCY_MODES
 from analysis.calendar import FiscalYear
 from analysis.i18n import DEFAULT_LANG, fmt_amount, fmt_pct, month_label
 from analysis.messages import Message, message_of, render
@@ -297,7 +298,58 @@ def _allocate_params(
         st.error(sh.t("plan.ramp_bad"), icon=":material/error:")
         return None
     params["ramp"] = steps
+    if method != "manual":
+        hires = _planned_hires(sh, inputs)
+        if hires:
+            params["hires"] = hires
+        vacancy = st.radio(
+            sh.t("plan.vacancy"),
+            VACANCY_MODES,
+            format_func=lambda v: sh.t(f"plan.vacancy.{v}"),
+            horizontal=True,
+            key="plan.vacancy",
+            help=sh.t("plan.vacancy_help"),
+        )
+        if vacancy != "keep":
+            params["vacancy"] = vacancy
     return params
+
+
+def _planned_hires(sh: Shell, inputs: PlanInputs) -> list[dict[str, str]]:
+    """Planned hires not yet named (team, start, level): each seat goes on the team's unassigned line."""
+    teams = list(inputs.team_names)
+    with st.expander(sh.t("plan.hires")):
+        edited = st.data_editor(
+            pd.DataFrame(
+                {
+                    "team": pd.Series([], dtype=object),
+                    "start": pd.Series([], dtype="datetime64[s]"),
+                    "level": pd.Series([], dtype=object),
+                }
+            ),
+            key="plan.hires",
+            num_rows="dynamic",
+            hide_index=True,
+            column_config={
+                "team": st.column_config.SelectboxColumn(sh.t("col.team"), options=teams, required=True),
+                "start": st.column_config.DateColumn(sh.t("plan.hire_start"), required=True),
+                "level": st.column_config.SelectboxColumn(
+                    sh.t("plan.hire_level"), options=["senior", "mid", "junior"], default="mid"
+                ),
+            },
+        )
+    out = []
+    for team, start, level in zip(edited["team"], edited["start"], edited["level"], strict=True):
+        if team is None or pd.isna(start):
+            continue
+        out.append(
+            {
+                "team_id": str(team),
+                "start": pd.Timestamp(start).date().isoformat(),
+                "level": str(level or "mid"),
+            }
+        )
+    return out
 
 
 def setup(sh: Shell, year: int, fy_start_default: int) -> tuple[PlanRequest | None, PlanInputs]:
@@ -451,7 +503,7 @@ def explanations(plan: Plan, inputs: PlanInputs, lang: str = DEFAULT_LANG) -> pd
     return pd.DataFrame(
         {
             "team": [inputs.team_names.get(str(t), str(t)) for t in plan.team_ids],
-            "rep": [inputs.names.get(str(r), str(r)) for r in plan.rep_ids],
+            "rep": [planning.rep_label(inputs.names, r, lang) for r in plan.rep_ids],
             # the rep's name is already in its own column
             "how": [_how(plan.explanations.get(r, ""), lang) for r in plan.rep_ids],
         }
@@ -468,14 +520,14 @@ def _how(explanation: str, lang: str) -> str:
 # --- the edit grid -----------------------------------------------------------------------------
 
 
-def grid_frame(w: ps.Working, row_locks: frozenset[object]) -> pd.DataFrame:
+def grid_frame(w: ps.Working, row_locks: frozenset[object], lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Rep rows (in team order) x month columns in yuan, with team, name, lock and total columns."""
     plan = w.base
     months = plan.fy.month_labels()
     grid = w.grid
     data: dict[str, Any] = {
         "team": [w.inputs.team_names.get(str(t), str(t)) for t in plan.team_ids],
-        "rep": [w.inputs.names.get(str(r), str(r)) for r in plan.rep_ids],
+        "rep": [planning.rep_label(w.inputs.names, r, lang) for r in plan.rep_ids],
         "lock": [r in row_locks for r in plan.rep_ids],
     }
     for m in months:
@@ -707,7 +759,7 @@ def drag_section(sh: Shell, w: ps.Working, locks: Locks) -> None:
         )
         reps = [r for r in plan.rep_ids if plan.team_of[r] == team]
         totals = ps.rep_totals(grid)
-        labels = [w.inputs.names.get(str(r), str(r)) for r in reps]
+        labels = [planning.rep_label(w.inputs.names, r, sh.lang) for r in reps]
         values = [int(totals[r] * 100) for r in reps]
         locked = [r in locks.rows for r in reps]
         res = drag_bars.drag_bars(
@@ -790,7 +842,7 @@ def rep_total_form(sh: Shell, w: ps.Working, locks: Locks) -> None:
     rep = c1.selectbox(
         sh.t("col.rep"),
         mine,
-        format_func=lambda r: w.inputs.names.get(str(r), str(r)),
+        format_func=lambda r: planning.rep_label(w.inputs.names, r, sh.lang),
         key="plan.rt_rep",
     )
     value = c2.number_input(

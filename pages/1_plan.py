@@ -164,7 +164,9 @@ with tab_edit:
         placeholder=sh.t("plan.choose"),
     )
     cell_opts = {
-        f"{w.inputs.names.get(str(r), r)} · {month_name[m]}": (r, m) for r in plan.rep_ids for m in months
+        f"{planning.rep_label(w.inputs.names, r, sh.lang)} · {month_name[m]}": (r, m)
+        for r in plan.rep_ids
+        for m in months
     }
     lock_cells = e3.multiselect(
         sh.t("plan.lock_cells"), list(cell_opts), key="plan.lock_cells", placeholder=sh.t("plan.choose")
@@ -185,7 +187,7 @@ with tab_edit:
     ekey = st.session_state.setdefault(pv.EDITOR, "plan.grid.0")
     cfg = pv.grid_config(sh, w, locked_months=set(lock_months))
     st.data_editor(
-        pv.grid_frame(w, row_locks | pv.foreign_reps(sh, w)),
+        pv.grid_frame(w, row_locks | pv.foreign_reps(sh, w), sh.lang),
         key=ekey,
         column_config=cfg,
         hide_index=True,

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from analysis import planning, store
 from analysis.access import Access
 from analysis.rebalance import Locks, RebalanceError
+from components import plan_view as pv
 from components.plan_state import Working, changes, set_month_totals
 from components.plan_view import NEW
 from tests.actors import shown
@@ -146,6 +147,26 @@ class TestBreakdown:
         # quarters may drift from the percentages by a few units (reported to the engine's owner).
         assert all(abs(g - x) <= plan.unit * len(plan.rep_ids) for g, x in zip(got, wanted, strict=True))
         assert got[0] > got[2] > got[1]
+
+
+class TestVacancy:
+    def test_leavers_seat_is_a_line_a_manager_can_give_to_reps(
+        self, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = page(demo_db, monkeypatch, year="2026", lang="English")
+        assert not at.exception
+        plan = working(at).base
+        assert "vacancy:T03" in plan.rep_ids
+        rows = pv.grid_frame(working(at), frozenset(), "en")["rep"].tolist()
+        assert "unassigned / to be hired (华北)" in rows  # the edit grid's line, in the page's language
+        company = plan.cents.sum(axis=0)
+        assert (company == plan.spread.cents).all()  # the months are the chosen spread, staffing aside
+        at.radio(key="plan.vacancy").set_value("reps").run()
+        at.button(key="plan.build").click().run()
+        assert not at.exception
+        given = working(at).base
+        assert not [r for r in given.rep_ids if str(r).startswith("vacancy:")]
+        assert (given.cents.sum(axis=0) == plan.cents.sum(axis=0)).all()
 
 
 class TestEdit:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from datetime import date, timedelta
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from analysis.allocate import allocate
+from analysis.allocate import allocate, is_vacancy
 from analysis.calendar import FiscalYear, WorkCalendar
+from analysis.plan import build_plan
 from analysis.spread import PlanInputError, spread_weights
 
 FY = FiscalYear(2027)
@@ -182,3 +185,145 @@ class TestProperties:
         assert (a.cents[a.weights == 0] == 0).all()  # never a target on an inactive or non-working day
         teams = pd.Series(a.annual_cents, index=list(a.team_ids)).groupby(level=0).sum()
         assert int(teams.sum()) == int(total * 100)
+
+
+def _cn_reps(rows: list[tuple[str, str, str | None, str | None]]) -> pd.DataFrame:
+    return reps_frame([(r, t, "mid", h, lv) for r, t, h, lv in rows])
+
+
+class TestCompanyFollowsSpread:
+    """The company's periods are the chosen spread whatever the staffing (issue 15)."""
+
+    def test_leaver_keeps_working_day_months(self) -> None:
+        # China's 2026 calendar has 248 working days, 21 in January: 10,000,000 x 21 / 248.
+        reps = _cn_reps(
+            [(f"r{i}", "north" if i < 3 else "south", "2020-01-01", None) for i in range(6)]
+            + [("leaver", "north", "2020-01-01", "2026-06-30")]
+        )
+        plan = build_plan(
+            2026,
+            Decimal(10_000_000),
+            reps=reps,
+            calendar=WorkCalendar("cn"),
+            spread_method="working_days",
+            allocate_method="even",
+        )
+        months = plan.by("month", "company").set_index("period")["target"]
+        assert months["2026-01"] == Decimal("846774.19")
+        assert months.tolist() == plan.spread.by("month")["target"].tolist()
+        # the leaver's remaining months are a line of their own in the leaver's team
+        vac = [i for i, r in enumerate(plan.rep_ids) if is_vacancy(r)]
+        assert [plan.team_ids[i] for i in vac] == ["north"]
+        by_month, _, labels = plan.cents_by("month", "rep")
+        leaver = plan.rep_ids.index("leaver")
+        assert by_month[vac[0], :6].sum() == 0 and (by_month[vac[0], 6:] > 0).all()
+        assert by_month[leaver, 6:].sum() == 0
+        # the vacancy holds the leaver's seat: July's vacancy equals a full rep's July
+        assert abs(int(by_month[vac[0], 6]) - int(by_month[0, 6])) <= 1
+
+    def test_vacancy_given_to_reps(self) -> None:
+        reps = _cn_reps([("a", "t", "2020-01-01", None), ("leaver", "t", "2020-01-01", "2026-06-30")])
+        plan = build_plan(
+            2026,
+            Decimal(1_000_000),
+            reps=reps,
+            calendar=WorkCalendar("cn"),
+            spread_method="working_days",
+            allocate_params={"vacancy": "reps"},
+        )
+        assert not any(is_vacancy(r) for r in plan.rep_ids)
+        months = plan.by("month", "company")["target"].tolist()
+        assert months == plan.spread.by("month")["target"].tolist()
+        by_month, _, _ = plan.cents_by("month", "rep")
+        assert by_month[0, 6:].sum() == plan.spread.cents[plan.fy.month_index() >= 6].sum()
+
+    def test_planned_hire_not_yet_named(self) -> None:
+        reps = _cn_reps([("a", "t", "2020-01-01", None), ("b", "u", "2020-01-01", None)])
+        hires = [{"team_id": "u", "start": "2026-04-01"}]
+        plan = build_plan(
+            2026, Decimal(1_000_000), reps=reps, calendar=WorkCalendar("cn"), allocate_params={"hires": hires}
+        )
+        vac = [i for i, r in enumerate(plan.rep_ids) if is_vacancy(r)]
+        assert [plan.team_ids[i] for i in vac] == ["u"]
+        by_month, _, _ = plan.cents_by("month", "rep")
+        assert by_month[vac[0], :3].sum() == 0 and by_month[vac[0], 3] > 0
+        assert plan.by("month", "company")["target"].tolist() == plan.spread.by("month")["target"].tolist()
+
+    @settings(max_examples=int(os.environ.get("ALLOC_EXAMPLES", "60")), deadline=None)
+    @given(
+        units=st.integers(0, 300_000),
+        unit=st.sampled_from([Decimal("0.01"), Decimal(1), Decimal(100), Decimal(10000)]),
+        n=st.integers(1, 12),
+        method=st.sampled_from(["even", "capacity", "history"]),
+        spread=st.sampled_from(["working_days", "even", "custom"]),
+        vacancy=st.sampled_from(["keep", "reps"]),
+        offsets=st.lists(st.tuples(st.integers(-400, 420), st.integers(0, 500)), min_size=12, max_size=12),
+        seed=st.integers(0, 10_000),
+    )
+    def test_random_join_and_leave_dates(
+        self,
+        units: int,
+        unit: Decimal,
+        n: int,
+        method: str,
+        spread: str,
+        vacancy: str,
+        offsets: list[tuple[int, int]],
+        seed: int,
+    ) -> None:
+        rng = np.random.default_rng(seed)
+        start = date(2026, 1, 1)
+        rows = []
+        for i in range(n):
+            h, stay = offsets[i]
+            hire = start + timedelta(days=h)
+            leave = hire + timedelta(days=stay) if stay < 400 else None
+            rows.append((f"r{i}", f"t{rng.integers(0, 3)}", str(hire), None if leave is None else str(leave)))
+        reps = _cn_reps(rows)
+        reps = reps[reps["leave_date"].isna() | (pd.to_datetime(reps["leave_date"]) >= "2026-01-01")]
+        assume((pd.to_datetime(reps["hire_date"]) <= "2026-12-31").any())  # someone works in 2026
+        hist = pd.DataFrame({"rep_id": reps["rep_id"], "amount": rng.uniform(0, 1e5, len(reps))})
+        total = unit * units
+        params = {"custom": {"Q1": 10, "Q2": 20, "Q3": 30, "Q4": 40}} if spread == "custom" else None
+        try:
+            plan = build_plan(
+                2026,
+                total,
+                reps=reps.reset_index(drop=True),
+                calendar=WorkCalendar("cn"),
+                spread_method=spread,
+                spread_params=params,
+                allocate_method=method,
+                allocate_params={"vacancy": vacancy},
+                unit=unit,
+                history_by_rep=hist,
+            )
+        except PlanInputError as exc:
+            assume("no rep is active" not in str(exc))  # everyone's days in 2026 are holidays
+            raise
+        # company months (hence quarters, halves, the year) are the spread's, to the cent; days
+        # too when months need not be coarser than days (a unit of at most 1)
+        company = plan.cents.sum(axis=0)
+        month_idx = plan.fy.month_index()
+        for m in range(12):
+            assert company[month_idx == m].sum() == plan.spread.cents[month_idx == m].sum()
+        if unit <= 1:
+            assert (company == plan.spread.cents).all()
+        assert int(plan.cents.sum()) == int(total * 100)
+        uc = int(unit * 100)
+        months, _, _ = plan.cents_by("month", "rep")
+        assert (months % uc == 0).all()
+        assert (plan.cents % min(uc, 100) == 0).all()
+        assert (plan.cents >= 0).all()
+        # a rep has targets only on days they are employed
+        days = np.array(plan.days, dtype="datetime64[D]")
+        for i, r in enumerate(plan.rep_ids):
+            if is_vacancy(r):
+                continue
+            row = reps.set_index("rep_id").loc[r]
+            on = np.ones(len(days), dtype=bool)
+            if pd.notna(row["hire_date"]):
+                on &= days >= np.datetime64(row["hire_date"])
+            if pd.notna(row["leave_date"]):
+                on &= days <= np.datetime64(row["leave_date"])
+            assert plan.cents[i, ~on].sum() == 0

@@ -69,6 +69,33 @@ class TestBuild:
         assert all(MONEY.match(r["target"]) for r in out["rows"])
         assert total(out["rows"]) == Decimal(10_000_000)
 
+    def test_company_months_are_the_chosen_spread(
+        self, demo_db_master: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # Issue 15: R016 left on 2026-06-30; China's 2026 has 248 working days, 21 in January.
+        args = ["plan", "--year", "2026", "--target", "10000000", "--spread", "working_days"]
+        args += ["--calendar", "cn", "--allocate", "even", "--grain", "month", "--json"]
+        company = ok(capsys, *args, "--by", "company", "--db", str(demo_db_master))["rows"]
+        assert company[0]["target"] == "846774.19"
+        rows = ok(capsys, *args, "--by", "rep", "--lang", "en", "--db", str(demo_db_master))["rows"]
+        line = [r for r in rows if r["rep"].startswith("unassigned / to be hired")]
+        assert [r["target"] for r in line[:6]] == ["0.00"] * 6 and all(
+            Decimal(r["target"]) > 0 for r in line[6:]
+        )
+        given = ok(
+            capsys, *args, "--by", "rep", "--vacancy", "reps", "--lang", "en", "--db", str(demo_db_master)
+        )
+        assert not [r for r in given["rows"] if r["rep"].startswith("unassigned")]
+        for rs in (rows, given["rows"]):
+            per_month: dict[str, Decimal] = {}
+            for r in rs:
+                per_month[r["period"]] = per_month.get(r["period"], Decimal(0)) + Decimal(r["target"])
+            assert [str(per_month[c["period"]]) for c in company] == [c["target"] for c in company]
+        hired = ok(capsys, *args, "--by", "team", "--hire", "T01:2026-04-01", "--db", str(demo_db_master))
+        assert total(hired["rows"]) == Decimal(10_000_000)
+        code, _out, err = run(capsys, *args, "--hire", "T01", "--db", str(demo_db_master))
+        assert code == 2 and "--hire" in err
+
     @pytest.mark.parametrize(
         "grain,by,n",
         [

@@ -58,7 +58,8 @@ class TestBuild:
     def test_frame_matches_cents(self) -> None:
         plan = small_plan()
         f = plan.frame()
-        assert len(f) == 12 * 365 and total(f) == plan.total
+        assert len(f) == len(plan.rep_ids) * 365 and total(f) == plan.total
+        assert len(plan.rep_ids) == 13  # 12 reps and the leaver's team's unassigned line
         assert list(f.columns) == ["rep_id", "team_id", "day", "target"]
 
     def test_quarter_custom(self) -> None:

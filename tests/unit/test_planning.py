@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -74,6 +75,22 @@ class TestVersions:
         assert loaded.rep_ids == plan.rep_ids and loaded.team_ids == plan.team_ids
         assert np.array_equal(loaded.cents, plan.cents)
         assert pv.target == Decimal(12_345_600) and pv.author == "ann"
+
+    def test_unassigned_line_is_saved_and_reloaded(self, demo_db: Path) -> None:
+        # R016 left on 2026-06-30: the FY2026 plan keeps the rest of that seat on T03's line.
+        req = planning.PlanRequest(year=2026, target=Decimal(10_000_000), allocate_method="even")
+        with store.connect(demo_db, actor=Access(email="ann")) as con:
+            plan = planning.build(planning.load_inputs(con, req), req)
+            pv = planning.save(con, plan, req, scenario="fy26", based_on=None)
+            _pv, _req, loaded, inputs = planning.load_version(con, pv.version_id)
+            given = replace(req, allocate_params={"vacancy": "reps"})
+            pv_b = planning.save(con, planning.build(inputs, given), given, scenario="fy26b", based_on=None)
+            _pv, _req, loaded_b, _inputs = planning.load_version(con, pv_b.version_id)
+        assert "vacancy:T03" in plan.rep_ids
+        assert loaded.rep_ids == plan.rep_ids and np.array_equal(loaded.cents, plan.cents)
+        assert planning.rep_label(inputs.names, "vacancy:T03", "en").startswith("unassigned / to be hired")
+        assert not any(str(r).startswith("vacancy:") for r in loaded_b.rep_ids)
+        assert (loaded.cents.sum(axis=0) == loaded.spread.cents).all()
 
     def test_stale_save_is_refused_and_stores_nothing(self, demo_db: Path) -> None:
         with store.connect(demo_db, actor=Access(email="ann")) as con:
