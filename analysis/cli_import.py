@@ -3,7 +3,9 @@
 Exit 2 (summary on the first stderr line, then up to 20 row errors) for a refused, ambiguous or
 erroneous file, an unknown rep with ``--strict-reps``, or a file imported before; the store is
 then unchanged. ``--json`` prints ``{"import_id", "rows", "total", "reps", "new_reps",
-"first_date", "last_date", "skipped"}`` with the total as a decimal string.
+"first_date", "last_date", "skipped", "statuses"}`` with money as decimal strings; ``statuses``
+lists every value of the status column with its rows, amount, whether it counted and what the
+default policy says of it ("count", "drop", "unknown": not recognised, left out with a note).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             mapping=parse_map(args.map) or None,
             date_order=args.date_order,
+            count_stages=set(args.count_status) if args.count_status else None,
         )
     except IngestError as exc:
         return _fail(f"refused: {exc}")
@@ -96,6 +100,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         "first_date": res.first_day,
         "last_date": res.last_day,
         "skipped": [{"reason": s.reason, "count": s.count} for s in parsed.skipped],
+        "statuses": [
+            {
+                "value": st.value,
+                "rows": st.rows,
+                "amount": f"{Decimal(st.amount_cents).scaleb(-2):.2f}",
+                "counts": st.counts,
+                "policy": st.policy,
+            }
+            for st in parsed.status
+        ],
     }
     if res.removed_rows:
         out["replaced_rows"] = res.removed_rows
@@ -112,6 +126,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         for s in out["skipped"]:
             _say(f"  skipped {s['count']:,}: {s['reason']}")
+        for st in parsed.status:
+            how = "counted" if st.counts else "not counted"
+            why = {"count": "", "drop": " (dropped by default)", "unknown": " (not recognised)"}[st.policy]
+            amount = Decimal(st.amount_cents).scaleb(-2)
+            _say(f"  status {st.value or '(empty)'!r}: {st.rows:,} rows, {amount:,.2f}, {how}{why}")
         for note in parsed.notes:
             _say(f"  note: {note}")
     return 0
@@ -125,6 +144,14 @@ def register(sub: Any, add: Callable[..., argparse.ArgumentParser]) -> None:
         "--map", action="append", metavar="FIELD=COLUMN", help="map a field to a column (repeatable)"
     )
     sp.add_argument("--date-order", choices=("ymd", "dmy", "mdy"), help="order of text dates like 03/11/2026")
+    sp.add_argument(
+        "--count-status",
+        action="append",
+        metavar="VALUE",
+        help="a status/stage value that counts as a sale (repeatable; replaces the default policy, "
+        "which counts won/shipped/complete/resolved/in-process/on-hold/disputed and drops "
+        "cancelled/lost/void/refunded; '*' counts every value)",
+    )
     sp.add_argument(
         "--mode", choices=importer.MODES, default="append", help="what to do with overlapping data"
     )

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics, risks
+from analysis.allocate import is_vacancy
 from analysis.calendar import FiscalYear
 
 BEHIND_ROWS = 3  # teams / reps furthest behind pace shown on the home page
@@ -116,6 +117,8 @@ def behind(data: metrics.ProgressData, period: metrics.Period, by: str, n: int =
 
     Team-less reps form the team :data:`analysis.metrics.NO_TEAM`, as on the progress page."""
     df = metrics.breakdown(data, period, "team" if by == "team" else "rep")
+    if by != "team":  # a plan's unassigned line is behind by design, and no one to talk to
+        df = df[~df["rep_id"].map(is_vacancy).astype(bool)]
     df = df[df["gap_cents"] < 0].head(n)
     cols = ["team_id", "team"] if by == "team" else ["rep_id", "rep", "team"]
     out = df[[*cols, "gap_cents", "gap_pct", "attainment_to_date"]].reset_index(drop=True)

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics, store
+from analysis.allocate import is_vacancy
 
 Grain = Literal["month", "quarter", "year"]
 GRAINS: tuple[Grain, ...] = ("month", "quarter", "year")
@@ -673,6 +674,7 @@ def evaluate(
         )
     grain: Grain = period.grain
     br = metrics.breakdown(data, period, "rep")
+    br = br[~br["rep_id"].map(is_vacancy).astype(bool)].reset_index(drop=True)  # no pay for a vacancy
     table = payouts(plan, br, grain, words)
     return Incentives(period, grain, plan, table, scenario_cost(table), leaderboard(table), streaks(data))
 

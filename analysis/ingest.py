@@ -315,35 +315,48 @@ _SYNONYM_RANKS = {
 }
 _UNIT_IN_HEADER = (("亿", 8), ("万", 4), ("千", 3))
 
-_WON_STAGES = frozenset(
-    _s.replace(" ", "").lower()
-    for _s in (
-        "Closed Won",
-        "Won",
-        "赢单",
-        "成交",
-        "已成交",
-        "赢得",
-        "签约",
-        "已签约",
-        "Shipped",
-        "Completed",
-        "Complete",
-        "已完成",
-        "完成",
-        "Delivered",
-        "已发货",
-        "已交付",
-        "Paid",
-        "已付款",
-        "Invoiced",
-        "已开票",
-        "Fulfilled",
-        "closedwon",
-        "Closed - Won",
-        "Closed/Won",
-    )
-)
+# Status policy (issue 15): which values of a status / stage column count as sales by default.
+# An order counts from the moment it is booked until it is reversed: won, shipped, completed and
+# resolved orders count, and so do orders still being processed, held or disputed (they are sold;
+# ClassicModels: 320 of its 326 orders). Reversed orders (cancelled, lost, void, refunded,
+# returned, rejected) and open opportunities (prospecting … negotiation: not sold yet) do not.
+# Any other value is not recognised: the page asks, the command line leaves it out with a note;
+# ``count_stages`` (``--count-status``) replaces the policy ("*": every value counts).
+_STATUS_COUNT_WORDS = (
+    "Closed Won", "Won", "Closed - Won", "Closed/Won", "赢单", "成交", "已成交", "赢得", "签约", "已签约",
+    "Shipped", "Partially Shipped", "Completed", "Complete", "已完成", "完成", "Done", "Closed",
+    "Delivered", "已发货", "发货", "已交付", "已签收", "Paid", "已付款", "已收款", "Invoiced", "已开票",
+    "Fulfilled", "Resolved", "已解决", "已结算", "Settled",
+    "In Process", "Processing", "In Progress", "处理中", "进行中", "On Hold", "Hold", "暂停", "挂起",
+    "Disputed", "Dispute", "有争议", "争议中", "Pending", "Pending Shipment", "待发货", "待收货",
+    "Ordered", "Booked", "已下单", "已确认", "Confirmed", "Approved", "已审核", "已审批",
+)  # fmt: skip
+_STATUS_DROP_WORDS = (
+    "Cancelled", "Canceled", "Cancel", "已取消", "取消", "Lost", "Closed Lost", "Closed - Lost",
+    "Closed/Lost", "丢单", "输单", "失败", "Void", "Voided", "作废", "已作废", "Refunded", "Refund",
+    "退款", "已退款", "Returned", "退货", "已退货", "Rejected", "Declined", "已拒绝", "拒绝", "驳回",
+    "Prospecting", "Prospect", "Lead", "Qualification", "Qualified", "Needs Analysis",
+    "Value Proposition", "Proposal", "Proposal/Price Quote", "Quote", "Negotiation",
+    "Negotiation/Review", "Id. Decision Makers", "Perception Analysis", "线索", "商机", "初步接洽",
+    "需求确认", "需求分析", "方案报价", "报价", "谈判", "商务谈判", "Open", "Draft", "草稿",
+)  # fmt: skip
+
+
+def status_key(value: object) -> str:
+    """A status value compared case-, space- and punctuation-blind ("Closed - Won" = "closedwon")."""
+    return re.sub(r"[\s\-_/.·]+", "", str(value)).lower()
+
+
+_STATUS_COUNT = frozenset(status_key(v) for v in _STATUS_COUNT_WORDS)
+_STATUS_DROP = frozenset(status_key(v) for v in _STATUS_DROP_WORDS) - _STATUS_COUNT
+_WON_STAGES = _STATUS_COUNT  # the name older callers know
+
+
+def status_policy(value: object) -> str:
+    """ "count", "drop" or "unknown": what the default policy does with a status value."""
+    k = status_key(value)
+    return "count" if k in _STATUS_COUNT else "drop" if k in _STATUS_DROP else "unknown"
+
 
 _TOTAL_WORDS = (
     r"(?:合\s*计|小\s*计|总\s*计|共\s*计|总\s*合\s*计|累\s*计|grand\s*total|sub-?\s*total|totals?|sum)"
@@ -381,6 +394,18 @@ class Skip:
     rows: tuple[int, ...]
 
 
+@dataclass(frozen=True)
+class StatusSummary:
+    """One value of the status column: its rows and amount (rows with a valid amount), whether
+    it counts in this parse, and what the default policy says ("count", "drop" or "unknown")."""
+
+    value: str
+    rows: int
+    amount_cents: int
+    counts: bool
+    policy: str
+
+
 @dataclass
 class ParsedUpload:
     """The outcome of reading one upload; see the module docstring for the columns of ``rows``."""
@@ -401,6 +426,7 @@ class ParsedUpload:
     notes: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)  # the header row as read ("column N" when blank)
     stage_counts: dict[str, int] = field(default_factory=dict)  # stage value → rows (blank/totals excluded)
+    status: list[StatusSummary] = field(default_factory=list)  # every status value, most rows first
     mapping_remembered: bool = False  # the mapping came from ``remembered`` for this header signature
 
     @property
@@ -1946,17 +1972,29 @@ def _parse(
         return np.asarray(pd.isna(texts[f]), dtype=bool)
 
     stage_counts: dict[str, int] = {}
+    stage: pd.Series | None = None
+    stage_rows = skip.isna()  # rows that are neither blank nor totals: the status summary's rows
+    counted_value: dict[str, bool] = {}
     if "stage" in cols:
         stage = pd.Series(text_of("stage"), index=rows_no.index, dtype=object).fillna("")
-        stage_counts = {str(k): int(v) for k, v in stage[skip.isna()].value_counts(sort=False).items()}
-        key = stage.str.replace(" ", "", regex=False).str.lower()
-        counted = (
-            frozenset(s.replace(" ", "").lower() for s in count_stages)
-            if count_stages is not None
-            else _WON_STAGES
-        )
-        not_won = ~key.isin(counted) & skip.isna()
+        stage_counts = {str(k): int(v) for k, v in stage[stage_rows].value_counts(sort=False).items()}
+        if count_stages is None:
+            counted_value = {v: status_policy(v) == "count" for v in stage_counts}
+        elif "*" in count_stages:
+            counted_value = dict.fromkeys(stage_counts, True)
+        else:
+            wanted = {status_key(v) for v in count_stages}
+            counted_value = {v: status_key(v) in wanted for v in stage_counts}
+        not_won = ~stage.map(counted_value).fillna(False).astype(bool) & stage_rows
         skip[not_won] = "stage: " + stage[not_won].replace("", "(empty)")
+        if count_stages is None:
+            unknown = [v for v in stage_counts if status_policy(v) == "unknown"]
+            if unknown:
+                said = ", ".join(f"{v or '(empty)'!r} ({stage_counts[v]:,} rows)" for v in unknown)
+                notes.append(
+                    f"status values not recognised, not counted: {said}; count them with "
+                    "--count-status VALUE (or choose on the data page)"
+                )
         if not skip.isna().any() and not_won.any():
             seen = ", ".join(repr(v) for v in dict.fromkeys(stage[not_won].tolist()))
             raise UploadRefused(
@@ -2082,6 +2120,28 @@ def _parse(
     )
     frame = frame if len(frame) else _empty_rows_frame()
 
+    status: list[StatusSummary] = []
+    if stage is not None and stage_counts:
+        ok_amount = stage_rows.to_numpy(dtype=bool) & pd.isna(np.asarray(amount_why, dtype=object))
+        amount_c = micros_to_cents(pd.Series(np.where(ok_amount, cents.to_numpy(), 0), dtype="int64"))
+        per = pd.Series(amount_c.to_numpy(), index=stage.to_numpy(dtype=object))[
+            stage_rows.to_numpy(dtype=bool)
+        ]
+        amounts = per.groupby(level=0, sort=False).sum()
+        status = sorted(
+            (
+                StatusSummary(
+                    value=str(v),
+                    rows=n,
+                    amount_cents=int(amounts.get(v, 0)),
+                    counts=bool(counted_value.get(v, False)),
+                    policy=status_policy(v),
+                )
+                for v, n in stage_counts.items()
+            ),
+            key=lambda x: (-x.rows, x.value),
+        )
+
     label = {f: (map_names.get(f) or header[cols[f]]) for f in cols}
     label[""] = ""
     row_errors = [
@@ -2105,6 +2165,7 @@ def _parse(
         notes=notes,
         columns=header,
         stage_counts=stage_counts,
+        status=status,
         mapping_remembered=from_memory,
     )
 

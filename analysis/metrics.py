@@ -44,8 +44,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis import forecast, store
+from analysis.allocate import is_vacancy
 from analysis.calendar import FiscalYear, WorkCalendar, period_codes
 from analysis.forecast import Result as ForecastCheck
+from analysis.messages import Message
 from analysis.overview import fiscal_year_of
 from analysis.plan import build_plan
 from analysis.spread import PlanInputError
@@ -315,8 +317,22 @@ def prepare(
     if more:
         firsts = targets.drop_duplicates("rep_id")
         extra_team = dict(zip(firsts["rep_id"], firsts["team_id"], strict=True))
+        team_name = dict(zip(reps["team_id"], reps["team"], strict=False))
         add = pd.DataFrame(
-            {"rep_id": more, "name": [str(r) for r in more], "team_id": [extra_team.get(r) for r in more]}
+            {
+                "rep_id": more,
+                # a plan's unassigned line (analysis.allocate.vacancy_id) is named after its team
+                "name": [
+                    Message(
+                        "msg.alloc.vacancy_name",
+                        team=str(team_name.get(extra_team.get(r)) or extra_team.get(r)),
+                    )
+                    if is_vacancy(r)
+                    else str(r)
+                    for r in more
+                ],
+                "team_id": [extra_team.get(r) for r in more],
+            }
         )
         reps = pd.concat([reps, add], ignore_index=True)
     reps["name"] = reps["name"].where(reps["name"].notna(), reps["rep_id"].astype(str))
@@ -1033,7 +1049,7 @@ def rep_month_attainment(data: ProgressData, scope: Scope = "company", key: obje
     A = data.actual[rows][:, :last]
     pc = np.add.reduceat(P, starts, axis=1)
     ac = np.add.reduceat(A, starts, axis=1)
-    keep = (pc.sum(axis=1) + ac.sum(axis=1)) > 0
+    keep = ((pc.sum(axis=1) + ac.sum(axis=1)) > 0) & ~reps["rep_id"].map(is_vacancy).to_numpy(dtype=bool)
     pc, ac = pc[keep], ac[keep]
     reps = reps[keep]
     n_r, n_m = pc.shape

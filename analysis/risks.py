@@ -28,6 +28,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from analysis import metrics, store
+from analysis.allocate import is_vacancy
 from analysis.i18n import LANGS, fmt_amount, fmt_pct, t
 
 SEVERITIES = ("high", "medium", "low")
@@ -225,10 +226,11 @@ def _dates(col: pd.Series) -> NDArray[np.int64]:
 
 
 def employed(reps: pd.DataFrame, day: dt.date) -> NDArray[np.bool_]:
-    """Reps hired on or before ``day`` and not gone before it."""
+    """Reps hired on or before ``day`` and not gone before it (a team's unassigned plan line is no rep)."""
     o = day.toordinal()
     hire, leave = _dates(reps["hire_date"]), _dates(reps["leave_date"])
-    return np.asarray(((hire < 0) | (hire <= o)) & ((leave < 0) | (leave >= o)), dtype=bool)
+    person = ~np.array([is_vacancy(r) for r in reps["rep_id"]], dtype=bool)
+    return np.asarray(((hire < 0) | (hire <= o)) & ((leave < 0) | (leave >= o)) & person, dtype=bool)
 
 
 def _severity(value: float, high: float, medium: float) -> str:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import metrics, store, tasks
+from analysis.allocate import is_vacancy
 
 KPIS = ("attainment", "growth", "new_customers", "aov", "on_time", "csat")
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -154,6 +155,7 @@ def build_kpis(
     ``csat``: [rep_id, responses, avg_score] (``store.csat_by_rep``); None or empty → csat is NaN.
     Tasks count up to ``tasks_through`` (default ``data.as_of``) within the period."""
     br = metrics.breakdown(data, period, "rep")
+    br = br[~br["rep_id"].map(is_vacancy).astype(bool)]  # a plan's unassigned line is scored as no rep
     out = br[["rep_id", "rep", "team_id", "team", "actual_cents", "target_cents", "expected_cents"]].copy()
     out["attainment"] = br["attainment_to_date"].astype("float64")
     last, prev = _last_complete_weeks(data.as_of)

@@ -18,7 +18,7 @@ import streamlit as st
 from analysis import importer, store
 from analysis.errorreport import error_report_xlsx
 from analysis.i18n import fmt_amount
-from analysis.ingest import FIELDS, AmbiguousMapping, MissingColumns
+from analysis.ingest import FIELDS, AmbiguousMapping, MissingColumns, StatusSummary
 from components.safe import md
 from components.shell import Shell
 
@@ -61,12 +61,25 @@ def read_options(fk: str) -> Options:
         if chosen is not None:
             mapping[f] = "" if chosen == NONE else chosen
     stages = ss.get(f"stages_{wk}")
+    yes = {v for v, answer in status_answers(wk).items() if answer == "count"}
+    count = None if stages is None and not yes else {*(stages or ()), *yes}
     return Options(
         sheet=sheet,
         mapping=mapping or None,
         date_order=ss.get(f"dateorder_{wk}"),
-        count_stages=set(stages) if stages is not None else None,
+        count_stages=count,
     )
+
+
+def status_answers(wk: str) -> dict[str, str | None]:
+    """The user's answer ("count", "drop" or None) for each status value the policy does not know."""
+    ss = st.session_state
+    return {v: ss.get(f"status_{wk}_{i}") for i, v in enumerate(ss.get(f"status_unknown_{wk}") or [])}
+
+
+def status_unanswered(wk: str) -> list[str]:
+    """Unknown status values not yet answered: the import waits for them."""
+    return [v for v, a in status_answers(wk).items() if a is None]
 
 
 def load_preview(sh: Shell, data: bytes, name: str, opts: Options) -> importer.Preview:
@@ -151,18 +164,53 @@ def option_widgets(sh: Shell, pv: importer.Preview, fk: str) -> None:
                     format_func=lambda o: sh.t("data.none") if o == NONE else o,
                     key=f"map_{f}_{wk}",
                 )
-    if p.stage_counts:
-        values = sorted(p.stage_counts, key=lambda v: -p.stage_counts[v])
-        skipped = {s.reason.removeprefix("stage: ") for s in p.skipped if s.reason.startswith("stage: ")}
-        st.multiselect(
-            sh.t("data.stages"),
-            values,
-            default=[v for v in values if v not in skipped and v],
-            format_func=lambda v: f"{v or '(empty)'} · {p.stage_counts[v]:,}",
-            key=f"stages_{wk}",
-        )
+    if p.status:
+        status_widgets(sh, p.status, wk)
     if p.date_order in ("dmy", "mdy"):
         date_order_radio(sh, wk, p.date_order)
+
+
+def status_widgets(sh: Shell, status: list[StatusSummary], wk: str) -> None:
+    """The values of the status column: known ones in one multiselect (prefilled by the default
+    policy), each value the policy does not know as a question without a default answer."""
+    known = [s for s in status if s.policy != "unknown"]
+    unknown = [s for s in status if s.policy == "unknown"]
+    if known:
+        rows = {s.value: s.rows for s in known}
+        st.multiselect(
+            sh.t("data.stages"),
+            [s.value for s in known],
+            default=[s.value for s in known if s.counts],
+            format_func=lambda v: f"{v or '(empty)'} · {rows[v]:,}",
+            key=f"stages_{wk}",
+        )
+    st.session_state[f"status_unknown_{wk}"] = [s.value for s in unknown]
+    if unknown:
+        st.warning(sh.t("data.status_unknown", n=len(unknown)), icon=":material/help:")
+    for i, s in enumerate(unknown):
+        st.radio(
+            sh.t("data.status_ask", rows=f"{s.rows:,}", amount=money(Decimal(s.amount_cents) / 100)),
+            ["count", "drop"],
+            index=None,
+            format_func=lambda o, v=s.value: sh.t(f"data.status.{o}", value=v or "(empty)"),
+            key=f"status_{wk}_{i}",
+            horizontal=True,
+        )
+
+
+def status_frame(sh: Shell, status: list[StatusSummary]) -> pd.DataFrame:
+    """Every status value with its rows, amount, whether it counts and what the policy says."""
+    return pd.DataFrame(
+        {
+            sh.t("data.col_status"): [s.value or "(empty)" for s in status],
+            sh.t("data.col_count"): [s.rows for s in status],
+            sh.t("data.col_amount"): [money(Decimal(s.amount_cents) / 100) for s in status],
+            sh.t("data.col_counts"): [
+                sh.t("data.counts.yes" if s.counts else "data.counts.no") for s in status
+            ],
+            sh.t("data.col_policy"): [sh.t(f"data.policy.{s.policy}") for s in status],
+        }
+    )
 
 
 def preview_summary(sh: Shell, pv: importer.Preview) -> None:
@@ -181,6 +229,9 @@ def preview_summary(sh: Shell, pv: importer.Preview) -> None:
     if p.notes:
         with st.expander(sh.t("data.notes")):
             st.code("\n".join(p.notes), language=None, wrap_lines=True)
+    if p.status:
+        st.markdown(f"##### {sh.t('data.status_title')}")
+        st.dataframe(status_frame(sh, p.status), hide_index=True, width="stretch")
     if p.skipped:
         st.markdown(f"##### {sh.t('data.skipped_title')}")
         st.dataframe(

@@ -85,7 +85,10 @@ def import_section() -> None:
         exclude = st.checkbox(sh.t("data.exclude", rows=f"{err_rows:,}"), key=f"exclude_{wk}")
     mode = import_view.overlap_choice(sh, pv, wk)
     renames = import_view.rep_choices(sh, pv, wk)
-    blocked = p.rows.empty or (bool(p.errors) and not exclude)
+    unanswered = import_view.status_unanswered(wk)
+    if unanswered:
+        st.info(sh.t("data.status_block", n=len(unanswered)), icon=":material/help:")
+    blocked = p.rows.empty or (bool(p.errors) and not exclude) or bool(unanswered)
     if st.button(
         sh.t("data.confirm"), type="primary", disabled=blocked, icon=":material/publish:", key="confirm"
     ):

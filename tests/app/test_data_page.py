@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis import store
+from tests import classicmodels
 from tests.app.conftest import app
 
 PAGE = "pages/3_data.py"
@@ -182,3 +183,36 @@ class TestUpload:
         assert ms.value == ["Closed Won"]
         ms.select("Negotiation").run()
         assert metrics(at)["Total"] == "170.00"
+
+
+class TestStatusPolicy:
+    def test_classicmodels_preview_lists_every_status(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        db = tmp_path / "c.duckdb"
+        at = upload(page(db, monkeypatch, lang="English"), "orders.csv", classicmodels.orders_csv())
+        assert not at.exception
+        assert metrics(at)["Rows to import"] == "320" and metrics(at)["Total"] == "9,365,336.43"
+        (table,) = [d.value for d in at.dataframe if "Status" in d.value.columns]
+        rows = {r["Status"]: (r["Rows"], r["Amount"], r["Counts"]) for _, r in table.iterrows()}
+        assert rows["Cancelled"] == (6, "238,854.18", "✗ left out")
+        assert rows["Disputed"][2] == "✓ counts" and len(rows) == 6
+        by_prefix(at.multiselect, "stages_").select("Cancelled").run()
+        assert metrics(at)["Rows to import"] == "326" and metrics(at)["Total"] == "9,604,190.61"
+        at.button(key="confirm").click().run()
+        assert imports(db) == [(1, 326, Decimal("9604190.61"), None)]
+
+    def test_unknown_status_is_asked_before_importing(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        body = csv(
+            "2026-11-03,Ann,Shipped,100", "2026-11-04,Bob,Backordered,70", header="Date,Rep,Status,Amount"
+        )
+        at = upload(page(tmp_path / "u.duckdb", monkeypatch, lang="English"), "o.csv", body)
+        assert not at.exception
+        assert metrics(at)["Total"] == "100.00"
+        assert at.button(key="confirm").disabled  # asked first
+        ask = by_prefix(at.radio, "status_")
+        assert ask.value is None and ask.options == ["count 'Backordered'", "leave 'Backordered' out"]
+        ask.set_value("count").run()
+        assert metrics(at)["Total"] == "170.00" and not at.button(key="confirm").disabled

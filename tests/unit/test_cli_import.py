@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from tests import classicmodels
 from tests.unit.test_cli import cli
 from tests.unit.test_importer import snapshot
 
-KEYS = ["import_id", "rows", "total", "reps", "new_reps", "first_date", "last_date", "skipped"]
+KEYS = ["import_id", "rows", "total", "reps", "new_reps", "first_date", "last_date", "skipped", "statuses"]
 
 
 def run_json(*args: str) -> dict[str, object]:
@@ -18,6 +19,35 @@ def run_json(*args: str) -> dict[str, object]:
     assert res.returncode == 0, res.stderr
     out: dict[str, object] = json.loads(res.stdout)
     return out
+
+
+class TestStatusPolicy:
+    def test_classicmodels_by_default_and_with_every_status(self, tmp_path: Path) -> None:
+        f = tmp_path / "classicmodels_orders.csv"
+        f.write_bytes(classicmodels.orders_csv())
+        out = run_json(str(f), "--db", str(tmp_path / "a.duckdb"))
+        assert (out["rows"], out["total"]) == (320, "9365336.43")
+        statuses = {s["value"]: s for s in out["statuses"]}  # type: ignore[attr-defined]
+        assert statuses["Cancelled"] == {
+            "value": "Cancelled",
+            "rows": 6,
+            "amount": "238854.18",
+            "counts": False,
+            "policy": "drop",
+        }
+        every = [a for v in classicmodels.STATUSES for a in ("--count-status", v)]
+        out = run_json(str(f), "--db", str(tmp_path / "b.duckdb"), *every)
+        assert (out["rows"], out["total"]) == (326, "9604190.61")
+
+    def test_unknown_status_is_reported_and_dropped(self, tmp_path: Path) -> None:
+        f = tmp_path / "orders.csv"
+        f.write_text("date,rep,status,amount\n2026-01-01,A,Shipped,10\n2026-01-02,B,Backordered,5\n")
+        res = cli("import", str(f), "--db", str(tmp_path / "a.duckdb"))
+        assert res.returncode == 0, res.stderr
+        assert "Backordered" in res.stdout and "not counted" in res.stdout
+        assert "total 10.00" in res.stdout
+        res = cli("import", str(f), "--db", str(tmp_path / "b.duckdb"), "--count-status", "*", "--json")
+        assert json.loads(res.stdout)["total"] == "15.00"
 
 
 class TestRealFiles:

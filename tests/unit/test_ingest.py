@@ -27,6 +27,7 @@ from analysis.ingest import (
     normalize_header,
     parse_upload,
 )
+from tests import classicmodels
 from tests.conftest import SHARED_DATA
 
 DATA = SHARED_DATA
@@ -360,6 +361,68 @@ class TestAmounts:
         assert int(cents.sum()) == int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
         assert all(abs(c * 10**4 - m) < 10**4 for c, m in zip(cents.tolist(), micros.tolist(), strict=True))
         assert cents.tolist()[2] == 100
+
+
+class TestStatusPolicy:
+    """Which order statuses count as sales (issue 15), on a ClassicModels-like file made in tests."""
+
+    def test_classicmodels_default_counts_every_booked_order(self) -> None:
+        p = parse_upload(classicmodels.orders_csv(), "classicmodels_orders.csv")
+        assert len(p.rows) == 320 and p.total_cents == 936_533_643
+        by_value = {s.value: s for s in p.status}
+        assert {v: (s.rows, s.counts, s.policy) for v, s in by_value.items()} == {
+            "Shipped": (303, True, "count"),
+            "Resolved": (4, True, "count"),
+            "In Process": (6, True, "count"),
+            "On Hold": (4, True, "count"),
+            "Disputed": (3, True, "count"),
+            "Cancelled": (6, False, "drop"),
+        }
+        assert by_value["Cancelled"].amount_cents == 23_885_418
+        assert sum(s.amount_cents for s in p.status) == 960_419_061
+        assert [s.value for s in p.status][0] == "Shipped"  # most rows first
+
+    def test_every_status_counted(self) -> None:
+        p = parse_upload(classicmodels.orders_csv(), "x.csv", count_stages={"*"})
+        assert len(p.rows) == 326 and p.total_cents == 960_419_061
+        assert all(s.counts for s in p.status)
+
+    def test_override_counts_only_the_given_values(self) -> None:
+        p = parse_upload(classicmodels.orders_csv(), "x.csv", count_stages={"shipped", "RESOLVED"})
+        assert len(p.rows) == 307
+        assert {s.value for s in p.status if s.counts} == {"Shipped", "Resolved"}
+
+    @pytest.mark.parametrize(
+        ("value", "policy"),
+        [
+            ("Closed Won", "count"),
+            ("complete", "count"),
+            ("已完成", "count"),
+            ("已解决", "count"),
+            ("已发货", "count"),
+            ("Canceled", "drop"),
+            ("Closed Lost", "drop"),
+            ("VOID", "drop"),
+            ("Refunded", "drop"),
+            ("已取消", "drop"),
+            ("作废", "drop"),
+            ("已退款", "drop"),
+            ("Negotiation", "drop"),
+            ("Backordered", "unknown"),
+        ],
+    )
+    def test_default_policy(self, value: str, policy: str) -> None:
+        rows = ["date,rep,status,amount", "2026-01-01,A,Shipped,1", f"2026-01-02,B,{value},2"]
+        p = parse_upload(csv_bytes(rows), "x.csv")
+        s = {x.value: x for x in p.status}[value]
+        assert (s.policy, s.counts, s.rows, s.amount_cents) == (policy, policy == "count", 1, 200)
+        assert len(p.rows) == (2 if policy == "count" else 1)
+
+    def test_unknown_value_is_dropped_with_a_note(self) -> None:
+        rows = ["date,rep,status,amount", "2026-01-01,A,Shipped,1", "2026-01-02,B,Backordered,2.5"]
+        p = parse_upload(csv_bytes(rows), "x.csv")
+        assert p.rows["rep"].tolist() == ["A"]
+        assert any("'Backordered'" in n and "not counted" in n for n in p.notes)
 
 
 class TestStagesAndNames:
