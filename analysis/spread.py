@@ -307,22 +307,19 @@ def round_table(x: FloatArray, row_totals: IntArray, col_totals: IntArray) -> In
     for r in np.nonzero(out.sum(axis=1) > rows)[0]:
         while out[r].sum() > rows[r]:
             out[r, int(np.argmax(out[r]))] -= 1
+    need = np.maximum(rows - out.sum(axis=1), 0)
+    # Each row's leftover units go to its largest remainders (one vectorised pass); columns
+    # that end up with too many then hand units to those with too few.
     order = np.argsort(-frac, axis=1, kind="stable")
-    need = rows - out.sum(axis=1)
-    room = cols - out.sum(axis=0)  # units each column still takes
-    for r in np.nonzero(need > 0)[0]:
-        ok = order[r][allowed[r, order[r]]]
-        if not len(ok):
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(x.shape[1]), order.shape), axis=1)
+    take = (rank < need[:, None]) & allowed
+    out += take
+    for r in np.nonzero(need > take.sum(axis=1))[0]:  # more units than cells: rare
+        cells = np.nonzero(allowed[r])[0]
+        if not len(cells):
             raise ValueError("round_table: a row total has no cell to go to")
-        # largest remainders first among columns with room left, then the others
-        ok = np.concatenate([ok[room[ok] > 0], ok[room[ok] <= 0]])
-        k = int(need[r])
-        take = ok[: min(k, len(ok))]
-        out[r, take] += 1
-        room[take] -= 1
-        if k > len(ok):
-            out[r, ok[0]] += k - len(ok)
-            room[ok[0]] -= k - len(ok)
+        out[r, cells[np.argmax(frac[r, cells])]] += int(need[r] - take[r].sum())
     excess = out.sum(axis=0) - cols
     while (excess > 0).any():
         if _move_direct(out, allowed, frac, excess):

@@ -192,7 +192,7 @@ def status_widgets(sh: Shell, status: list[StatusSummary], wk: str) -> None:
             sh.t("data.status_ask", rows=f"{s.rows:,}", amount=money(Decimal(s.amount_cents) / 100)),
             ["count", "drop"],
             index=None,
-            format_func=lambda o, v=s.value: sh.t(f"data.status.{o}", value=v or "(empty)"),
+            format_func=lambda o, v=s.value: sh.t(f"data.status.{o}", value=md(v or "(empty)")),
             key=f"status_{wk}_{i}",
             horizontal=True,
         )

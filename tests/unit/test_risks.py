@@ -654,7 +654,10 @@ class TestFewStrongFlags:
                 assert ("orphaned_customers", "rep", "R016") in top, day
             if day >= dt.date(2026, 8, 31):  # 华北's decline (-45 %/yr from January) is significant by then
                 assert ("yoy_decline", "team", "T03") in top, day
-                assert report.flags[0].entity_id == "T03", day  # and the most money at risk
+                # and the most money at risk; since the leaver's seat stays in the plan (issue 15,
+                # company months = the spread), the company's own shortfall ranks first on some
+                # September days (2026-09-10), still with T03's decline in the top five
+                assert report.flags[0].entity_id in ("T03", "company"), day
 
     def test_ranked_by_money_at_risk(self, reports: dict[dt.date, risks.RiskReport]) -> None:
         for report in reports.values():
