@@ -171,6 +171,7 @@ class TestStickySessions:
     def test_two_browsers_land_on_different_workers_and_stay_there(
         self, team: Team, browser: Browser
     ) -> None:
+        team.wait_all_up()  # with a worker not yet UP in the proxy both browsers would share the other
         seen: dict[str, list[str]] = {"a": [], "b": []}
         contexts = {k: browser.new_context(viewport={"width": 1400, "height": 1000}) for k in seen}
         try:
