@@ -151,8 +151,10 @@ def test_markdown_and_html_names_fetch_nothing(living_db: Path, server_for: type
         page.mouse.wheel(0, 6000)
         wait_idle(page)
         for exp in page.locator("[data-testid='stExpander'] summary").all()[:8]:
+            if exp.evaluate("e => e.closest('[inert]') !== null"):
+                continue  # behind an open dialog: its contents are in the DOM and checked below
             exp.click()
-        wait_idle(page)
+            wait_idle(page)  # an expander can rerun the page
         assert page.locator(f"img[src^='http://{LEAK}']").count() == 0, path
         assert page.locator(f"a[href^='http://{LEAK}']").count() == 0, path
         seen_text.append(page.inner_text("body"))
