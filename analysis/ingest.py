@@ -1985,7 +1985,9 @@ def _parse(
         else:
             wanted = {status_key(v) for v in count_stages}
             counted_value = {v: status_key(v) in wanted for v in stage_counts}
-        not_won = ~stage.map(counted_value).fillna(False).astype(bool) & stage_rows
+        # isin, not map + fillna(False): with no counted value the map is all-NaN float64 and pandas
+        # warns (Pandas4Warning) on a bool fill, found by the hypothesis test of both read paths.
+        not_won = ~stage.isin([v for v, counted in counted_value.items() if counted]) & stage_rows
         skip[not_won] = "stage: " + stage[not_won].replace("", "(empty)")
         if count_stages is None:
             unknown = [v for v in stage_counts if status_policy(v) == "unknown"]
